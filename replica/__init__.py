@@ -1,0 +1,26 @@
+"""replica: replica-symmetric saddle points derived symbolically from a model declaration, solved numerically.
+
+Public API::
+
+    import replica
+    d = replica.derive("gardner")          # free entropy, saddle-point equations, q -> 1 limit (sympy)
+    print(d.latex())
+    th = replica.theory("gardner")         # compiled, vectorised numerics
+    th.alpha_c(kappa=[0, 1])               # array([2.       , 0.5195722])
+    th.saddle_point([0.5, 1.0], kappa=0)   # Solution with q, conjugates, free entropy, replicon, status
+    replica.solve("gardner", kappa=1)      # Report: quantities, stability, status, message
+"""
+
+from .derivation import Derivation, derive
+from .errors import ConvergenceError, ModelDeclarationError, ParameterError, ReplicaError
+from .models import Model, available_models, get_model, register
+from .report import Report, solve
+from .solvers import Solution, Status
+from .theory import RSInstabilityWarning, Theory, theory
+
+__all__ = [
+    "derive", "Derivation", "theory", "Theory", "solve", "Report",
+    "Model", "register", "get_model", "available_models",
+    "Solution", "Status", "RSInstabilityWarning",
+    "ReplicaError", "ParameterError", "ModelDeclarationError", "ConvergenceError",
+]

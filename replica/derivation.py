@@ -1,0 +1,71 @@
+"""Everything the engine derives for a model, computed once and cached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+from .models import Model, get_model
+from .symbolic import (
+    CapacityCondition, FreeEntropy, SaddlePoint, assemble_free_entropy, derive_saddle_point, q_to_one, replicon,
+    replicon_at_capacity,
+)
+from .symbolic.symbols import alpha, to_latex
+
+__all__ = ["Derivation", "derive"]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The symbolic results for one model.
+
+    Attributes
+    ----------
+    model : Model
+    free_entropy : FreeEntropy
+        The assembled RS free entropy.
+    saddle_point : SaddlePoint
+        Its saddle-point equations and the reduced free entropy.
+    capacity : CapacityCondition
+        The :math:`q \\to 1` limit.
+    replicon : sympy expression
+        Replicon eigenvalue at finite overlap (a function of ``q``, ``alpha`` and the parameters).
+    replicon_at_capacity : sympy expression
+        Replicon eigenvalue at :math:`q \\to 1`, with ``alpha`` set to the capacity.
+    """
+
+    model: Model
+    free_entropy: FreeEntropy
+    saddle_point: SaddlePoint
+    capacity: CapacityCondition
+    replicon: sp.Expr
+    replicon_at_capacity: sp.Expr
+
+    def latex(self) -> str:
+        """The derivation as LaTeX display lines: free entropy, saddle-point equations, capacity, stability."""
+        return "\n".join([
+            f"% {self.model.name}: {self.model.summary}",
+            f"% {self.model.reference}",
+            self.free_entropy.latex(),
+            self.saddle_point.latex(),
+            self.capacity.latex(),
+            r"\lambda_{\mathrm{rep}}(q) = %s" % to_latex(self.replicon),
+            r"\lambda_{\mathrm{rep}}(q \to 1) = %s" % to_latex(self.replicon_at_capacity),
+        ])
+
+
+@lru_cache(maxsize=None)
+def _derive(model: Model) -> Derivation:
+    free_entropy = assemble_free_entropy(model.prior, model.channel)
+    saddle = derive_saddle_point(free_entropy, model.prior.convergence_conditions())
+    capacity = q_to_one(saddle)
+    at_capacity = replicon_at_capacity(model.prior, model.channel, alpha).subs(alpha, capacity.alpha_c)
+    return Derivation(model, free_entropy, saddle, capacity,
+                      replicon(model.prior, model.channel, alpha), at_capacity)
+
+
+def derive(model: str | Model) -> Derivation:
+    """Derive (once per model, then from cache) the RS free entropy, saddle point, capacity and stability."""
+    return _derive(get_model(model))

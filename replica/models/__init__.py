@@ -1,0 +1,11 @@
+"""The catalogue of models and the parts they are declared from."""
+
+from .base import LOAD, Model, available_models, get_model, register
+from .channels import Channel, MarginConstraint, ParameterSpec
+from .perceptron import GARDNER
+from .priors import Prior, SphericalPrior
+
+__all__ = [
+    "Model", "register", "get_model", "available_models", "LOAD",
+    "Prior", "SphericalPrior", "Channel", "MarginConstraint", "ParameterSpec", "GARDNER",
+]

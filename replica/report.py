@@ -1,0 +1,114 @@
+"""User-level answers: named quantities with their status, stability verdict and warnings.
+
+This is what ``replica solve`` prints: ``model``, ``params``, ``quantities``, ``status``, ``message``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .models import Model, get_model
+from .theory import RSInstabilityWarning, stability_label, theory
+
+__all__ = ["Report", "solve"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """An answer for one parameter point.
+
+    Attributes
+    ----------
+    model : str
+    params : dict
+        The validated parameters, defaults filled in.
+    quantities : dict
+        Named results (floats, strings, booleans).
+    status : str
+        ``"success"`` (valid answer), ``"warning"`` (a number with a caveat stated in ``message``, e.g. RS
+        unstable) or ``"failure"`` (no trustworthy number; see ``message``).
+    message : str
+    """
+
+    model: str
+    params: dict
+    quantities: dict
+    status: str
+    message: str
+    warnings: tuple = field(default=())
+
+    def to_dict(self) -> dict:
+        def plain(v):
+            if isinstance(v, (np.floating, np.integer, np.bool_)):
+                v = v.item()
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            return v
+        return {
+            "model": self.model,
+            "params": {k: plain(v) for k, v in self.params.items()},
+            "quantities": {k: plain(v) for k, v in self.quantities.items()},
+            "status": self.status,
+            "message": self.message,
+            "warnings": list(self.warnings),
+        }
+
+
+def solve(model: str | Model, **params) -> Report:
+    r"""Capacity and, if a load ``alpha`` is given, the RS saddle point there, with stability verdicts.
+
+    Quantities for the spherical perceptron (Gardner 1988): ``alpha_c`` (from :math:`q \to 1`),
+    ``replicon_at_capacity`` and ``rs_stability_at_capacity`` (Gardner & Derrida 1988: stable for
+    :math:`\kappa > 0`, marginal at 0, unstable below), ``capacity_criterion``; with ``alpha`` also ``q``,
+    ``free_entropy``, ``replicon``, ``rs_stability``, ``residual`` and ``n_iter`` of the saddle point.
+
+    Emits :class:`~replica.theory.RSInstabilityWarning` where RS is unstable; raises
+    :class:`~replica.errors.ParameterError` for bad parameters.
+    """
+    model = get_model(model)
+    checked = model.check_parameters(params)
+    load = checked.pop("alpha", None)
+    th = theory(model)
+    alpha_c = float(th.alpha_c(**checked))
+    replicon_c = float(th.replicon_at_capacity(**checked))
+    stability_c = stability_label(replicon_c)
+    quantities = {
+        "alpha_c": alpha_c,
+        "capacity_criterion": "q->1",
+        "replicon_at_capacity": replicon_c,
+        "rs_stability_at_capacity": stability_c,
+    }
+    notes, status = [], "success"
+    if stability_c == "unstable":
+        status = "warning"
+        notes.append(f"replica symmetry is unstable at capacity (replicon {replicon_c:.4g} < 0): alpha_c = "
+                     f"{alpha_c:.6g} is the RS value, not the true capacity")
+    elif stability_c == "marginal":
+        notes.append("replica symmetry is marginally stable at capacity (replicon = 0)")
+    if load is not None:
+        solution = th.saddle_point(load, **checked)
+        quantities.update({
+            "q": float(solution["q"]),
+            "free_entropy": float(solution["free_entropy"]),
+            "replicon": float(solution["replicon"]),
+            "rs_stability": stability_label(float(solution["replicon"])),
+            "residual": float(solution.residual),
+            "n_iter": int(solution.n_iter),
+        })
+        if not solution.success:
+            status = "failure"
+            notes.insert(0, f"saddle point at alpha={load:g} not found: {solution.message}")
+        elif quantities["rs_stability"] == "unstable":
+            status = "warning"
+            notes.append(f"replica symmetry is unstable at alpha={load:g} (replicon {quantities['replicon']:.4g})")
+    for note in notes:
+        if "unstable" in note:
+            warnings.warn(note, RSInstabilityWarning, stacklevel=2)
+    message = "; ".join(notes) if notes else "ok"
+    if load is not None:
+        checked["alpha"] = load
+    return Report(model.name, checked, quantities, status, message, tuple(notes))

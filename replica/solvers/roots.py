@@ -1,0 +1,49 @@
+r"""Vectorised root finding on a bracket (Chandrupatla's method via ``scipy.optimize.elementwise``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import elementwise
+
+from .result import Solution, Status
+
+__all__ = ["find_roots"]
+
+# scipy.optimize.elementwise status codes -> ours
+_SCIPY_STATUS = {0: Status.SUCCESS, -1: Status.NO_BRACKET, -2: Status.MAX_ITERATIONS, -3: Status.NONFINITE}
+
+
+def find_roots(function, lower, upper, args=(), *, xatol=1e-14, xrtol=4 * np.finfo(float).eps,
+               max_iter=200, throw=False) -> Solution:
+    """Solve ``function(x, *args) = 0`` elementwise for ``x`` in ``[lower, upper]``.
+
+    Parameters
+    ----------
+    function : callable
+        Vectorised: takes arrays and returns an array of the broadcast shape.
+    lower, upper : array_like
+        The bracket; the function must change sign across it.
+    args : tuple of array_like
+        Extra arguments, broadcast against the bracket.
+    xatol, xrtol : float
+        Absolute and relative tolerance on the root.
+    max_iter : int
+        Iteration limit.
+    throw : bool
+        Raise :class:`~replica.errors.ConvergenceError` if any point fails, instead of returning its status.
+
+    Returns
+    -------
+    Solution
+        ``value["x"]`` holds the roots; the residual is :math:`|f(x)|`. Points that failed carry their status
+        and ``nan`` as the root.
+    """
+    lower, upper, *args = np.broadcast_arrays(np.asarray(lower, float), np.asarray(upper, float),
+                                              *[np.asarray(a, float) for a in args])
+    with np.errstate(all="ignore"):
+        result = elementwise.find_root(function, (lower, upper), args=tuple(args),
+                                       tolerances=dict(xatol=xatol, xrtol=xrtol), maxiter=max_iter)
+    status = np.vectorize(lambda s: int(_SCIPY_STATUS.get(int(s), Status.NONFINITE)), otypes=[int])(result.status)
+    roots = np.where(status == Status.SUCCESS, result.x, np.nan)
+    solution = Solution({"x": roots}, status, np.asarray(result.nit), np.abs(np.asarray(result.f_x)))
+    return solution.raise_on_failure() if throw else solution

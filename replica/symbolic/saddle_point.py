@@ -1,0 +1,107 @@
+r"""Saddle-point equations by symbolic differentiation, and elimination of the conjugates.
+
+The equations are :math:`\partial\phi/\partial x = 0` for every order parameter and conjugate :math:`x`. The
+conjugates enter only the prior's term, so their equations are solved for the conjugates as functions of
+:math:`q` when sympy can (it can for the spherical prior); the branch on which the prior's Gaussian integrals
+converge is kept. Substituting gives the reduced free entropy :math:`\phi(q)`, whose derivative equals
+:math:`\partial\phi/\partial q` at the conjugates' saddle (envelope theorem).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import ModelDeclarationError
+from .free_entropy import FreeEntropy
+from .symbols import q, to_latex
+
+__all__ = ["SaddlePoint", "derive_saddle_point"]
+
+_PROBE_OVERLAPS = (sp.Rational(1, 5), sp.Rational(1, 2), sp.Rational(4, 5))
+
+
+@dataclass(frozen=True)
+class SaddlePoint:
+    """Saddle-point equations of an RS free entropy.
+
+    Attributes
+    ----------
+    free_entropy : FreeEntropy
+    gradient : dict
+        :math:`\\partial\\phi/\\partial x` for every variable :math:`x`, unsimplified.
+    conjugate_solution : dict
+        Each conjugate as a function of ``q`` (the admissible branch).
+    reduced : sympy expression
+        :math:`\\phi(q)` with the conjugates eliminated.
+    stationarity : sympy expression
+        :math:`d\\phi/dq` of the reduced free entropy; the saddle point is its root.
+    """
+
+    free_entropy: FreeEntropy
+    gradient: dict
+    conjugate_solution: dict
+    reduced: sp.Expr
+    stationarity: sp.Expr
+
+    def latex(self) -> str:
+        lines = [
+            r"\frac{\partial \phi}{\partial %s} = %s = 0" % (to_latex(x), to_latex(g))
+            for x, g in self.gradient.items()
+        ]
+        lines += [r"%s = %s" % (to_latex(c), to_latex(v)) for c, v in self.conjugate_solution.items()]
+        lines.append(r"\phi(q) = %s" % to_latex(self.reduced))
+        return "\n".join(lines)
+
+
+def _admissible(solution, conditions) -> bool:
+    for probe in _PROBE_OVERLAPS:
+        for condition in conditions:
+            value = sp.N(condition.subs(solution).subs(q, probe))
+            if not (value.is_real and value > 0):
+                return False
+    return True
+
+
+def _simplify_in_overlap(expr):
+    """Simplify an expression of the overlap using 0 < q < 1 (sympy cannot be told q < 1 directly).
+
+    The expression is rewritten in ``u = 1 - q > 0``, where square roots of squares and logarithms of
+    quotients simplify, and then written back in ``q``.
+    """
+    u = sp.Dummy("u", positive=True)
+    in_u = sp.refine(sp.factor(expr, deep=True).subs(q, 1 - u), sp.Q.positive(1 - u))
+    in_u = sp.simplify(sp.expand_log(sp.simplify(in_u), force=True))
+    return sp.expand(sp.apart(in_u, u)).subs(u, 1 - q) if in_u.is_rational_function(u) else sp.expand(in_u).subs(u, 1 - q)
+
+
+def derive_saddle_point(free_entropy: FreeEntropy, convergence_conditions=()) -> SaddlePoint:
+    """Differentiate the free entropy and eliminate the conjugates.
+
+    Parameters
+    ----------
+    free_entropy : FreeEntropy
+    convergence_conditions : sequence of sympy expressions
+        Expressions in the conjugates that must be positive on the admissible branch.
+
+    Raises
+    ------
+    ModelDeclarationError
+        If the conjugate equations have no admissible solution, or more than one.
+    """
+    phi = free_entropy.expression
+    gradient = {x: sp.diff(phi, x) for x in free_entropy.variables}
+    conjugates = free_entropy.conjugates
+    candidates = sp.solve([gradient[c] for c in conjugates], conjugates, dict=True)
+    admissible = [s for s in candidates if _admissible(s, convergence_conditions)]
+    if len(admissible) != 1:
+        raise ModelDeclarationError(
+            f"the conjugate equations for {[str(c) for c in conjugates]} have {len(admissible)} admissible "
+            f"solutions (of {len(candidates)}); the prior's declaration is inconsistent"
+        )
+    solution = {c: _simplify_in_overlap(v) for c, v in admissible[0].items()}
+    entropic = _simplify_in_overlap(free_entropy.entropic.subs(solution))
+    reduced = entropic + (phi - free_entropy.entropic)
+    stationarity = sp.diff(reduced, q)
+    return SaddlePoint(free_entropy, gradient, solution, reduced, stationarity)

@@ -1,0 +1,26 @@
+"""The glossary of symbols shared by every derivation (``DESIGN.md``, Conventions).
+
+Conjugate order parameters end in ``_hat``. Assumptions are set so that sympy can simplify: loads and variances
+are positive, margins are real, overlaps lie in (0, 1).
+"""
+
+import sympy as sp
+
+alpha = sp.Symbol("alpha", positive=True)
+kappa = sp.Symbol("kappa", real=True)
+q = sp.Symbol("q", positive=True)
+q_hat = sp.Symbol("q_hat", real=True)
+Q_hat = sp.Symbol("Q_hat", real=True)
+z = sp.Symbol("z", real=True)
+omega = sp.Symbol("omega", real=True)
+V = sp.Symbol("V", positive=True)
+epsilon = sp.Symbol("epsilon", positive=True)
+
+__all__ = ["alpha", "kappa", "q", "q_hat", "Q_hat", "z", "omega", "V", "epsilon", "to_latex"]
+
+_LATEX_NAMES = {q_hat: r"\hat{q}", Q_hat: r"\hat{Q}", epsilon: r"\epsilon"}
+
+
+def to_latex(expr) -> str:
+    """LaTeX of an expression, with conjugates printed as hats (:math:`\\hat q`)."""
+    return sp.latex(expr, symbol_names=_LATEX_NAMES)
