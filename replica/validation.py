@@ -9,12 +9,13 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["check_real", "check_int", "check_real_array"]
+__all__ = ["check_real", "check_int", "check_real_array", "describe_interval"]
 
 
-def _describe(low, high, low_open, high_open) -> str:
-    left = "(" if low_open else "["
-    right = ")" if high_open else "]"
+def describe_interval(low, high, low_open=False, high_open=False) -> str:
+    """Interval notation for an allowed range, e.g. ``(0, inf)`` or ``[-30, 1e+06]``."""
+    left = "(" if low_open or low is None else "["
+    right = ")" if high_open or high is None else "]"
     lo = "-inf" if low is None else f"{low:g}"
     hi = "inf" if high is None else f"{high:g}"
     return f"{left}{lo}, {hi}{right}"
@@ -28,7 +29,7 @@ def check_real(name: str, value, low=None, high=None, *, low_open=False, high_op
     ParameterError
         If ``value`` is not a real number, is not finite, or lies outside the interval.
     """
-    allowed = _describe(low, high, low_open, high_open)
+    allowed = describe_interval(low, high, low_open, high_open)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         try:
             value = float(value)
@@ -46,7 +47,7 @@ def check_real(name: str, value, low=None, high=None, *, low_open=False, high_op
 
 def check_real_array(name: str, values, low=None, high=None, *, low_open=False, high_open=False) -> np.ndarray:
     """Array version of :func:`check_real`: every entry must be finite and inside the interval."""
-    allowed = _describe(low, high, low_open, high_open)
+    allowed = describe_interval(low, high, low_open, high_open)
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
@@ -64,7 +65,7 @@ def check_real_array(name: str, values, low=None, high=None, *, low_open=False, 
 
 def check_int(name: str, value, low=None, high=None) -> int:
     """Return ``value`` as an int after checking it is a whole number in ``[low, high]``."""
-    allowed = _describe(low, high, False, False)
+    allowed = describe_interval(low, high, False, False)
     if isinstance(value, bool):
         raise ParameterError(name, f"must be a whole number in {allowed}; got {value!r}")
     if isinstance(value, numbers.Integral):

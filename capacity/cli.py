@@ -1,0 +1,234 @@
+"""The ``replica`` command line: ``models``, ``derive``, ``solve``, ``verify``.
+
+Usage errors (unknown model, non-numeric or out-of-range parameter, N < 1, zero trials) exit with status 2 and
+one line naming the parameter and its allowed range. With ``--json`` standard output carries exactly one JSON
+object (solver banners are sent to standard error) and no progress bar is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import sys
+import warnings
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """A command-line usage error: printed on one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise UsageError(message)
+
+
+@contextlib.contextmanager
+def _native_stdout_to_stderr():
+    """Send everything written to file descriptor 1 (including C libraries' banners) to standard error."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield os.fdopen(os.dup(saved), "w")
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _parse_settings(settings, model):
+    values = {}
+    for item in settings or []:
+        if "=" not in item:
+            raise UsageError(f"--set expects NAME=VALUE; got {item!r}")
+        name, text = item.split("=", 1)
+        name = name.strip()
+        spec = model.parameter(name)  # unknown names raise ParameterError listing the parameters
+        try:
+            values[name] = float(text)
+        except ValueError:
+            raise UsageError(f"{name}: must be a real number in {_range(spec)}; got {text!r}") from None
+    return values
+
+
+def _range(spec) -> str:
+    from replica.validation import describe_interval
+
+    return describe_interval(spec.low, spec.high, spec.low_open, spec.high_open)
+
+
+def _cmd_models(args, out):
+    from replica import available_models
+
+    rows = []
+    for model in available_models():
+        params = [{"name": s.name, "description": s.description, "default": s.default, "range": _range(s)}
+                  for s in model.parameters]
+        rows.append({"model": model.name, "summary": model.summary, "reference": model.reference,
+                     "parameters": params})
+    if args.json:
+        print(json.dumps(rows), file=out)
+        return 0
+    for row in rows:
+        print(f"{row['model']}: {row['summary']}", file=out)
+        print(f"    {row['reference']}", file=out)
+        for p in row["parameters"]:
+            default = "" if p["default"] is None else f", default {p['default']:g}"
+            print(f"    --set {p['name']}=...  {p['description']} in {p['range']}{default}", file=out)
+    return 0
+
+
+def _cmd_derive(args, out):
+    import sympy as sp
+
+    from replica import derive
+
+    derivation = derive(args.model)
+    if args.latex:
+        print(derivation.latex(), file=out)
+        return 0
+    sections = [
+        ("free entropy", derivation.free_entropy.expression),
+        ("reduced free entropy phi(q)", derivation.saddle_point.reduced),
+        ("saddle point: dphi/dq", derivation.saddle_point.stationarity),
+        ("q -> 1 leading coefficient", derivation.capacity.leading_coefficient),
+        ("alpha_c", derivation.capacity.alpha_c),
+        ("replicon at capacity", derivation.replicon_at_capacity),
+    ]
+    print(f"{derivation.model.name}: {derivation.model.summary}", file=out)
+    for conjugate, value in derivation.saddle_point.conjugate_solution.items():
+        sections.insert(2, (f"conjugate {conjugate}", value))
+    for title, expr in sections:
+        print(f"\n{title}:\n  {sp.sstr(expr)}", file=out)
+    return 0
+
+
+def _cmd_solve(args, out):
+    from replica import get_model, solve
+
+    model = get_model(args.model)
+    params = _parse_settings(args.set, model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the report carries the warnings
+        report = solve(model, **params)
+    if args.json:
+        print(json.dumps(_json_safe(report.to_dict())), file=out)
+    else:
+        print(f"{report.model} {report.params}", file=out)
+        for name, value in report.quantities.items():
+            print(f"  {name} = {value:.10g}" if isinstance(value, float) else f"  {name} = {value}", file=out)
+        print(f"status: {report.status} ({report.message})", file=out)
+    return 0 if report.status != "failure" else 1
+
+
+def _cmd_verify(args, out):
+    from replica import get_model
+    from replica.validation import check_int
+
+    from .verify import verify_gardner
+
+    model = get_model(args.model)
+    if model.name != "gardner":
+        raise UsageError(f"model: verification is available for: gardner; got {model.name!r}")
+    params = _parse_settings(args.set, model)
+    if "alpha" in params:
+        raise UsageError("alpha: verify estimates the critical load itself; set only kappa")
+    ns = [check_int("n", n, 1, 100000) for n in args.n]
+    trials = check_int("trials", args.trials, 1, 10**6)
+    seed = check_int("seed", args.seed, 0, 2**63 - 1)
+    jobs = check_int("jobs", args.jobs, -1, 512)
+    if jobs == 0:
+        raise UsageError("jobs: must be -1 (all cores) or a whole number in [1, 512]; got 0")
+    verification = verify_gardner(params.get("kappa", 0.0), ns, trials, seed=seed, n_jobs=jobs,
+                                  progress=not args.json)
+    result = verification.to_dict()
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        verification.plot().savefig(args.plot, dpi=120, bbox_inches="tight")
+        result["plot"] = args.plot
+    if args.json:
+        print(json.dumps(_json_safe(result)), file=out)
+    else:
+        print(f"gardner, kappa = {verification.params['kappa']:g}, seed {seed}", file=out)
+        for e in verification.estimates:
+            print(f"  N = {e.n:5d}: median critical load {e.estimate:.4f} [{e.lower:.4f}, {e.upper:.4f}] "
+                  f"({e.trials} instances, {e.doubtful} doubtful)", file=out)
+        x = verification.extrapolation
+        print(f"  N -> inf ({x.method}): {x.alpha_inf:.4f} [{x.lower:.4f}, {x.upper:.4f}]", file=out)
+        print(f"status: {verification.status} ({verification.message})", file=out)
+        if args.plot:
+            print(f"plot written to {args.plot}", file=out)
+    return 0 if verification.status != "failure" else 1
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from .verify import DEFAULT_SIZES, DEFAULT_TRIALS
+
+    parser = _Parser(prog="replica", description="Replica saddle points, capacities and their verification.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("models", help="list the models and their parameters")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("derive", help="print the derived free entropy and saddle-point equations")
+    p.add_argument("model")
+    p.add_argument("--latex", action="store_true", help="print LaTeX")
+    p = sub.add_parser("solve", help="capacity, stability and (with alpha) the saddle point")
+    p.add_argument("model")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a model parameter (repeatable)")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("verify", help="check the theory against certified convex programs at finite N")
+    p.add_argument("model")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a model parameter, e.g. kappa=0.5")
+    p.add_argument("--n", nargs="+", default=list(DEFAULT_SIZES), metavar="N", help="sizes N")
+    p.add_argument("--trials", default=DEFAULT_TRIALS, help="instances per size")
+    p.add_argument("--seed", default=0, help="seed of the experiment")
+    p.add_argument("--jobs", default=-1, help="parallel workers (-1: all cores)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--plot", metavar="FILE", help="write the comparison figure to FILE")
+    return parser
+
+
+def main(argv=None) -> int:
+    from replica.errors import ReplicaError
+
+    commands = {"models": _cmd_models, "derive": _cmd_derive, "solve": _cmd_solve, "verify": _cmd_verify}
+    try:
+        args = _build_parser().parse_args(argv)
+        if getattr(args, "json", False):
+            with _native_stdout_to_stderr() as out:
+                code = commands[args.command](args, out)
+                out.flush()
+            return code
+        return commands[args.command](args, sys.stdout)
+    except UsageError as error:
+        print(f"replica: error: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # ParameterError and other invalid values: a usage error
+        print(f"replica: error: {error}", file=sys.stderr)
+        return 2
+    except ReplicaError as error:
+        print(f"replica: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("replica: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Theory against experiment: a verdict with the numbers behind it, and plots."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from .estimates import Extrapolation, ThresholdEstimate
+
+__all__ = ["Comparison", "compare", "plot_thresholds", "plot_margin_curve", "margin_curve_summary"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Does the theory value lie inside the empirical interval?
+
+    Attributes
+    ----------
+    quantity : str
+    theory : float
+    estimate, lower, upper : float
+        Empirical estimate and its confidence interval.
+    agree : bool
+        ``lower <= theory <= upper``.
+    deviation : float
+        ``(estimate - theory) / stderr`` (in standard errors).
+    """
+
+    quantity: str
+    theory: float
+    estimate: float
+    lower: float
+    upper: float
+    confidence: float
+    agree: bool
+    deviation: float
+
+    def to_dict(self) -> dict:
+        return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in asdict(self).items()}
+
+
+def compare(quantity: str, theory: float, extrapolation: Extrapolation) -> Comparison:
+    """Compare a theory value with an extrapolated empirical estimate."""
+    agree = bool(extrapolation.lower <= theory <= extrapolation.upper)
+    deviation = (extrapolation.alpha_inf - theory) / extrapolation.stderr if extrapolation.stderr > 0 else math.inf
+    return Comparison(quantity, float(theory), extrapolation.alpha_inf, extrapolation.lower, extrapolation.upper,
+                      extrapolation.confidence, agree, float(deviation))
+
+
+def plot_thresholds(estimates: list[ThresholdEstimate], extrapolation: Extrapolation, theory: float,
+                    ax=None, label: str = r"$\alpha_c$"):
+    """Per-size median critical loads against :math:`1/N`, the fitted line, and the theory value at 0."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    x = np.array([1 / e.n for e in estimates])
+    y = np.array([e.estimate for e in estimates])
+    err = np.array([[e.estimate - e.lower for e in estimates], [e.upper - e.estimate for e in estimates]])
+    ax.errorbar(x, y, yerr=err, fmt="o", capsize=3, label="median critical load (95% CI)")
+    grid = np.linspace(0, x.max() * 1.1, 50)
+    ax.plot(grid, extrapolation.alpha_inf + extrapolation.slope * grid, "--", label="fit in 1/N")
+    ax.errorbar([0], [extrapolation.alpha_inf], yerr=[[extrapolation.alpha_inf - extrapolation.lower],
+                                                       [extrapolation.upper - extrapolation.alpha_inf]],
+                fmt="s", capsize=3, label="extrapolation")
+    ax.axhline(theory, color="k", lw=1, label=f"theory {label} = {theory:.5g}")
+    ax.set_xlabel("1/N")
+    ax.set_ylabel("critical load")
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+def margin_curve_summary(max_margins: pd.DataFrame, width_tolerance: float = 1e-6) -> pd.DataFrame:
+    """Mean certified max margin per load with its standard error; rows with a loose bracket are excluded."""
+    tight = max_margins[(max_margins.kappa_upper - max_margins.kappa_lower) <= width_tolerance]
+    kappa = (tight.kappa_lower + tight.kappa_upper) / 2
+    summary = kappa.groupby(tight.alpha).agg(["mean", "std", "count"])
+    summary["stderr"] = summary["std"] / np.sqrt(summary["count"])
+    summary["excluded"] = max_margins.groupby("alpha").size().reindex(summary.index) - summary["count"]
+    return summary.reset_index()
+
+
+def plot_margin_curve(max_margins: pd.DataFrame, theory_alpha, theory_kappa, ax=None):
+    """Empirical max margins against load, with the theory curve :math:`\\kappa(\\alpha)`."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    for n, group in max_margins.groupby("n"):
+        summary = margin_curve_summary(group)
+        ax.errorbar(summary.alpha, summary["mean"], yerr=2 * summary.stderr, fmt="o", ms=3, capsize=2,
+                    label=f"N = {n} (mean, 2 s.e.)")
+    ax.plot(theory_alpha, theory_kappa, "k-", lw=1, label="Gardner RS theory")
+    ax.set_xlabel(r"load $\alpha = P/N$")
+    ax.set_ylabel(r"max margin $\kappa$")
+    ax.legend(fontsize=8)
+    return ax.figure

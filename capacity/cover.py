@@ -1,0 +1,91 @@
+r"""Cover's exact finite-size counting theorem and a test of an empirical pipeline against it.
+
+For :math:`P` points in general position in :math:`\mathbb{R}^N`, the fraction of the :math:`2^P` dichotomies
+that a hyperplane through the origin separates is (Cover 1965)
+
+.. math:: C(P, N) = 2^{1-P} \sum_{k=0}^{N-1} \binom{P-1}{k},
+
+so :math:`C(2N, N) = 1/2` exactly. With Gaussian patterns and random labels every dichotomy is equally likely,
+so :math:`C(P, N)` is the probability that a random instance is separable.
+
+Note: for Gaussian patterns :math:`\sigma^\mu\xi^\mu` has the same law as :math:`\xi^\mu`, so a pipeline that
+drops the labels has the *same* separability law and no test can detect it. :func:`cover_test` detects what
+does change the law, e.g. an extra bias dimension (:math:`C(P, N+1)`) or a wrong constraint.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from replica.validation import check_int
+
+__all__ = ["cover_probability", "CoverTest", "cover_test"]
+
+
+def cover_probability(p: int, n: int) -> float:
+    """Exact :math:`C(P, N)`, computed in rational arithmetic and rounded once."""
+    p = check_int("p", p, 0, 10**6)
+    n = check_int("n", n, 1, 10**6)
+    if p <= n:
+        return 1.0
+    count = sum(math.comb(p - 1, k) for k in range(n))
+    return float(Fraction(count, 2 ** (p - 1)))
+
+
+@dataclass(frozen=True)
+class CoverTest:
+    """Exact binomial test of observed separable counts against :math:`C(P, N)` at each pattern count.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Per pattern count: ``p``, ``trials``, ``separable``, ``doubtful``, ``expected`` (:math:`C(P, N)`),
+        ``observed`` fraction and the two-sided exact ``p_value``.
+    p_value : float
+        Bonferroni-combined p-value (smallest per-point p-value times the number of points, capped at one).
+    """
+
+    n: int
+    table: pd.DataFrame
+    p_value: float
+
+    def consistent(self, level: float = 1e-3) -> bool:
+        return self.p_value >= level
+
+
+def cover_test(verdicts: pd.DataFrame, n: int, *, dimension: int | None = None) -> CoverTest:
+    """Test certified fixed-load verdicts (from :func:`capacity.experiments.separability_trials`) against Cover.
+
+    Parameters
+    ----------
+    verdicts : pandas.DataFrame
+        Columns ``p`` and ``verdict``.
+    n : int
+        The patterns' dimension.
+    dimension : int, optional
+        The dimension in Cover's formula (default ``n``); pass another value to test an alternative hypothesis.
+    """
+    dimension = n if dimension is None else dimension
+    rows = []
+    for p, group in verdicts.groupby("p", sort=True):
+        separable = int((group.verdict == "separable").sum())
+        doubtful = int((group.verdict == "doubtful").sum())
+        trials = len(group) - doubtful
+        expected = cover_probability(int(p), dimension)
+        if trials == 0:
+            p_value = 1.0
+        elif expected in (0.0, 1.0):
+            p_value = 1.0 if separable == round(expected * trials) else 0.0
+        else:
+            p_value = stats.binomtest(separable, trials, expected).pvalue
+        rows.append(dict(p=int(p), trials=trials, separable=separable, doubtful=doubtful, expected=expected,
+                         observed=separable / trials if trials else np.nan, p_value=p_value))
+    table = pd.DataFrame(rows)
+    combined = float(min(1.0, table.p_value.min() * len(table))) if len(table) else 1.0
+    return CoverTest(n, table, combined)

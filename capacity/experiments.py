@@ -1,0 +1,214 @@
+r"""Finite-size experiments: certified verdicts over seeded instances, run in parallel with progress.
+
+Three experiments on the spherical perceptron (REFERENCE.md §1):
+
+* :func:`critical_loads` — for each instance, the number of patterns :math:`P^*` at which its nested prefixes
+  first stop being separable with margin :math:`\kappa`, found by bisection on :math:`P` (monotone, because a
+  separator of :math:`P` patterns separates every prefix). The instance's critical load is
+  :math:`\alpha^* = (P^* - \tfrac12)/N`; at :math:`\kappa = 0`, :math:`\Pr(\alpha^* > P/N) = C(P, N)` exactly.
+* :func:`separability_trials` — certified verdicts at fixed :math:`(P, N)`, to compare with Cover's
+  :math:`C(P, N)`.
+* :func:`max_margin_trials` — the certified max margin :math:`\kappa_{\max}` of instances at given loads, which
+  samples the Gardner curve :math:`\kappa(\alpha)`.
+
+Every trial is a pure function of ``(seed, trial)``; doubtful verdicts are kept and counted, never dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from replica.errors import ParameterError
+from replica.validation import check_int, check_real, check_real_array
+
+from .ensembles import PerceptronEnsemble
+from .programs import MarginProgram, MaxMarginQP, SeparabilityLP, Verdict
+
+__all__ = ["CriticalLoad", "critical_loads", "separability_trials", "max_margin_trials", "run_trials"]
+
+#: Default largest load searched by the bisection, as a multiple of the Gardner capacity bound 2 at kappa = 0.
+MAX_LOAD = 4.0
+
+
+@dataclass(frozen=True)
+class CriticalLoad:
+    """Outcome of the bisection for one instance.
+
+    Attributes
+    ----------
+    n, trial, seed : int
+        The instance (re-run it alone with ``PerceptronEnsemble(n, seed).instance(trial, p)``).
+    kappa : float
+    p_star : int or None
+        First number of patterns that is certified not separable; ``None`` if the search was cut by a doubtful
+        verdict or by ``max_patterns``.
+    alpha_star : float
+        :math:`(P^* - 1/2)/N` (``nan`` when ``p_star`` is ``None``).
+    verdict : str
+        ``"certified"``, ``"doubtful"`` (a solve could not be certified) or ``"above_search_range"``.
+    n_solves : int
+    seconds : float
+    """
+
+    n: int
+    trial: int
+    seed: int
+    kappa: float
+    p_star: int | None
+    alpha_star: float
+    verdict: str
+    n_solves: int
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _program_for(kappa: float, n: int, max_patterns: int, solver: str | None) -> MarginProgram:
+    if kappa == 0.0:
+        return SeparabilityLP(n, max_patterns, solver)
+    return MaxMarginQP(n, max_patterns, solver)
+
+
+def _bisect_instance(n, seed, trial, kappa, max_patterns, solver) -> CriticalLoad:
+    start = time.perf_counter()
+    signed = PerceptronEnsemble(n, seed).instance(trial, max_patterns).signed_patterns
+    program = _program_for(kappa, n, max_patterns, solver)
+    solves = 0
+
+    def separable(p):
+        nonlocal solves
+        solves += 1
+        return program.certify(signed[:p], kappa).verdict
+
+    def finish(p_star, verdict):
+        alpha = (p_star - 0.5) / n if p_star is not None else math.nan
+        return CriticalLoad(n, trial, seed, kappa, p_star, alpha, verdict, solves, time.perf_counter() - start)
+
+    top = separable(max_patterns)
+    if top is Verdict.DOUBTFUL:
+        return finish(None, "doubtful")
+    if top is Verdict.SEPARABLE:
+        return finish(None, "above_search_range")
+    lo, hi = 0, max_patterns  # invariant: prefix lo separable (0 trivially), prefix hi certified not separable
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        verdict = separable(mid)
+        if verdict is Verdict.DOUBTFUL:
+            return finish(None, "doubtful")
+        lo, hi = (mid, hi) if verdict is Verdict.SEPARABLE else (lo, mid)
+    return finish(hi, "certified")
+
+
+def run_trials(function, tasks, *, n_jobs: int = 1, progress: bool = True, description: str = "trials"):
+    """Run ``function(*task)`` for every task with joblib, in order, with a tqdm progress bar.
+
+    Parameters
+    ----------
+    function : callable
+    tasks : list of tuple
+    n_jobs : int
+        joblib worker count (``-1``: all cores; ``1``: in this process).
+    progress : bool
+        Show a progress bar with ETA (terminal or notebook).
+    """
+    runner = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)
+    results = runner(delayed(function)(*task) for task in tasks)
+    return list(tqdm(results, total=len(tasks), desc=description, disable=not progress, leave=False))
+
+
+def _check_sizes(ns, trials, seed, n_jobs):
+    ns = [check_int("n", n, 1, 10**5) for n in np.atleast_1d(ns)]
+    trials = check_int("trials", trials, 1, 10**7)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    n_jobs = check_int("n_jobs", n_jobs, -64, 512)
+    if n_jobs == 0:
+        raise ParameterError("n_jobs", "must be a nonzero whole number (-1 for all cores); got 0")
+    return ns, trials, seed, n_jobs
+
+
+def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_load: float | None = None,
+                   solver: str | None = None, n_jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+    """Critical load of ``trials`` instances at each size in ``ns``, by certified bisection on the pattern count.
+
+    Parameters
+    ----------
+    ns : int or sequence of int
+        Sizes :math:`N`.
+    trials : int
+        Instances per size (trial ``t`` at size ``N`` uses seed ``seed`` and spawn key ``t``).
+    kappa : float
+        Margin (:math:`\\ge 0`; the problem is non-convex for :math:`\\kappa < 0`).
+    seed : int
+    max_load : float, optional
+        Largest load searched; defaults to twice the RS capacity bound (``4`` at :math:`\\kappa=0`).
+    solver : str, optional
+        cvxpy solver (defaults: HiGHS for the LP at :math:`\\kappa=0`, Clarabel for the QP).
+    n_jobs : int
+    progress : bool
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per instance (columns of :class:`CriticalLoad`).
+    """
+    kappa = check_real("kappa", kappa, 0.0, 1e3)
+    ns, trials, seed, n_jobs = _check_sizes(ns, trials, seed, n_jobs)
+    if max_load is None:
+        from replica import theory
+        max_load = 2.0 * float(theory("gardner").alpha_c(kappa=kappa))
+    max_load = check_real("max_load", max_load, 0.0, 1e4, low_open=True)
+    tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n)), solver) for n in ns for t in range(trials)]
+    rows = run_trials(_bisect_instance, tasks, n_jobs=n_jobs, progress=progress, description="critical loads")
+    return pd.DataFrame([r.to_dict() for r in rows])
+
+
+def _fixed_load_trial(n, p, seed, trial, solver):
+    signed = PerceptronEnsemble(n, seed).instance(trial, p).signed_patterns
+    certificate = SeparabilityLP(n, max(p, 1), solver).certify(signed)
+    return {"n": n, "p": p, "trial": trial, "seed": seed, "verdict": certificate.verdict.value,
+            "solver_status": certificate.solver_status}
+
+
+def separability_trials(n: int, ps, trials: int, *, seed: int = 0, solver: str | None = None,
+                        n_jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+    """Certified :math:`\\kappa = 0` verdicts of ``trials`` instances for each pattern count in ``ps``.
+
+    Returns one row per (p, trial) with its ``verdict`` (``separable``, ``not_separable`` or ``doubtful``).
+    Compare the separable fraction with Cover's :math:`C(P, N)` (:mod:`capacity.cover`).
+    """
+    (n,), trials, seed, n_jobs = _check_sizes([n], trials, seed, n_jobs)
+    ps = [check_int("p", p, 0, 10**6) for p in np.atleast_1d(ps)]
+    tasks = [(n, p, seed, t, solver) for p in ps for t in range(trials)]
+    return pd.DataFrame(run_trials(_fixed_load_trial, tasks, n_jobs=n_jobs, progress=progress,
+                                   description="separability"))
+
+
+def _max_margin_trial(n, p, seed, trial, solver):
+    signed = PerceptronEnsemble(n, seed).instance(trial, p).signed_patterns
+    certificate = MaxMarginQP(n, max(p, 1), solver).certify(signed, 0.0)
+    return {"n": n, "p": p, "alpha": p / n, "trial": trial, "seed": seed,
+            "kappa_lower": certificate.margin_lower, "kappa_upper": certificate.margin_upper,
+            "solver_status": certificate.solver_status}
+
+
+def max_margin_trials(n: int, alphas, trials: int, *, seed: int = 0, solver: str | None = None,
+                      n_jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+    r"""Certified bracket of the max margin :math:`\kappa_{\max}` of instances at each load in ``alphas``.
+
+    Loads are rounded to whole pattern counts :math:`P = \mathrm{round}(\alpha N)`; the row's ``alpha`` is
+    :math:`P/N`. Rows whose bracket is wider than :math:`10^{-6}` should be treated as doubtful.
+    """
+    (n,), trials, seed, n_jobs = _check_sizes([n], trials, seed, n_jobs)
+    loads = check_real_array("alphas", np.atleast_1d(alphas), 0.0, 1e4, low_open=True)
+    ps = sorted({max(1, int(round(a * n))) for a in loads})
+    tasks = [(n, p, seed, t, solver) for p in ps for t in range(trials)]
+    return pd.DataFrame(run_trials(_max_margin_trial, tasks, n_jobs=n_jobs, progress=progress,
+                                   description="max margins"))

@@ -1,0 +1,127 @@
+r"""Verdicts of convex programs, certified independently of the solver.
+
+For signed patterns :math:`a_\mu = \sigma^\mu \xi^\mu` the largest normalised margin of an instance is
+
+.. math:: \kappa_{\max} = \max_{|w| = 1} \min_\mu a_\mu \cdot w
+
+(the margin :math:`\sigma w\cdot\xi/\sqrt N` of REFERENCE.md §1 with :math:`|w|^2 = N`). Two certificates
+bracket it, each recomputed here from the solver's output in floating point with a rounding allowance:
+
+* any nonzero :math:`w` gives :math:`\kappa_{\max} \ge \min_\mu a_\mu\cdot w/|w|` (lower bound);
+* any :math:`\lambda \ge 0` gives :math:`\kappa_{\max} \le |\sum_\mu \lambda_\mu a_\mu| / \sum_\mu\lambda_\mu`
+  (since :math:`\min_\mu a_\mu\cdot w \le \sum_\mu \lambda_\mu a_\mu \cdot w / \sum\lambda`), and, for the
+  max-margin QP's dual, :math:`\kappa_{\max} \le 1/\sqrt{2 D(\lambda)}` with
+  :math:`D(\lambda) = \sum_\mu \lambda_\mu - \tfrac12|\sum_\mu \lambda_\mu a_\mu|^2` (weak duality).
+
+A question "is :math:`\kappa_{\max} \ge \kappa`?" is answered ``SEPARABLE`` when the lower bound reaches
+:math:`\kappa` (strictly above 0 for :math:`\kappa = 0`), ``NOT_SEPARABLE`` when the upper bound is below
+:math:`\kappa` (for :math:`\kappa = 0`: below :data:`FARKAS_TOLERANCE`, i.e. no separator with margin above it
+exists), and ``DOUBTFUL`` otherwise — never counted as either.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = ["Verdict", "Certificate", "margin_lower_bound", "margin_upper_bound", "decide", "FARKAS_TOLERANCE"]
+
+#: Largest certified margin bound accepted as "no separator" at kappa = 0 (margins of N(0, I) data are O(1)).
+FARKAS_TOLERANCE = 1e-6
+
+
+class Verdict(str, enum.Enum):
+    """Certified answer to "is the instance separable with margin kappa?"."""
+
+    SEPARABLE = "separable"
+    NOT_SEPARABLE = "not_separable"
+    DOUBTFUL = "doubtful"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A verdict with the certified bracket :math:`[\\kappa_{lo}, \\kappa_{hi}]` of the instance's max margin.
+
+    Attributes
+    ----------
+    verdict : Verdict
+    margin_lower, margin_upper : float
+        Certified bounds on :math:`\\kappa_{\\max}` (``-inf``/``inf`` where no certificate was obtained).
+    solver, solver_status : str
+        The solver used and the status it reported.
+    message : str
+        Why the verdict is what it is.
+    """
+
+    verdict: Verdict
+    margin_lower: float
+    margin_upper: float
+    solver: str
+    solver_status: str
+    message: str
+
+    @property
+    def certified(self) -> bool:
+        return self.verdict is not Verdict.DOUBTFUL
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["verdict"] = self.verdict.value
+        for key in ("margin_lower", "margin_upper"):
+            out[key] = out[key] if math.isfinite(out[key]) else None
+        return out
+
+
+def _rounding_allowance(signed_patterns: np.ndarray) -> float:
+    """Bound on floating-point error of a normalised dot product ``a_mu . w/|w|``."""
+    n = signed_patterns.shape[1]
+    largest_row = float(np.sqrt(np.max(np.einsum("ij,ij->i", signed_patterns, signed_patterns)))) if len(signed_patterns) else 0.0
+    return 4 * (n + 2) * np.finfo(float).eps * largest_row
+
+
+def margin_lower_bound(signed_patterns: np.ndarray, weights) -> float:
+    r"""Certified lower bound :math:`\min_\mu a_\mu\cdot w/|w|` minus rounding; ``-inf`` if ``w`` is unusable."""
+    if weights is None or signed_patterns.shape[0] == 0:
+        return math.inf if signed_patterns.shape[0] == 0 else -math.inf
+    w = np.asarray(weights, dtype=float).ravel()
+    norm = float(np.linalg.norm(w))
+    if not np.all(np.isfinite(w)) or norm == 0.0:
+        return -math.inf
+    return float(np.min(signed_patterns @ w) / norm) - _rounding_allowance(signed_patterns)
+
+
+def margin_upper_bound(signed_patterns: np.ndarray, multipliers, *, qp_dual: bool = False) -> float:
+    r"""Certified upper bound on :math:`\kappa_{\max}` from nonnegative multipliers :math:`\lambda`.
+
+    Negative entries (solver round-off) are clipped to zero before the bound is recomputed. With
+    ``qp_dual`` the weak-duality bound of the max-margin QP is also used, and the smaller bound returned.
+    """
+    if multipliers is None:
+        return math.inf
+    lam = np.clip(np.asarray(multipliers, dtype=float).ravel(), 0.0, None)
+    total = float(lam.sum())
+    if not np.all(np.isfinite(lam)) or total <= 0.0:
+        return math.inf
+    combination = signed_patterns.T @ lam
+    bound = float(np.linalg.norm(combination) / total)
+    if qp_dual:
+        dual_value = total - 0.5 * float(combination @ combination)
+        if dual_value > 0:
+            bound = min(bound, 1.0 / math.sqrt(2.0 * dual_value))
+    return bound + _rounding_allowance(signed_patterns)
+
+
+def decide(kappa: float, lower: float, upper: float, solver: str, solver_status: str) -> Certificate:
+    """Turn a certified bracket of the max margin into a verdict for margin ``kappa``."""
+    if (lower > 0.0 if kappa == 0.0 else lower >= kappa):
+        verdict, why = Verdict.SEPARABLE, f"weights certify margin >= {lower:.3g}"
+    elif upper < (FARKAS_TOLERANCE if kappa == 0.0 else kappa):
+        verdict, why = Verdict.NOT_SEPARABLE, f"multipliers certify every margin <= {upper:.3g}"
+    else:
+        verdict = Verdict.DOUBTFUL
+        why = (f"solver reported {solver_status!r}, but the recomputed bracket [{lower:.3g}, {upper:.3g}] "
+               f"does not decide margin {kappa:g}")
+    return Certificate(verdict, lower, upper, solver, solver_status, why)
