@@ -1,0 +1,45 @@
+"""Confidence intervals that keep their promise, and the 1/N extrapolation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capacity.estimates import ThresholdEstimate, extrapolate, median_interval, threshold_estimates
+from replica.errors import ParameterError
+
+
+def test_median_interval_covers_at_the_stated_rate():
+    rng = np.random.default_rng(0)
+    hits = 0
+    repeats = 2000
+    for _ in range(repeats):
+        _, lo, hi = median_interval(rng.exponential(size=41))
+        hits += lo <= np.log(2) <= hi
+    # distribution-free and conservative: coverage >= 95% up to Monte Carlo error (3 s.e. ~ 1.5%)
+    assert hits / repeats > 0.95 - 0.015
+
+
+def test_doubtful_trials_widen_the_interval():
+    base = dict(n=10, kappa=0.0, seed=0, n_solves=1, seconds=0.0)
+    certified = [dict(base, trial=t, p_star=20 + t, alpha_star=(19.5 + t) / 10, verdict="certified")
+                 for t in range(30)]
+    doubtful = [dict(base, trial=30 + t, p_star=None, alpha_star=np.nan, verdict="doubtful") for t in range(6)]
+    clean = threshold_estimates(pd.DataFrame(certified))[0]
+    widened = threshold_estimates(pd.DataFrame(certified + doubtful))[0]
+    assert widened.doubtful == 6
+    assert widened.lower <= clean.lower and widened.upper >= clean.upper
+    assert (widened.upper - widened.lower) > (clean.upper - clean.lower)
+
+
+def test_extrapolation_recovers_a_known_intercept():
+    estimates = [ThresholdEstimate(n, 2.0 + 3.0 / n, 2.0 + 3.0 / n - 0.01, 2.0 + 3.0 / n + 0.01, 0.95, 100, 0, 0)
+                 for n in (20, 40, 80, 160)]
+    fit = extrapolate(estimates)
+    assert fit.alpha_inf == pytest.approx(2.0, abs=1e-10)
+    assert fit.slope == pytest.approx(3.0, abs=1e-8)
+    assert fit.lower < 2.0 < fit.upper
+
+
+def test_extrapolation_needs_a_finite_interval():
+    with pytest.raises(ParameterError, match="estimates"):
+        extrapolate([ThresholdEstimate(10, 2.0, -np.inf, np.inf, 0.95, 3, 3, 0)])

@@ -1,0 +1,79 @@
+"""Experiments: reproducibility from one seed, the bisection against Cover, parallel = serial, doubtful handling."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from capacity.cover import cover_probability
+from capacity.ensembles import PerceptronEnsemble
+from capacity.experiments import _bisect_instance, critical_loads, max_margin_trials
+from capacity.programs import Verdict
+from replica.errors import ParameterError
+
+
+def test_instances_are_reproducible_and_nested():
+    ensemble = PerceptronEnsemble(7, seed=11)
+    small, large = ensemble.instance(3, 5), ensemble.instance(3, 20)
+    np.testing.assert_array_equal(small.patterns, large.patterns[:5])
+    np.testing.assert_array_equal(small.labels, large.labels[:5])
+    np.testing.assert_array_equal(ensemble.instance(3, 20).patterns, large.patterns)
+    assert not np.array_equal(ensemble.instance(4, 5).patterns, small.patterns)
+    assert set(np.unique(large.labels)) <= {-1.0, 1.0}
+
+
+def test_critical_pattern_counts_follow_cover():
+    """P(P* > P) = C(P, N) exactly at kappa = 0: each P is an exact binomial test (Bonferroni over P)."""
+    n, trials = 8, 200
+    table = critical_loads([n], trials, seed=7, progress=False)
+    assert (table.verdict == "certified").all()
+    p_values = []
+    for p in range(n, 3 * n):
+        survived = int((table.p_star > p).sum())
+        p_values.append(stats.binomtest(survived, trials, cover_probability(p, n)).pvalue)
+    assert min(p_values) * len(p_values) > 1e-3
+
+
+def test_a_trial_reruns_alone_and_parallel_equals_serial():
+    serial = critical_loads([12], 6, seed=3, progress=False, n_jobs=1)
+    parallel = critical_loads([12], 6, seed=3, progress=False, n_jobs=2)
+    pd.testing.assert_frame_equal(serial.drop(columns="seconds"), parallel.drop(columns="seconds"))
+    alone = _bisect_instance(12, 3, 4, 0.0, 48, None)
+    assert alone.p_star == serial.loc[serial.trial == 4, "p_star"].item()
+
+
+def test_positive_margin_uses_the_qp_and_matches_the_max_margin():
+    """P* at margin kappa is the first prefix whose certified max margin falls below kappa."""
+    n, kappa = 15, 0.4
+    row = critical_loads([n], 1, kappa=kappa, seed=9, progress=False).iloc[0]
+    assert row.verdict == "certified"
+    margins = max_margin_trials(n, [(row.p_star - 1) / n, row.p_star / n], 1, seed=9, progress=False)
+    before, at = margins.sort_values("p").itertuples()
+    assert before.kappa_lower >= kappa > at.kappa_upper
+
+
+def test_doubtful_verdicts_are_kept_not_dropped(monkeypatch):
+    from capacity.programs import margin_programs
+
+    def always_doubtful(self, rows, kappa=0.0):
+        return margin_programs.Certificate(Verdict.DOUBTFUL, -np.inf, np.inf, "X", "unknown", "forced")
+
+    monkeypatch.setattr(margin_programs.MarginProgram, "certify", always_doubtful)
+    table = critical_loads([10], 3, seed=1, progress=False)
+    assert list(table.verdict) == ["doubtful"] * 3
+    assert table.p_star.isna().all()
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    (dict(ns=[0], trials=5), "n"),
+    (dict(ns=[10], trials=0), "trials"),
+    (dict(ns=[10], trials=5, kappa=-0.1), "kappa"),
+    (dict(ns=[10], trials=5, n_jobs=0), "n_jobs"),
+    (dict(ns=[10], trials=5, seed=-1), "seed"),
+])
+def test_bad_experiment_parameters(kwargs, name):
+    ns = kwargs.pop("ns")
+    trials = kwargs.pop("trials")
+    with pytest.raises(ParameterError) as info:
+        critical_loads(ns, trials, progress=False, **kwargs)
+    assert info.value.name == name

@@ -1,0 +1,13 @@
+"""Catalogue of published values the library must reproduce, each with its source.
+
+Gardner capacities: E. Gardner, J. Phys. A 21, 257 (1988), Eq. for alpha_c(kappa); the digits are those quoted in
+REFERENCE.md §1 (five significant digits after the point), so the tolerance is half a unit in the last digit.
+"""
+
+GARDNER_ALPHA_C = {
+    0.0: (2.0, 1e-12),        # exact: 1 / (1/2)
+    0.5: (0.96121, 5e-6),
+    1.0: (0.51957, 5e-6),
+    2.0: (0.20023, 5e-6),
+    -0.5: (4.77010, 5e-6),    # RS value; RS is unstable for kappa < 0 (Gardner & Derrida 1988)
+}
