@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import sys
 from abc import ABC, abstractmethod
 
 import cvxpy as cp
@@ -29,6 +31,30 @@ from replica.validation import check_int, check_real
 from .certificates import Certificate, Verdict, decide, margin_lower_bound, margin_upper_bound
 
 __all__ = ["MarginProgram", "SeparabilityLP", "MaxMarginQP"]
+
+
+def _silence_highs_banner() -> None:
+    """Create the process's first HiGHS object with native stdout closed.
+
+    HiGHS prints a copyright banner to the C-level standard output once per process, when its first solver
+    object is made; that would corrupt ``--json`` output and clutter notebooks.
+    """
+    try:
+        import highspy
+    except ImportError:  # HiGHS is optional for cvxpy; nothing to silence
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_silence_highs_banner()
 
 
 class MarginProgram(ABC):

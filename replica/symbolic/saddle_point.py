@@ -85,6 +85,9 @@ def derive_saddle_point(free_entropy: FreeEntropy, convergence_conditions=()) ->
     convergence_conditions : sequence of sympy expressions
         Expressions in the conjugates that must be positive on the admissible branch.
 
+    The conjugate equations are solved as the polynomial system of their numerators; a candidate is kept when
+    every declared convergence condition is positive and no denominator vanishes, at several probe overlaps.
+
     Raises
     ------
     ModelDeclarationError
@@ -93,8 +96,11 @@ def derive_saddle_point(free_entropy: FreeEntropy, convergence_conditions=()) ->
     phi = free_entropy.expression
     gradient = {x: sp.diff(phi, x) for x in free_entropy.variables}
     conjugates = free_entropy.conjugates
-    candidates = sp.solve([gradient[c] for c in conjugates], conjugates, dict=True)
-    admissible = [s for s in candidates if _admissible(s, convergence_conditions)]
+    # Solve the polynomial system of numerators (fast), then drop roots where a denominator vanishes.
+    fractions = [sp.fraction(sp.together(gradient[c])) for c in conjugates]
+    candidates = sp.solve([numerator for numerator, _ in fractions], conjugates, dict=True)
+    conditions = tuple(convergence_conditions) + tuple(d**2 for _, d in fractions if d.has(*conjugates))
+    admissible = [s for s in candidates if _admissible(s, conditions)]
     if len(admissible) != 1:
         raise ModelDeclarationError(
             f"the conjugate equations for {[str(c) for c in conjugates]} have {len(admissible)} admissible "

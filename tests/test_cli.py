@@ -1,0 +1,83 @@
+"""The command line: JSON contract, one-line usage errors with exit status 2, derive/solve/verify."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from scipy.stats import norm
+
+from capacity.cli import main
+
+
+def run(*args):
+    """Run the installed entry point's code in a fresh interpreter, as a user would."""
+    return subprocess.run([sys.executable, "-m", "capacity.cli", *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_solve_json_is_one_object_with_the_closed_form_capacity():
+    result = run("solve", "gardner", "--set", "kappa=1", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)  # stdout is exactly one JSON object
+    assert set(payload) >= {"model", "params", "quantities", "status", "message"}
+    closed = 1 / (2 * norm.cdf(1.0) + norm.pdf(1.0))  # (1 + k^2) Phi(k) + k phi(k) at k = 1
+    assert abs(payload["quantities"]["alpha_c"] - closed) < 1e-6
+    assert payload["status"] == "success"
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["solve", "nope"], "model: unknown model 'nope'"),
+    (["solve", "gardner", "--set", "kappa=abc"], "kappa: must be a real number in [-30, 1e+06]"),
+    (["solve", "gardner", "--set", "kappa=-100"], "kappa: must lie in [-30, 1e+06]"),
+    (["solve", "gardner", "--set", "alpha=5"], "alpha: must lie in (0, alpha_c) = (0, 2)"),
+    (["solve", "gardner", "--set", "kappa"], "--set expects NAME=VALUE"),
+    (["verify", "gardner", "--n", "0"], "n: must lie in [1, 100000]"),
+    (["verify", "gardner", "--trials", "0"], "trials: must lie in [1, 1e+06]"),
+    (["verify", "gardner", "--set", "kappa=-0.5"], "kappa: verification needs kappa in [0, 1e3]"),
+    (["verify", "gardner", "--jobs", "0"], "jobs: must be -1"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_usage_errors_exit_2_with_one_line(argv, fragment, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in captured.err
+
+
+def test_usage_error_in_a_fresh_process_has_no_traceback():
+    result = run("solve", "gardner", "--set", "kappa=abc", "--json")
+    assert result.returncode == 2
+    assert result.stdout == "" and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_negative_margin_answers_with_a_warning(capfd):
+    assert main(["solve", "gardner", "--set", "kappa=-0.5", "--json"]) == 0
+    payload = json.loads(capfd.readouterr().out)
+    assert payload["status"] == "warning" and "unstable" in payload["message"]
+    assert payload["quantities"]["rs_stability_at_capacity"] == "unstable"
+
+
+def test_derive_latex(capsys):
+    assert main(["derive", "gardner", "--latex"]) == 0
+    text = capsys.readouterr().out
+    assert r"\int \mathcal{D}z" in text and r"\hat{q}" in text and r"\alpha_c" in text
+
+
+def test_models_lists_parameters(capsys):
+    assert main(["models"]) == 0
+    assert "--set kappa=..." in capsys.readouterr().out
+
+
+def test_small_verify_json_and_plot(tmp_path):
+    figure = tmp_path / "verify.png"
+    result = run("verify", "gardner", "--n", "10", "20", "--trials", "40", "--seed", "5", "--jobs", "1",
+                 "--json", "--plot", str(figure))
+    assert result.returncode in (0, 1), result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["theory"]["alpha_c"] == 2.0
+    assert {"alpha_inf", "lower", "upper"} <= set(payload["estimate"])
+    assert isinstance(payload["comparison"]["agree"], bool)
+    assert payload["status"] in ("success", "warning", "failure")
+    assert figure.stat().st_size > 1000
