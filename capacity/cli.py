@@ -8,12 +8,11 @@ object (solver banners are sent to standard error) and no progress bar is shown.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import math
-import os
 import sys
 import warnings
+
+from .native_output import redirect_native_stdout
 
 __all__ = ["main"]
 
@@ -25,30 +24,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump
         raise UsageError(message)
-
-
-@contextlib.contextmanager
-def _native_stdout_to_stderr():
-    """Send everything written to file descriptor 1 (including C libraries' banners) to standard error."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield os.fdopen(os.dup(saved), "w")
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def _parse_settings(settings, model):
@@ -127,7 +102,7 @@ def _cmd_solve(args, out):
         warnings.simplefilter("ignore")  # the report carries the warnings
         report = solve(model, **params)
     if args.json:
-        print(json.dumps(_json_safe(report.to_dict())), file=out)
+        print(json.dumps(report.to_dict()), file=out)
     else:
         print(f"{report.model} {report.params}", file=out)
         for name, value in report.quantities.items():
@@ -138,6 +113,7 @@ def _cmd_solve(args, out):
 
 def _cmd_verify(args, out):
     from replica import get_model
+    from replica.serialization import json_safe
     from replica.validation import check_int
 
     from .verify import verify_gardner
@@ -164,7 +140,7 @@ def _cmd_verify(args, out):
         verification.plot().savefig(args.plot, dpi=120, bbox_inches="tight")
         result["plot"] = args.plot
     if args.json:
-        print(json.dumps(_json_safe(result)), file=out)
+        print(json.dumps(json_safe(result)), file=out)
     else:
         print(f"gardner, kappa = {verification.params['kappa']:g}, seed {seed}", file=out)
         for e in verification.estimates:
@@ -211,10 +187,8 @@ def main(argv=None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         if getattr(args, "json", False):
-            with _native_stdout_to_stderr() as out:
-                code = commands[args.command](args, out)
-                out.flush()
-            return code
+            with redirect_native_stdout(2) as out:  # solver banners to stderr, JSON to stdout
+                return commands[args.command](args, out)
         return commands[args.command](args, sys.stdout)
     except UsageError as error:
         print(f"replica: error: {error}", file=sys.stderr)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from replica.serialization import json_safe
 
 from .estimates import Extrapolation, ThresholdEstimate
 
@@ -39,7 +41,7 @@ class Comparison:
     deviation: float
 
     def to_dict(self) -> dict:
-        return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in asdict(self).items()}
+        return json_safe(self)
 
 
 def compare(quantity: str, theory: float, extrapolation: Extrapolation) -> Comparison:

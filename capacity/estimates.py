@@ -13,13 +13,14 @@ r"""Empirical thresholds with confidence intervals, and their extrapolation to :
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from replica.errors import ParameterError
+from replica.serialization import json_safe
 from replica.validation import check_real
 
 __all__ = ["median_interval", "ThresholdEstimate", "threshold_estimates", "Extrapolation", "extrapolate",
@@ -72,7 +73,7 @@ class ThresholdEstimate:
     above_range: int
 
     def to_dict(self) -> dict:
-        return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in asdict(self).items()}
+        return json_safe(self)
 
 
 def threshold_estimates(critical: pd.DataFrame, confidence: float = 0.95) -> list[ThresholdEstimate]:
@@ -120,7 +121,7 @@ class Extrapolation:
     method: str
 
     def to_dict(self) -> dict:
-        return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in asdict(self).items()}
+        return json_safe(self)
 
 
 def extrapolate(estimates: list[ThresholdEstimate], confidence: float = 0.95) -> Extrapolation:

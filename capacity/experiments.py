@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from replica.errors import ParameterError
+from replica.serialization import json_safe
 from replica.validation import check_int, check_real, check_real_array
 
 from .ensembles import PerceptronEnsemble
@@ -68,7 +69,7 @@ class CriticalLoad:
     seconds: float
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return json_safe(self)
 
 
 def _program_for(kappa: float, n: int, max_patterns: int, solver: str | None) -> MarginProgram:
@@ -150,7 +151,7 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
     max_load : float, optional
         Largest load searched; defaults to twice the RS capacity bound (``4`` at :math:`\\kappa=0`).
     solver : str, optional
-        cvxpy solver (defaults: HiGHS for the LP at :math:`\\kappa=0`, Clarabel for the QP).
+        cvxpy solver (default Clarabel, with HiGHS as the fallback for uncertified solves).
     n_jobs : int
     progress : bool
 

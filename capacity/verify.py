@@ -14,6 +14,7 @@ import pandas as pd
 
 from replica import theory
 from replica.errors import ParameterError
+from replica.serialization import json_safe
 from replica.validation import check_real
 
 from .compare import Comparison, compare, plot_thresholds
@@ -57,7 +58,7 @@ class Verification:
         return text
 
     def to_dict(self) -> dict:
-        return {
+        return json_safe({
             "model": self.model,
             "params": self.params,
             "quantities": {"alpha_c_theory": self.theory,
@@ -71,7 +72,7 @@ class Verification:
             "doubtful_instances": int((self.trials.verdict == "doubtful").sum()),
             "status": self.status,
             "message": self.message,
-        }
+        })
 
     def plot(self):
         """Figure: per-size thresholds, the 1/N fit and the theory value."""
@@ -96,7 +97,7 @@ def verify_gardner(kappa: float = 0.0, ns=DEFAULT_SIZES, trials: int = DEFAULT_T
     confidence : float
         Level of every interval.
     solver : str, optional
-        cvxpy solver name (default HiGHS for the LP, Clarabel for the QP; Clarabel is the fallback).
+        cvxpy solver name (default Clarabel, with HiGHS as the fallback for uncertified solves).
     n_jobs : int
         Parallel workers (``-1``: all cores).
     progress : bool

@@ -5,13 +5,12 @@ This is what ``replica solve`` prints: ``model``, ``params``, ``quantities``, ``
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from .models import Model, get_model
+from .serialization import json_safe
 from .theory import RSInstabilityWarning, stability_label, theory
 
 __all__ = ["Report", "solve"]
@@ -42,20 +41,7 @@ class Report:
     warnings: tuple = field(default=())
 
     def to_dict(self) -> dict:
-        def plain(v):
-            if isinstance(v, (np.floating, np.integer, np.bool_)):
-                v = v.item()
-            if isinstance(v, float) and not math.isfinite(v):
-                return None
-            return v
-        return {
-            "model": self.model,
-            "params": {k: plain(v) for k, v in self.params.items()},
-            "quantities": {k: plain(v) for k, v in self.quantities.items()},
-            "status": self.status,
-            "message": self.message,
-            "warnings": list(self.warnings),
-        }
+        return json_safe(self)
 
 
 def solve(model: str | Model, **params) -> Report:

@@ -11,7 +11,6 @@ For the spherical perceptron (Gardner 1988; REFERENCE.md §1) this gives
 
 from __future__ import annotations
 
-import warnings
 from functools import lru_cache
 
 import numpy as np

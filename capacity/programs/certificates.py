@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
+
+from replica.serialization import json_safe
 
 __all__ = ["Verdict", "Certificate", "margin_lower_bound", "margin_upper_bound", "decide", "FARKAS_TOLERANCE"]
 
@@ -68,11 +70,7 @@ class Certificate:
         return self.verdict is not Verdict.DOUBTFUL
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["verdict"] = self.verdict.value
-        for key in ("margin_lower", "margin_upper"):
-            out[key] = out[key] if math.isfinite(out[key]) else None
-        return out
+        return json_safe(self)
 
 
 def _rounding_allowance(signed_patterns: np.ndarray) -> float:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import sys
 from abc import ABC, abstractmethod
 
 import cvxpy as cp
@@ -28,6 +27,7 @@ import numpy as np
 from replica.errors import ParameterError
 from replica.validation import check_int, check_real
 
+from ..native_output import redirect_native_stdout
 from .certificates import Certificate, Verdict, decide, margin_lower_bound, margin_upper_bound
 
 __all__ = ["MarginProgram", "SeparabilityLP", "MaxMarginQP"]
@@ -43,15 +43,8 @@ def _silence_highs_banner() -> None:
         import highspy
     except ImportError:  # HiGHS is optional for cvxpy; nothing to silence
         return
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    with open(os.devnull, "w") as devnull, redirect_native_stdout(devnull.fileno()):
+        highspy.Highs()
 
 
 _silence_highs_banner()
@@ -72,7 +65,7 @@ class MarginProgram(ABC):
 
     default_solver: str = ""
     #: Solver used when the primary solver's output cannot be certified.
-    fallback_solver: str = "CLARABEL"
+    fallback_solver: str = "HIGHS"
     #: Extra keyword arguments per solver name.
     solver_options: dict = {}
 
@@ -151,9 +144,13 @@ class MarginProgram(ABC):
 
 
 class SeparabilityLP(MarginProgram):
-    """The :math:`\\kappa = 0` feasibility LP :math:`a_\\mu\\cdot w \\ge 1` (Cover 1965; Gardner 1988)."""
+    """The :math:`\\kappa = 0` feasibility LP :math:`a_\\mu\\cdot w \\ge 1` (Cover 1965; Gardner 1988).
 
-    default_solver = "HIGHS"
+    Clarabel (interior point) is the default: on these degenerate zero-objective LPs HiGHS sometimes ends with an
+    ``unknown`` status (see ``benchmarks/bench_gardner.py`` and the README's performance section).
+    """
+
+    default_solver = "CLARABEL"
 
     def _objective(self, w):
         return cp.Minimize(0)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConvergenceError
+from ..serialization import json_safe
 
 __all__ = ["Status", "Solution"]
 
@@ -80,17 +81,8 @@ class Solution:
 
     def to_dict(self) -> dict:
         """JSON-safe dictionary (numbers and lists)."""
-        def plain(x):
-            x = np.asarray(x)
-            return x.item() if x.ndim == 0 else x.tolist()
-        return {
-            "value": {k: plain(v) for k, v in self.value.items()},
-            "status": plain(self.status),
-            "message": self.message,
-            "n_iter": plain(self.n_iter),
-            "residual": plain(self.residual),
-            "success": self.success,
-        }
+        return json_safe({"value": self.value, "status": self.status, "message": self.message,
+                          "n_iter": self.n_iter, "residual": self.residual, "success": self.success})
 
     def __repr__(self) -> str:
         names = ", ".join(self.value)

@@ -56,15 +56,15 @@ def test_a_solver_failure_falls_back_and_is_recorded(monkeypatch):
     rows = PerceptronEnsemble(10, 1).instance(0, 30).signed_patterns
     original = lp._problem.solve
 
-    def failing_highs(*args, **kwargs):
-        if kwargs.get("solver") == "HIGHS":
+    def failing_primary(*args, **kwargs):
+        if kwargs.get("solver") == lp.solver:
             raise ValueError("Cannot unpack invalid solution: status UNKNOWN")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(lp._problem, "solve", failing_highs)
+    monkeypatch.setattr(lp._problem, "solve", failing_primary)
     certificate = lp.certify(rows)
     assert certificate.certified
-    assert certificate.solver == "HIGHS->CLARABEL"
+    assert certificate.solver == f"{lp.solver}->{lp.fallback_solver}"
     assert certificate.solver_status.startswith("solver_error->")
 
 

@@ -1,6 +1,5 @@
 """The kappa = 0 pipeline against Cover's exact finite-N probability C(P, N) (Cover 1965)."""
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
