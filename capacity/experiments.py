@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -72,10 +73,18 @@ class CriticalLoad:
         return json_safe(self)
 
 
+@lru_cache(maxsize=16)
+def _program(kind: type, n: int, max_patterns: int, solver: str | None) -> MarginProgram:
+    """One compiled program per (kind, size, row budget, solver) and process, reused by every trial there.
+
+    Programs hold parameter values between solves, so each is used by one trial at a time: trials within a
+    process run sequentially (joblib parallelises across processes).
+    """
+    return kind(n, max_patterns, solver)
+
+
 def _program_for(kappa: float, n: int, max_patterns: int, solver: str | None) -> MarginProgram:
-    if kappa == 0.0:
-        return SeparabilityLP(n, max_patterns, solver)
-    return MaxMarginQP(n, max_patterns, solver)
+    return _program(SeparabilityLP if kappa == 0.0 else MaxMarginQP, n, max_patterns, solver)
 
 
 def _bisect_instance(n, seed, trial, kappa, max_patterns, solver) -> CriticalLoad:
@@ -173,7 +182,7 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
 
 def _fixed_load_trial(n, p, seed, trial, solver):
     signed = PerceptronEnsemble(n, seed).instance(trial, p).signed_patterns
-    certificate = SeparabilityLP(n, max(p, 1), solver).certify(signed)
+    certificate = _program(SeparabilityLP, n, max(p, 1), solver).certify(signed)
     return {"n": n, "p": p, "trial": trial, "seed": seed, "verdict": certificate.verdict.value,
             "solver_status": certificate.solver_status}
 
@@ -194,7 +203,7 @@ def separability_trials(n: int, ps, trials: int, *, seed: int = 0, solver: str |
 
 def _max_margin_trial(n, p, seed, trial, solver):
     signed = PerceptronEnsemble(n, seed).instance(trial, p).signed_patterns
-    certificate = MaxMarginQP(n, max(p, 1), solver).certify(signed, 0.0)
+    certificate = _program(MaxMarginQP, n, max(p, 1), solver).certify(signed, 0.0)
     return {"n": n, "p": p, "alpha": p / n, "trial": trial, "seed": seed,
             "kappa_lower": certificate.margin_lower, "kappa_upper": certificate.margin_upper,
             "solver_status": certificate.solver_status}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import warnings
 from abc import ABC, abstractmethod
 
 import cvxpy as cp
@@ -131,7 +132,9 @@ class MarginProgram(ABC):
 
     def _certify_with(self, solver: str, signed_patterns: np.ndarray, kappa: float) -> Certificate:
         try:
-            self._problem.solve(solver=solver, **self.solver_options.get(solver, {}))
+            with warnings.catch_warnings():  # "may be inaccurate": the status is recorded, the bracket decides
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+                self._problem.solve(solver=solver, **self.solver_options.get(solver, {}))
             status = str(self._problem.status)
         except (cp.error.SolverError, ValueError) as error:  # cvxpy raises ValueError on an "unknown" status
             return Certificate(Verdict.DOUBTFUL, -math.inf, math.inf, solver, "solver_error", str(error)[:200])
