@@ -19,11 +19,12 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
 from replica.validation import check_int
+
+from .estimates import separable_fraction
 
 __all__ = ["cover_probability", "CoverTest", "cover_test"]
 
@@ -45,8 +46,8 @@ class CoverTest:
     Attributes
     ----------
     table : pandas.DataFrame
-        Per pattern count: ``p``, ``trials``, ``separable``, ``doubtful``, ``expected`` (:math:`C(P, N)`),
-        ``observed`` fraction and the two-sided exact ``p_value``.
+        Per pattern count: the columns of :func:`~capacity.estimates.separable_fraction` (observed fraction with
+        its Wilson interval), ``expected`` (:math:`C(P, N)`) and the two-sided exact binomial ``p_value``.
     p_value : float
         Bonferroni-combined p-value (smallest per-point p-value times the number of points, capped at one).
     """
@@ -57,6 +58,14 @@ class CoverTest:
 
     def consistent(self, level: float = 1e-3) -> bool:
         return self.p_value >= level
+
+
+def _binomial_p_value(successes: int, trials: int, expected: float) -> float:
+    if trials == 0:
+        return 1.0
+    if expected in (0.0, 1.0):
+        return 1.0 if successes == round(expected * trials) else 0.0
+    return float(stats.binomtest(int(successes), int(trials), expected).pvalue)
 
 
 def cover_test(verdicts: pd.DataFrame, n: int, *, dimension: int | None = None) -> CoverTest:
@@ -72,20 +81,8 @@ def cover_test(verdicts: pd.DataFrame, n: int, *, dimension: int | None = None) 
         The dimension in Cover's formula (default ``n``); pass another value to test an alternative hypothesis.
     """
     dimension = n if dimension is None else dimension
-    rows = []
-    for p, group in verdicts.groupby("p", sort=True):
-        separable = int((group.verdict == "separable").sum())
-        doubtful = int((group.verdict == "doubtful").sum())
-        trials = len(group) - doubtful
-        expected = cover_probability(int(p), dimension)
-        if trials == 0:
-            p_value = 1.0
-        elif expected in (0.0, 1.0):
-            p_value = 1.0 if separable == round(expected * trials) else 0.0
-        else:
-            p_value = stats.binomtest(separable, trials, expected).pvalue
-        rows.append(dict(p=int(p), trials=trials, separable=separable, doubtful=doubtful, expected=expected,
-                         observed=separable / trials if trials else np.nan, p_value=p_value))
-    table = pd.DataFrame(rows)
+    table = separable_fraction(verdicts.assign(n=n))
+    table["expected"] = [cover_probability(p, dimension) for p in table.p]
+    table["p_value"] = [_binomial_p_value(k, t, e) for k, t, e in zip(table.separable, table.trials, table.expected)]
     combined = float(min(1.0, table.p_value.min() * len(table))) if len(table) else 1.0
     return CoverTest(n, table, combined)

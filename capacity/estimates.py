@@ -23,7 +23,7 @@ from replica.errors import ParameterError
 from replica.serialization import json_safe
 from replica.validation import check_real
 
-__all__ = ["median_interval", "ThresholdEstimate", "threshold_estimates", "Extrapolation", "extrapolate",
+__all__ = ["separable_fraction", "median_interval", "ThresholdEstimate", "threshold_estimates", "Extrapolation", "extrapolate",
            "proportion_interval"]
 
 
@@ -33,6 +33,31 @@ def proportion_interval(successes: int, trials: int, confidence: float = 0.95) -
         return (0.0, 1.0)
     ci = stats.binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
+
+
+def separable_fraction(verdicts: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Empirical probability of separability per pattern count, with Wilson intervals.
+
+    Parameters
+    ----------
+    verdicts : pandas.DataFrame
+        Columns ``n``, ``p`` and ``verdict`` (as from :func:`capacity.experiments.separability_trials`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per ``(n, p)``: ``alpha`` = p/n, ``trials`` (certified ones), ``separable``, ``doubtful`` (excluded from the
+        fraction and reported), ``fraction``, ``lower``, ``upper``.
+    """
+    rows = []
+    for (n, p), group in verdicts.groupby(["n", "p"], sort=True):
+        separable = int((group.verdict == "separable").sum())
+        doubtful = int((group.verdict == "doubtful").sum())
+        trials = len(group) - doubtful
+        lower, upper = proportion_interval(separable, trials, confidence)
+        rows.append(dict(n=int(n), p=int(p), alpha=p / n, trials=trials, separable=separable, doubtful=doubtful,
+                         fraction=separable / trials if trials else np.nan, lower=lower, upper=upper))
+    return pd.DataFrame(rows)
 
 
 def median_interval(samples, confidence: float = 0.95) -> tuple[float, float, float]:

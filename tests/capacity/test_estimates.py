@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.estimates import ThresholdEstimate, extrapolate, median_interval, threshold_estimates
+from capacity.estimates import (
+    ThresholdEstimate, extrapolate, median_interval, separable_fraction, threshold_estimates,
+)
 from replica.errors import ParameterError
 
 
@@ -43,3 +45,15 @@ def test_extrapolation_recovers_a_known_intercept():
 def test_extrapolation_needs_a_finite_interval():
     with pytest.raises(ParameterError, match="estimates"):
         extrapolate([ThresholdEstimate(10, 2.0, -np.inf, np.inf, 0.95, 3, 3, 0)])
+
+
+def test_separable_fraction_counts_and_intervals():
+    verdicts = pd.DataFrame({"n": 5, "p": [10] * 8 + [20] * 4,
+                             "verdict": ["separable"] * 3 + ["not_separable"] * 4 + ["doubtful"]
+                                        + ["not_separable"] * 4})
+    table = separable_fraction(verdicts)
+    first = table.iloc[0]
+    assert (first.p, first.alpha, first.trials, first.separable, first.doubtful) == (10, 2.0, 7, 3, 1)
+    assert first.fraction == pytest.approx(3 / 7)
+    assert first.lower < 3 / 7 < first.upper
+    assert table.iloc[1].fraction == 0.0 and table.iloc[1].upper > 0.0
