@@ -77,17 +77,17 @@ def _cmd_derive(args, out):
     if args.latex:
         print(derivation.latex(), file=out)
         return 0
-    sections = [
-        ("free entropy", derivation.free_entropy.expression),
-        ("reduced free entropy phi(q)", derivation.saddle_point.reduced),
-        ("saddle point: dphi/dq", derivation.saddle_point.stationarity),
-        ("q -> 1 leading coefficient", derivation.capacity.leading_coefficient),
-        ("alpha_c", derivation.capacity.alpha_c),
-        ("replicon at capacity", derivation.replicon_at_capacity),
-    ]
+    saddle = derivation.saddle_point
+    sections = [("free entropy", derivation.free_entropy.expression)]
+    sections += [(f"conjugate {c}", v) for c, v in saddle.conjugate_solution.items()]
+    if saddle.eliminated:
+        sections += [("reduced free entropy phi(q)", saddle.reduced), ("saddle point: dphi/dq", saddle.stationarity)]
+    sections += [(f"fixed point for {x}", v) for x, v in saddle.fixed_point.items()]
+    sections += [("q -> 1 leading coefficient", derivation.capacity.leading_coefficient),
+                 ("alpha at q -> 1", derivation.capacity.alpha_c)]
+    if derivation.replicon_at_capacity is not None:
+        sections.append(("replicon at capacity", derivation.replicon_at_capacity))
     print(f"{derivation.model.name}: {derivation.model.summary}", file=out)
-    for conjugate, value in derivation.saddle_point.conjugate_solution.items():
-        sections.insert(2, (f"conjugate {conjugate}", value))
     for title, expr in sections:
         print(f"\n{title}:\n  {sp.sstr(expr)}", file=out)
     return 0

@@ -32,8 +32,9 @@ class Derivation:
         The :math:`q \\to 1` limit.
     replicon : sympy expression
         Replicon eigenvalue at finite overlap (a function of ``q``, ``alpha`` and the parameters).
-    replicon_at_capacity : sympy expression
-        Replicon eigenvalue at :math:`q \\to 1`, with ``alpha`` set to the capacity.
+    replicon_at_capacity : sympy expression or None
+        Replicon eigenvalue at :math:`q \\to 1`, with ``alpha`` set to the capacity; ``None`` when the conjugates
+        are not eliminated (the replicon is then evaluated numerically at the reported capacity).
     """
 
     model: Model
@@ -41,7 +42,7 @@ class Derivation:
     saddle_point: SaddlePoint
     capacity: CapacityCondition
     replicon: sp.Expr
-    replicon_at_capacity: sp.Expr
+    replicon_at_capacity: sp.Expr | None
 
     def latex(self) -> str:
         """The derivation as LaTeX display lines: free entropy, saddle-point equations, capacity, stability."""
@@ -52,16 +53,18 @@ class Derivation:
             self.saddle_point.latex(),
             self.capacity.latex(),
             r"\lambda_{\mathrm{rep}}(q) = %s" % to_latex(self.replicon),
-            r"\lambda_{\mathrm{rep}}(q \to 1) = %s" % to_latex(self.replicon_at_capacity),
-        ])
+        ] + ([r"\lambda_{\mathrm{rep}}(q \to 1) = %s" % to_latex(self.replicon_at_capacity)]
+             if self.replicon_at_capacity is not None else []))
 
 
 @lru_cache(maxsize=None)
 def _derive(model: Model) -> Derivation:
     free_entropy = assemble_free_entropy(model.prior, model.channel)
     saddle = derive_saddle_point(free_entropy, model.prior.convergence_conditions())
-    capacity = q_to_one(saddle)
-    at_capacity = replicon_at_capacity(model.prior, model.channel, alpha).subs(alpha, capacity.alpha_c)
+    capacity = q_to_one(saddle, model.prior.conjugate_divergence)
+    at_capacity = None
+    if saddle.eliminated:
+        at_capacity = replicon_at_capacity(model.prior, model.channel, alpha).subs(alpha, capacity.alpha_c)
     return Derivation(model, free_entropy, saddle, capacity,
                       replicon(model.prior, model.channel, alpha), at_capacity)
 

@@ -59,22 +59,11 @@ def solve(model: str | Model, **params) -> Report:
     checked = model.check_parameters(params)
     load = checked.pop("alpha", None)
     th = theory(model)
-    alpha_c = float(th.alpha_c(**checked))
-    replicon_c = float(th.replicon_at_capacity(**checked))
-    stability_c = stability_label(replicon_c)
-    quantities = {
-        "alpha_c": alpha_c,
-        "capacity_criterion": "q->1",
-        "replicon_at_capacity": replicon_c,
-        "rs_stability_at_capacity": stability_c,
-    }
     notes, status = [], "success"
-    if stability_c == "unstable":
-        status = "warning"
-        notes.append(f"replica symmetry is unstable at capacity (replicon {replicon_c:.4g} < 0): alpha_c = "
-                     f"{alpha_c:.6g} is the RS value, not the true capacity")
-    elif stability_c == "marginal":
-        notes.append("replica symmetry is marginally stable at capacity (replicon = 0)")
+    if model.prior.discrete:
+        quantities, status = _discrete_capacity(th, checked, notes)
+    else:
+        quantities, status = _q_to_one_capacity(th, checked, notes)
     if load is not None:
         solution = th.saddle_point(load, **checked)
         quantities.update({
@@ -89,8 +78,12 @@ def solve(model: str | Model, **params) -> Report:
             status = "failure"
             notes.insert(0, f"saddle point at alpha={load:g} not found: {solution.message}")
         elif quantities["rs_stability"] == "unstable":
-            status = "warning"
+            status = "warning" if status == "success" else status
             notes.append(f"replica symmetry is unstable at alpha={load:g} (replicon {quantities['replicon']:.4g})")
+        if model.prior.discrete and quantities["free_entropy"] < 0 and solution.success:
+            status = "warning" if status == "success" else status
+            notes.append(f"the RS entropy is negative at alpha={load:g}: no solutions there, the RS saddle is "
+                         "unphysical")
     for note in notes:
         if "unstable" in note:
             warnings.warn(note, RSInstabilityWarning, stacklevel=2)
@@ -98,3 +91,54 @@ def solve(model: str | Model, **params) -> Report:
     if load is not None:
         checked["alpha"] = load
     return Report(model.name, checked, quantities, status, message, tuple(notes))
+
+
+def _q_to_one_capacity(th, checked: dict, notes: list) -> tuple[dict, str]:
+    """Continuous weights: the capacity is the q -> 1 load, valid where RS is stable there."""
+    alpha_c = float(th.alpha_c(**checked))
+    replicon_c = float(th.replicon_at_capacity(**checked))
+    stability_c = stability_label(replicon_c)
+    quantities = {
+        "alpha_c": alpha_c,
+        "capacity_criterion": "q->1",
+        "replicon_at_capacity": replicon_c,
+        "rs_stability_at_capacity": stability_c,
+    }
+    status = "success"
+    if stability_c == "unstable":
+        status = "warning"
+        notes.append(f"replica symmetry is unstable at capacity (replicon {replicon_c:.4g} < 0): alpha_c = "
+                     f"{alpha_c:.6g} is the RS value, not the true capacity")
+    elif stability_c == "marginal":
+        notes.append("replica symmetry is marginally stable at capacity (replicon = 0)")
+    return quantities, status
+
+
+def _discrete_capacity(th, checked: dict, notes: list) -> tuple[dict, str]:
+    """Discrete weights: the q -> 1 load is rejected where the entropy vanishes first (Krauth & Mezard 1989)."""
+    alpha_q1 = float(th.alpha_c(**checked))
+    zero = th.zero_entropy_load(**checked)
+    quantities = {"alpha_q1": alpha_q1}
+    if not zero.success:
+        quantities.update({"alpha_c": None, "capacity_criterion": None})
+        notes.append(f"the zero-entropy load was not found: {zero.message}")
+        return quantities, "failure"
+    alpha_c = float(zero["alpha"])
+    at_capacity = th.saddle_point(alpha_c, **checked)
+    replicon_c = float(at_capacity["replicon"])
+    quantities.update({
+        "alpha_c": alpha_c,
+        "capacity_criterion": "zero-entropy",
+        "alpha_q1_valid": False,
+        "entropy_at_capacity": float(at_capacity["free_entropy"]),
+        "q_at_capacity": float(at_capacity["q"]),
+        "replicon_at_capacity": replicon_c,
+        "rs_stability_at_capacity": stability_label(replicon_c),
+    })
+    notes.append(f"alpha_q1 = {alpha_q1:.6g} rejected: the RS entropy is already negative above alpha_c = "
+                 f"{alpha_c:.6g}, where it vanishes")
+    status = "success"
+    if quantities["rs_stability_at_capacity"] == "unstable":
+        status = "warning"
+        notes.append(f"replica symmetry is unstable at the zero-entropy load (replicon {replicon_c:.4g} < 0)")
+    return quantities, status

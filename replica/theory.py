@@ -18,7 +18,7 @@ import numpy as np
 from .derivation import Derivation, derive
 from .errors import ParameterError, ReplicaError
 from .models import Model, get_model
-from .solvers import Solution, Status, find_roots
+from .solvers import Solution, Status, damped_iteration, find_roots
 from .symbolic import compile_expression
 from .symbolic.codegen import DEFAULT_NODES
 from .symbolic.symbols import alpha, q
@@ -30,6 +30,9 @@ __all__ = ["Theory", "theory", "RSInstabilityWarning"]
 Q_MIN = 1e-10
 #: Tolerance on the stationarity residual re-evaluated with twice the quadrature nodes.
 QUADRATURE_TOLERANCE = 1e-8
+#: Damping and tolerance of the fixed-point iteration (models whose conjugates are not eliminated).
+DAMPING = 0.5
+FIXED_POINT_TOLERANCE = 1e-13
 #: |replicon| below this is reported as marginal stability.
 MARGINAL_TOLERANCE = 1e-9
 
@@ -62,15 +65,27 @@ class Theory:
         self._names = tuple(spec.name for spec in self.model.channel.parameters)
         symbols = tuple(spec.symbol for spec in self.model.channel.parameters)
         d = self.derivation
-        point = (q, alpha) + symbols
+        saddle = d.saddle_point
         self._alpha_c = compile_expression(d.capacity.alpha_c, symbols)
-        self._replicon_at_capacity = compile_expression(d.replicon_at_capacity, symbols)
-        scaled = 2 * (1 - q) ** 2 * d.saddle_point.stationarity
-        self._scaled_stationarity = {n: compile_expression(scaled, point, n) for n in (self.n_nodes, 2 * self.n_nodes)}
-        self._stationarity = compile_expression(d.saddle_point.stationarity, point, self.n_nodes)
-        self._free_entropy = compile_expression(d.saddle_point.reduced, point, self.n_nodes)
-        self._replicon = compile_expression(d.replicon, point, self.n_nodes)
-        self._conjugates = {str(c): compile_expression(v, (q,)) for c, v in d.saddle_point.conjugate_solution.items()}
+        self._replicon_at_capacity = (None if d.replicon_at_capacity is None
+                                      else compile_expression(d.replicon_at_capacity, symbols))
+        if saddle.eliminated:
+            point = (q, alpha) + symbols
+            scaled = 2 * (1 - q) ** 2 * saddle.stationarity
+            self._scaled_stationarity = {n: compile_expression(scaled, point, n)
+                                         for n in (self.n_nodes, 2 * self.n_nodes)}
+            self._stationarity = compile_expression(saddle.stationarity, point, self.n_nodes)
+            self._free_entropy = compile_expression(saddle.reduced, point, self.n_nodes)
+            self._replicon = compile_expression(d.replicon, point, self.n_nodes)
+            self._conjugates = {str(c): compile_expression(v, (q,)) for c, v in saddle.conjugate_solution.items()}
+        else:
+            fe = d.free_entropy
+            point = fe.order_parameters + fe.conjugates + (alpha,) + symbols
+            self._orders = tuple(str(x) for x in fe.order_parameters)
+            self._conjugate_names = tuple(str(x) for x in fe.conjugates)
+            self._maps = {str(x): compile_expression(v, point, self.n_nodes) for x, v in saddle.fixed_point.items()}
+            self._free_entropy_at = compile_expression(fe.expression, point, self.n_nodes)
+            self._replicon = compile_expression(d.replicon, point, self.n_nodes)
 
     # -- parameters -------------------------------------------------------------------------------------------
     def _parameter_arrays(self, params: dict) -> list[np.ndarray]:
@@ -97,7 +112,14 @@ class Theory:
         return self._alpha_c(*self._parameter_arrays(params))
 
     def replicon_at_capacity(self, **params) -> np.ndarray:
-        r"""Replicon eigenvalue at :math:`q \to 1`; for Gardner :math:`1 - \alpha_c(\kappa)\Phi(\kappa)`."""
+        r"""Replicon eigenvalue at :math:`q \to 1`; for Gardner :math:`1 - \alpha_c(\kappa)\Phi(\kappa)`.
+
+        Derived symbolically only where the conjugates are eliminated; otherwise evaluate the ``replicon`` of
+        :meth:`saddle_point` at the load of interest.
+        """
+        if self._replicon_at_capacity is None:
+            raise ReplicaError(f"the replicon at q -> 1 is not derived for the {self.model.prior.name} prior; "
+                               "use saddle_point(alpha)['replicon']")
         return self._replicon_at_capacity(*self._parameter_arrays(params))
 
     def invert_capacity(self, load, parameter: str = "kappa", *, throw: bool = False) -> Solution:
@@ -117,30 +139,47 @@ class Theory:
         return Solution({parameter: solution["x"]}, solution.status, solution.n_iter, solution.residual)
 
     # -- finite load ------------------------------------------------------------------------------------------
+    def _require_elimination(self, what: str) -> None:
+        if not self.derivation.saddle_point.eliminated:
+            raise ReplicaError(f"{what} needs the conjugates eliminated, which the {self.model.prior.name} prior "
+                               "does not allow; use saddle_point() for values at the saddle")
+
     def free_entropy(self, q_value, load, **params) -> np.ndarray:
         r"""Reduced RS free entropy :math:`\phi(q)` (conjugates at their saddle)."""
+        self._require_elimination("free_entropy(q, alpha)")
         return self._free_entropy(q_value, load, *self._parameter_arrays(params))
 
     def stationarity(self, q_value, load, **params) -> np.ndarray:
         r""":math:`d\phi/dq` of the reduced free entropy, from the symbolic derivative."""
+        self._require_elimination("stationarity(q, alpha)")
         return self._stationarity(q_value, load, *self._parameter_arrays(params))
 
-    def replicon(self, q_value, load, **params) -> np.ndarray:
-        r"""Replicon eigenvalue :math:`\lambda_{rep}(q, \alpha)`; positive means RS is locally stable."""
-        return self._replicon(q_value, load, *self._parameter_arrays(params))
-
-    def saddle_point(self, load, *, throw: bool = False, **params) -> Solution:
+    def saddle_point(self, load, *, method: str = "root", throw: bool = False, **params) -> Solution:
         r"""Solve the RS saddle point at load :math:`\alpha` below capacity, vectorised.
 
-        The overlap is the root of :math:`r(q) = 2(1-q)^2\,d\phi/dq` in :math:`(10^{-10}, 1-10^{-10})`. Each
-        converged point is re-checked with twice the quadrature nodes; a residual above 1e-8 there gives status
-        ``INACCURATE`` (near capacity the integrand develops a kink of width :math:`\sqrt{1-q}`).
+        With the conjugates eliminated (spherical prior) the overlap is the root of
+        :math:`r(q) = 2(1-q)^2\,d\phi/dq` in :math:`(10^{-10}, 1-10^{-10})`; each converged point is re-checked with
+        twice the quadrature nodes, and a residual above 1e-8 there gives status ``INACCURATE``. Otherwise (e.g.
+        Ising) the fixed-point form is solved, by ``method="root"`` (bracketed root of :math:`G(q) - q`) or
+        ``method="damped"`` (damped iteration); see :meth:`_solve_fixed_point`.
+
+        Parameters
+        ----------
+        load : array_like
+            Loads in :math:`(0, \alpha_{q\to1})`.
+        method : {"root", "damped"}
+            Solver for the fixed-point form (ignored when the conjugates are eliminated).
+        throw : bool
+            Raise :class:`~replica.errors.ConvergenceError` unless every point converged.
+        **params
+            Model parameters, broadcast against ``load``.
 
         Returns
         -------
         Solution
-            Values ``q``, the conjugates, ``free_entropy`` and ``replicon``; ``residual`` is the larger of the
-            stationarity residuals at the two quadrature orders.
+            Values ``q``, the conjugates, ``free_entropy`` and ``replicon``; ``residual`` is the residual of the
+            solved equation (the larger of the two quadrature orders for the reduced form, :math:`|G(q) - q|` or
+            the last relative step for the fixed-point form).
 
         Raises
         ------
@@ -157,6 +196,13 @@ class Theory:
             where = ", ".join(f"{n}={a.ravel()[i]:g}" for n, a in zip(self._names, arrays))
             raise ParameterError("alpha", f"must lie in (0, alpha_c) = (0, {capacity.ravel()[i]:.6g}) at {where}; "
                                           f"got {load.ravel()[i]:g} (at and above capacity q = 1)")
+        if self.derivation.saddle_point.eliminated:
+            result = self._solve_reduced(load, arrays)
+        else:
+            result = self._solve_fixed_point(load, arrays, method)
+        return result.raise_on_failure() if throw else result
+
+    def _solve_reduced(self, load, arrays) -> Solution:
         coarse = self._scaled_stationarity[self.n_nodes]
         solution = find_roots(coarse, Q_MIN, 1 - Q_MIN, (load, *arrays), throw=False)
         overlap = solution["x"]
@@ -167,8 +213,69 @@ class Theory:
         values.update({name: f(overlap) for name, f in self._conjugates.items()})
         values["free_entropy"] = self._free_entropy(overlap, load, *arrays)
         values["replicon"] = self._replicon(overlap, load, *arrays)
-        result = Solution(values, status, solution.n_iter, np.fmax(solution.residual, refined))
-        return result.raise_on_failure() if throw else result
+        return Solution(values, status, solution.n_iter, np.fmax(solution.residual, refined))
+
+    def _solve_fixed_point(self, load, arrays, method: str = "root") -> Solution:
+        """Solve the fixed-point form: conjugates from the order parameters, then order parameters from those.
+
+        ``method="root"`` (one order parameter): the root of :math:`G(q) - q` on :math:`(0, 1)`, where
+        :math:`G` is the composed map; it is positive at :math:`q \\to 0` (:math:`G(0) > 0`) and negative as
+        :math:`q \\to 1` (:math:`1 - G(q)` vanishes more slowly than :math:`1 - q`), so the bracket holds.
+        ``method="damped"``: damped iteration from :math:`q = 1/2`, for any number of order parameters.
+        """
+
+        def conjugates(orders, load, arrays):
+            args = [orders[name] for name in self._orders] + [np.nan] * len(self._conjugate_names)
+            return {c: self._maps[c](*args, load, *arrays) for c in self._conjugate_names}
+
+        def update(orders, load, arrays):
+            hats = conjugates(orders, load, arrays)
+            args = [orders[name] for name in self._orders] + [hats[c] for c in self._conjugate_names]
+            return {name: self._maps[name](*args, load, *arrays) for name in self._orders}
+
+        if method == "root" and len(self._orders) == 1:
+            name = self._orders[0]
+            # the root finder drops converged points between calls, so the parameters travel as arguments
+            roots = find_roots(lambda x, a, *ps: update({name: x}, a, ps)[name] - x, Q_MIN, 1 - Q_MIN,
+                               (load, *arrays))
+            solution = Solution({name: roots["x"]}, roots.status, roots.n_iter, roots.residual)
+        elif method in ("root", "damped"):
+            solution = damped_iteration(lambda orders: update(orders, load, arrays),
+                                        {name: np.full(load.shape, 0.5) for name in self._orders},
+                                        damping=DAMPING, tol=FIXED_POINT_TOLERANCE)
+        else:
+            raise ParameterError("method", f"must be 'root' or 'damped'; got {method!r}")
+        values = dict(solution.value)
+        values.update(conjugates(values, load, arrays))
+        args = [values[name] for name in self._orders + self._conjugate_names]
+        values["free_entropy"] = self._free_entropy_at(*args, load, *arrays)
+        values["replicon"] = self._replicon(*args, load, *arrays)
+        return Solution(values, solution.status, solution.n_iter, solution.residual)
+
+    def zero_entropy_load(self, *, throw: bool = False, **params) -> Solution:
+        r"""The load where the RS entropy of the solution space vanishes (discrete weights only).
+
+        For binary weights the free entropy counts solutions and cannot be negative; the capacity is the root
+        of :math:`s(\alpha) = 0` below the :math:`q \to 1` load (Krauth & Mézard 1989: 0.833 for the Ising
+        perceptron at :math:`\kappa = 0`). Found by bracketing in :math:`(10^{-3}, 1 - 10^{-4})\,\alpha_{q\to1}`;
+        each evaluation is a converged saddle point.
+
+        Returns
+        -------
+        Solution
+            ``value["alpha"]``; status ``NO_BRACKET`` where the entropy stays positive up to the q -> 1 load.
+        """
+        if not self.model.prior.discrete:
+            raise ReplicaError(f"the zero-entropy criterion applies to discrete weights, not the "
+                               f"{self.model.prior.name} prior")
+        arrays = self._parameter_arrays(params)
+        top = self._alpha_c(*arrays)
+
+        def entropy(load, *args):
+            return self._solve_fixed_point(load, list(args))["free_entropy"]
+
+        found = find_roots(entropy, 1e-3 * top, (1 - 1e-4) * top, tuple(arrays), xatol=1e-13, throw=throw)
+        return Solution({"alpha": found["x"]}, found.status, found.n_iter, found.residual)
 
 
 @lru_cache(maxsize=8)

@@ -2,10 +2,11 @@
 
 from .base import LOAD, Model, available_models, get_model, register
 from .channels import Channel, MarginConstraint, ParameterSpec
-from .perceptron import GARDNER
-from .priors import Prior, SphericalPrior
+from .perceptron import GARDNER, ISING_PERCEPTRON
+from .priors import IsingPrior, Prior, SphericalPrior
 
 __all__ = [
     "Model", "register", "get_model", "available_models", "LOAD",
-    "Prior", "SphericalPrior", "Channel", "MarginConstraint", "ParameterSpec", "GARDNER",
+    "Prior", "SphericalPrior", "IsingPrior", "Channel", "MarginConstraint", "ParameterSpec", "GARDNER",
+    "ISING_PERCEPTRON",
 ]

@@ -12,15 +12,21 @@ from abc import ABC, abstractmethod
 
 import sympy as sp
 
-from ..symbolic.symbols import Q_hat, q_hat
+from ..symbolic.gaussian import GaussianMean, LogTwoCosh
+from ..symbolic.symbols import Q_hat, q_hat, z
 
-__all__ = ["Prior", "SphericalPrior"]
+__all__ = ["Prior", "SphericalPrior", "IsingPrior"]
 
 
 class Prior(ABC):
     """A weight measure, declared by its replica-symmetric entropic term."""
 
     name: str = ""
+    #: Whether the weights are discrete: then the free entropy counts solutions and must be non-negative, and
+    #: the capacity is at most the load where it vanishes (Krauth & Mezard 1989).
+    discrete: bool = False
+    #: For q -> 1 when the conjugates cannot be eliminated: each conjugate diverges like t / eps**power.
+    conjugate_divergence: dict = {}
 
     @property
     @abstractmethod
@@ -71,3 +77,31 @@ class SphericalPrior(Prior):
 
     def replicon_factor(self, q):
         return (1 - q) ** 2
+
+
+class IsingPrior(Prior):
+    r"""Binary weights :math:`w_i = \pm 1` (Gardner & Derrida 1988; Krauth & Mézard 1989).
+
+    .. math:: \phi_P(q, \hat q) = -\frac{\hat q (1 - q)}{2} + \int Dz\, \ln 2\cosh(\sqrt{\hat q} z)
+
+    (REFERENCE.md §2): the free entropy counts solutions, :math:`\ln 2` per weight at zero load. As
+    :math:`q \to 1`, :math:`\hat q \sim t/\epsilon^2`. The replicon factor is
+    :math:`\int Dz\, (1 - \tanh^2 \sqrt{\hat q} z)^2`.
+    """
+
+    name = "ising"
+    discrete = True
+    conjugate_divergence = {q_hat: 2}
+
+    @property
+    def conjugates(self):
+        return (q_hat,)
+
+    def entropic_term(self, q):
+        return -q_hat * (1 - q) / 2 + GaussianMean(LogTwoCosh(sp.sqrt(q_hat) * z), z)
+
+    def convergence_conditions(self):
+        return (q_hat,)
+
+    def replicon_factor(self, q):
+        return GaussianMean((1 - sp.tanh(sp.sqrt(q_hat) * z) ** 2) ** 2, z)

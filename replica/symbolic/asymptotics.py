@@ -6,7 +6,12 @@ The rule used by the :math:`q \to 1` limit: for :math:`x = s/\sqrt{\epsilon} + o
 .. math:: \ln H(x) = -\frac{x^2}{2}\,\theta(s) + O(\ln \epsilon),
 
 because :math:`\ln H(x) \approx -x^2/2 - \ln(x\sqrt{2\pi})` for :math:`x \to +\infty` and
-:math:`\ln H(x) \to 0` for :math:`x \to -\infty` (Gardner 1988; Engel & Van den Broeck 2001, ch. 6).
+:math:`\ln H(x) \to 0` for :math:`x \to -\infty` (Gardner 1988; Engel & Van den Broeck 2001, ch. 6); and for
+:math:`x = s/\epsilon + o(1/\epsilon)`,
+
+.. math:: \ln 2\cosh x = |x| + O(e^{-2|x|})
+
+(the :math:`q \to 1` limit of binary weights, Gardner & Derrida 1988).
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import ReplicaError
-from .gaussian import GaussianMean, LogH
+from .gaussian import GaussianMean, LogH, LogTwoCosh
 
-__all__ = ["leading_coefficient", "log_h_leading_order"]
+__all__ = ["leading_coefficient", "log_h_leading_order", "leading_order_forms"]
 
 
 def log_h_leading_order(expr, eps):
@@ -38,6 +43,18 @@ def log_h_leading_order(expr, eps):
     return expr.replace(LogH, leading)
 
 
+def leading_order_forms(expr, eps):
+    r"""Apply every leading-order rule: :func:`log_h_leading_order` and :math:`\ln 2\cosh x \to |x|`."""
+
+    def absolute(argument):
+        scale = sp.limit(argument * eps, eps, 0, "+")
+        if scale.has(sp.oo, -sp.oo, sp.zoo, sp.nan) or scale == 0:
+            raise ReplicaError(f"ln 2cosh({argument}) does not diverge like 1/eps as {eps} -> 0")
+        return sp.Abs(argument)
+
+    return log_h_leading_order(expr, eps).replace(LogTwoCosh, absolute)
+
+
 def leading_coefficient(expr, eps):
     r"""The coefficient :math:`c = \lim_{\epsilon\to 0^+} \epsilon\, f(\epsilon)` of a :math:`1/\epsilon` divergence.
 
@@ -51,7 +68,7 @@ def leading_coefficient(expr, eps):
             coefficient, mean = term.as_independent(GaussianMean, as_Add=False)
             if not isinstance(mean, GaussianMean):
                 raise ReplicaError(f"cannot take the limit of a non-linear function of a Gaussian mean: {term}")
-            inner = log_h_leading_order(mean.integrand, eps)
+            inner = leading_order_forms(mean.integrand, eps)
             steps = sorted(inner.atoms(sp.Heaviside), key=sp.default_sort_key)
             held = {step: sp.Dummy("theta") for step in steps}
             limit = sp.limit(sp.expand(eps * coefficient * inner.xreplace(held)), eps, 0, "+")

@@ -1,7 +1,8 @@
 r"""Compile symbolic expressions into vectorised numpy functions.
 
 Special functions map to their tail-stable scipy implementations (:class:`~replica.symbolic.gaussian.H` to
-``ndtr(-x)``, :class:`~replica.symbolic.gaussian.LogH` to ``log_ndtr(-x)``). Each
+``ndtr(-x)``, :class:`~replica.symbolic.gaussian.LogH` to ``log_ndtr(-x)``,
+:class:`~replica.symbolic.gaussian.LogTwoCosh` to ``logaddexp(x, -x)``). Each
 :class:`~replica.symbolic.gaussian.GaussianMean` that survives simplification is evaluated by Gauss–Hermite
 quadrature with the probabilists' weight :math:`e^{-z^2/2}`:
 
@@ -11,6 +12,8 @@ broadcast over any array shape of the parameters (the nodes occupy a trailing ax
 
 Integrands containing :math:`\ln H(a z + b)` have a boundary layer of width :math:`1/|a|` around
 :math:`z_0 = -b/a`; near :math:`q \to 1` it becomes a kink that Gauss–Hermite resolves only algebraically.
+:math:`\tanh(a z + b)` and :math:`\ln 2\cosh(a z + b)` (binary weights, :math:`a = \sqrt{\hat q}`) have the
+same structure, with complex poles :math:`\pi/(2|a|)` from the real axis.
 For such integrands the compiler instead builds a composite Gauss–Legendre rule on :math:`[-12, 12]` (the
 Gaussian mass outside is below :math:`10^{-32}`) whose panel edges are a uniform grid plus points at
 :math:`z_0 \pm 2^j/|a|`, placed separately for every parameter point, so that accuracy stays uniform up to
@@ -27,7 +30,7 @@ import scipy.special as sc
 import sympy as sp
 
 from ..errors import ReplicaError
-from .gaussian import GaussianMean, LogH
+from .gaussian import GaussianMean, LogH, LogTwoCosh
 
 __all__ = ["compile_expression", "CompiledExpression", "gauss_hermite", "layered_rule"]
 
@@ -36,6 +39,7 @@ DEFAULT_NODES = 201
 _NUMERIC_FUNCTIONS = {
     "H": lambda x: sc.ndtr(-x),
     "LogH": lambda x: sc.log_ndtr(-x),
+    "LogTwoCosh": lambda x: np.logaddexp(x, -x),
     "Heaviside": lambda x, h0=0.5: np.heaviside(x, h0),
     "erf": sc.erf,
     "erfc": sc.erfc,
@@ -108,11 +112,15 @@ class _CompiledMean:
         return values @ weights
 
 
+#: Functions whose argument ``a z + b`` makes a layer of width 1/|a| at z = -b/a in a Gaussian mean.
+_LAYERED = (LogH, LogTwoCosh, sp.tanh)
+
+
 def _layers(mean, arguments):
-    """Centres and widths of the boundary layers of ``ln H(a z + b)`` terms in a Gaussian mean."""
+    """Centres and widths of the layers of ``ln H``, ``ln 2cosh`` and ``tanh`` of ``a z + b`` in a Gaussian mean."""
     z = mean.variable
     layers = []
-    for term in sorted(mean.integrand.atoms(LogH), key=sp.default_sort_key):
+    for term in sorted(mean.integrand.atoms(*_LAYERED), key=sp.default_sort_key):
         argument = sp.expand(term.args[0])
         slope = argument.coeff(z, 1)
         offset = sp.simplify(argument - slope * z)

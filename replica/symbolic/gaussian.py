@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import ArgumentIndexError
 
-__all__ = ["H", "LogH", "GaussianMean", "normal_density", "tidy_tails"]
+__all__ = ["H", "LogH", "LogTwoCosh", "GaussianMean", "normal_density", "tidy_tails", "integrate_by_parts"]
 
 
 def normal_density(x):
@@ -80,6 +80,31 @@ class LogH(sp.Function):
 
     def _latex(self, printer):
         return r"\ln H\left(%s\right)" % printer._print(self.args[0])
+
+
+class LogTwoCosh(sp.Function):
+    r""":math:`\ln(2\cosh x)`, the single-weight free entropy of a :math:`\pm 1` weight in a field :math:`x`.
+
+    Kept as one function so that numerics can evaluate it as ``logaddexp(x, -x)`` (no overflow of
+    :math:`\cosh`); its derivative is :math:`\tanh x`.
+    """
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sp.log(2)
+        return None
+
+    def fdiff(self, argindex=1):
+        if argindex != 1:
+            raise ArgumentIndexError(self, argindex)
+        return sp.tanh(self.args[0])
+
+    def _eval_rewrite_as_cosh(self, x, **kwargs):
+        return sp.log(2 * sp.cosh(x))
+
+    def _latex(self, printer):
+        return r"\ln 2\cosh\left(%s\right)" % printer._print(self.args[0])
 
 
 class GaussianMean(sp.Expr):
@@ -188,6 +213,31 @@ def _closed_form_mean(integrand, z):
     if result.has(sp.Integral):
         return None
     return tidy_tails(result)
+
+
+def integrate_by_parts(expr):
+    r"""Gaussian integration by parts (Stein's lemma): :math:`\mathbb{E}_z[z f(z)] = \mathbb{E}_z[f'(z)]`.
+
+    Applied to every Gaussian mean whose integrand has a single factor :math:`z`; it removes the apparent
+    :math:`0/0` of forms like :math:`\mathbb{E}[z\tanh(\sqrt{\hat q} z)]/\sqrt{\hat q}` at
+    :math:`\hat q = 0`.
+    """
+
+    def rule(integrand, z):
+        rest, has_z = sp.S.One, False
+        for factor in sp.Mul.make_args(integrand):
+            if factor == z and not has_z:
+                has_z = True
+            else:
+                rest *= factor
+        if has_z:
+            return GaussianMean(sp.diff(rest, z), z)
+        return GaussianMean(integrand, z)
+
+    def expanded(integrand, z):
+        return GaussianMean(sp.expand(integrand, power_exp=False, power_base=False, log=False), z)
+
+    return sp.expand(expr.replace(GaussianMean, expanded).replace(GaussianMean, rule), power_exp=False)
 
 
 def tidy_tails(expr):

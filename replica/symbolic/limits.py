@@ -49,16 +49,25 @@ class CapacityCondition:
         ])
 
 
-def q_to_one(saddle: SaddlePoint) -> CapacityCondition:
-    """Take the :math:`q \\to 1` limit of the reduced free entropy and solve for the critical load.
+def q_to_one(saddle: SaddlePoint, conjugate_divergence: dict | None = None) -> CapacityCondition:
+    """Take the :math:`q \\to 1` limit of the free entropy and solve for the critical load.
+
+    With eliminated conjugates the reduced free entropy is expanded directly. Otherwise each conjugate is
+    rescaled as :math:`\\hat x = t_x/\\epsilon^{p_x}` (the prior's declared divergence), the leading coefficient
+    is computed in closed form and extremised over the :math:`t_x` (for Ising, :math:`t = 2/\\pi` and
+    :math:`\\alpha = 4/\\pi`; Gardner & Derrida 1988).
 
     Raises
     ------
     ReplicaError
-        If the leading coefficient does not have exactly one positive root in the load.
+        If the leading coefficient does not have exactly one positive root in the load, or a conjugate's
+        divergence is not declared.
     """
-    near_one = saddle.reduced.subs(q, 1 - epsilon)
-    coefficient = sp.expand(leading_coefficient(near_one, epsilon), deep=False)
+    if saddle.eliminated:
+        near_one = saddle.reduced.subs(q, 1 - epsilon)
+        coefficient = sp.expand(leading_coefficient(near_one, epsilon), deep=False)
+    else:
+        coefficient = _extremised_coefficient(saddle, conjugate_divergence or {})
     if sp.diff(coefficient, alpha, 2) != 0:
         raise ReplicaError(f"the q -> 1 coefficient {coefficient} is not affine in the load")
     slope = coefficient.coeff(alpha, 1)
@@ -67,6 +76,22 @@ def q_to_one(saddle: SaddlePoint) -> CapacityCondition:
         raise ReplicaError("the q -> 1 coefficient does not depend on the load: no capacity")
     root = -intercept / slope
     return CapacityCondition(coefficient, root, evaluate_means(root))
+
+
+def _extremised_coefficient(saddle: SaddlePoint, divergence: dict):
+    conjugates = saddle.free_entropy.conjugates
+    missing = [c for c in conjugates if c not in divergence]
+    if missing:
+        raise ReplicaError(f"the prior does not declare how {missing} diverge as q -> 1 (conjugate_divergence)")
+    scaled = {c: sp.Symbol(f"t_{c.name}", positive=True) for c in conjugates}
+    near_one = saddle.free_entropy.expression.subs(q, 1 - epsilon)
+    near_one = near_one.subs({c: scaled[c] / epsilon ** divergence[c] for c in conjugates})
+    coefficient = sp.expand(leading_coefficient(near_one, epsilon).doit(), deep=False)
+    stationary = sp.solve([sp.diff(coefficient, t) for t in scaled.values()], list(scaled.values()), dict=True)
+    if len(stationary) != 1:
+        raise ReplicaError(f"the q -> 1 coefficient {coefficient} has {len(stationary)} stationary points in "
+                           f"the rescaled conjugates")
+    return sp.expand(coefficient.subs(stationary[0]))
 
 
 def evaluate_means(expr):

@@ -15,6 +15,7 @@ import sympy as sp
 
 from ..errors import ModelDeclarationError
 from .free_entropy import FreeEntropy
+from .gaussian import GaussianMean, integrate_by_parts
 from .symbols import q, to_latex
 
 __all__ = ["SaddlePoint", "derive_saddle_point"]
@@ -32,18 +33,29 @@ class SaddlePoint:
     gradient : dict
         :math:`\\partial\\phi/\\partial x` for every variable :math:`x`, unsimplified.
     conjugate_solution : dict
-        Each conjugate as a function of ``q`` (the admissible branch).
-    reduced : sympy expression
-        :math:`\\phi(q)` with the conjugates eliminated.
-    stationarity : sympy expression
+        Each conjugate as a function of ``q`` (the admissible branch); empty when the conjugate equations are
+        not algebraic (a prior with a Gaussian mean in its term, e.g. Ising).
+    reduced : sympy expression or None
+        :math:`\\phi(q)` with the conjugates eliminated (``None`` without elimination).
+    stationarity : sympy expression or None
         :math:`d\\phi/dq` of the reduced free entropy; the saddle point is its root.
+    fixed_point : dict
+        The saddle-point equations solved each for its partner variable: the overlap from its conjugate's
+        equation and the conjugate from the overlap's (both are linear in the partner), e.g. for Ising
+        :math:`q = \\int Dz \\tanh^2(\\sqrt{\\hat q} z)`, :math:`\\hat q = -2\\alpha\\, \\partial_q \\psi_{out}`. Empty
+        when the conjugates were eliminated.
     """
 
     free_entropy: FreeEntropy
     gradient: dict
     conjugate_solution: dict
-    reduced: sp.Expr
-    stationarity: sp.Expr
+    reduced: sp.Expr | None
+    stationarity: sp.Expr | None
+    fixed_point: dict
+
+    @property
+    def eliminated(self) -> bool:
+        return self.reduced is not None
 
     def latex(self) -> str:
         lines = [
@@ -51,7 +63,9 @@ class SaddlePoint:
             for x, g in self.gradient.items()
         ]
         lines += [r"%s = %s" % (to_latex(c), to_latex(v)) for c, v in self.conjugate_solution.items()]
-        lines.append(r"\phi(q) = %s" % to_latex(self.reduced))
+        if self.eliminated:
+            lines.append(r"\phi(q) = %s" % to_latex(self.reduced))
+        lines += [r"%s = %s" % (to_latex(x), to_latex(v)) for x, v in self.fixed_point.items()]
         return "\n".join(lines)
 
 
@@ -96,6 +110,8 @@ def derive_saddle_point(free_entropy: FreeEntropy, convergence_conditions=()) ->
     phi = free_entropy.expression
     gradient = {x: sp.diff(phi, x) for x in free_entropy.variables}
     conjugates = free_entropy.conjugates
+    if any(gradient[c].has(GaussianMean) for c in conjugates):
+        return SaddlePoint(free_entropy, gradient, {}, None, None, _fixed_point_form(free_entropy, gradient))
     # Solve the polynomial system of numerators (fast), then drop roots where a denominator vanishes.
     fractions = [sp.fraction(sp.together(gradient[c])) for c in conjugates]
     candidates = sp.solve([numerator for numerator, _ in fractions], conjugates, dict=True)
@@ -110,4 +126,30 @@ def derive_saddle_point(free_entropy: FreeEntropy, convergence_conditions=()) ->
     entropic = _simplify_in_overlap(free_entropy.entropic.subs(solution))
     reduced = entropic + (phi - free_entropy.entropic)
     stationarity = sp.diff(reduced, q)
-    return SaddlePoint(free_entropy, gradient, solution, reduced, stationarity)
+    return SaddlePoint(free_entropy, gradient, solution, reduced, stationarity, {})
+
+
+def _solve_linear(equation, variable):
+    """Solve ``equation = 0`` for ``variable``, in which it must be linear."""
+    slope = sp.diff(equation, variable)
+    if slope == 0 or slope.has(variable):
+        raise ModelDeclarationError(f"the saddle-point equation {equation} = 0 is not linear in {variable}")
+    return -equation.subs(variable, 0) / slope
+
+
+def _fixed_point_form(free_entropy: FreeEntropy, gradient: dict) -> dict:
+    """Each order parameter from its conjugate's equation and each conjugate from its order parameter's.
+
+    Gaussian integration by parts is applied to the conjugate's equation (the prior's side), where it turns
+    :math:`\\mathbb{E}[z\\tanh(\\sqrt{\\hat q}z)]/\\sqrt{\\hat q}` into the regular :math:`1 - \\mathbb{E}[\\tanh^2]`.
+    """
+    pairs = list(zip(free_entropy.order_parameters, free_entropy.conjugates))
+    if len(free_entropy.order_parameters) != len(free_entropy.conjugates):
+        raise ModelDeclarationError(
+            f"without elimination each order parameter needs exactly one conjugate; got "
+            f"{free_entropy.order_parameters} and {free_entropy.conjugates}")
+    mapping = {}
+    for order, conjugate in pairs:
+        mapping[order] = _solve_linear(integrate_by_parts(gradient[conjugate]), order)
+        mapping[conjugate] = _solve_linear(gradient[order], conjugate)
+    return mapping

@@ -1,0 +1,106 @@
+"""Binary perceptron: the engine's q -> 1 answer is produced and rejected; the zero-entropy load is reported."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy import integrate
+from scipy.stats import norm
+
+import replica
+from replica.symbolic.symbols import kappa
+from tests.published_values import ISING_ALPHA_KM, ISING_ALPHA_Q1
+
+
+@pytest.fixture(scope="module")
+def ising():
+    return replica.theory("ising-perceptron")
+
+
+def test_q_to_one_load_is_four_over_pi_symbolically():
+    derived = replica.derive("ising-perceptron").capacity.alpha_c
+    assert sp.simplify(derived.subs(kappa, 0) - 4 / sp.pi) == 0
+
+
+def test_q_to_one_load_is_two_over_pi_times_gardner_for_every_margin():
+    """The Ising entropic term contributes 1/pi instead of 1/2 to the q -> 1 coefficient (Gardner & Derrida)."""
+    ising = replica.derive("ising-perceptron").capacity.alpha_c
+    gardner = replica.derive("gardner").capacity.alpha_c
+    assert sp.simplify(ising - 2 / sp.pi * gardner) == 0
+
+
+def test_zero_entropy_capacity_is_krauth_mezard(ising):
+    value, tolerance = ISING_ALPHA_KM
+    found = ising.zero_entropy_load(kappa=0.0)
+    assert found.success
+    assert float(found["alpha"]) == pytest.approx(value, abs=tolerance)
+    assert float(ising.alpha_c(kappa=0.0)) == pytest.approx(ISING_ALPHA_Q1, rel=1e-14)
+
+
+def test_zero_entropy_load_does_not_depend_on_the_quadrature_order():
+    loads = [float(replica.theory("ising-perceptron", n).zero_entropy_load(kappa=0.0)["alpha"]) for n in (201, 401)]
+    assert loads[0] == pytest.approx(loads[1], abs=1e-10)
+
+
+def test_fixed_points_have_small_residuals_and_satisfy_the_equations(ising):
+    solution = ising.saddle_point(np.array([0.1, 0.5, 0.83, 1.1]), kappa=0.0)
+    assert solution.success and np.all(solution.residual < 1e-10)
+    for q_value, q_hat in zip(solution["q"], solution["q_hat"]):
+        # q = E tanh^2(sqrt(q_hat) z), recomputed by adaptive quadrature
+        expected, _ = integrate.quad(lambda t: np.tanh(np.sqrt(q_hat) * t) ** 2 * norm.pdf(t), -np.inf, np.inf,
+                                     epsabs=1e-13)
+        assert q_value == pytest.approx(expected, abs=1e-10)
+
+
+def test_entropy_derivative_in_load_is_the_energetic_term(ising):
+    a, h = 0.6, 1e-5
+    up, down = ising.saddle_point(a + h, kappa=0.0), ising.saddle_point(a - h, kappa=0.0)
+    mid = ising.saddle_point(a, kappa=0.0)
+    qv = float(mid["q"])
+    energetic, _ = integrate.quad(lambda t: norm.logsf(-np.sqrt(qv) * t / np.sqrt(1 - qv)) * norm.pdf(t),
+                                  -np.inf, np.inf, epsabs=1e-13)
+    fd = (float(up["free_entropy"]) - float(down["free_entropy"])) / (2 * h)
+    assert fd == pytest.approx(energetic, rel=1e-6)
+
+
+def test_entropy_starts_at_ln2_and_vanishes_at_capacity(ising):
+    assert float(ising.saddle_point(1e-6, kappa=0.0)["free_entropy"]) == pytest.approx(np.log(2), abs=1e-5)
+    at = ising.saddle_point(float(ising.zero_entropy_load(kappa=0.0)["alpha"]), kappa=0.0)
+    assert float(at["free_entropy"]) == pytest.approx(0.0, abs=1e-10)
+
+
+def test_rs_is_stable_at_krauth_mezard_and_unstable_towards_q_to_one(ising):
+    loads = np.array([0.833, 1.2])
+    replicon = ising.saddle_point(loads, kappa=0.0)["replicon"]
+    assert replicon[0] > 0 > replicon[1]
+
+
+def test_report_rejects_the_q_to_one_answer():
+    report = replica.solve("ising-perceptron")
+    q = report.quantities
+    assert q["capacity_criterion"] == "zero-entropy" and q["alpha_q1_valid"] is False
+    assert q["alpha_q1"] == pytest.approx(ISING_ALPHA_Q1, rel=1e-14)
+    assert q["alpha_c"] == pytest.approx(ISING_ALPHA_KM[0], abs=ISING_ALPHA_KM[1])
+    assert q["rs_stability_at_capacity"] == "stable"
+    assert "rejected" in report.message
+
+
+def test_load_with_negative_entropy_is_flagged():
+    with pytest.warns(replica.RSInstabilityWarning):
+        report = replica.solve("ising-perceptron", alpha=1.1)
+    assert report.status == "warning" and "entropy is negative" in report.message
+
+
+def test_replicon_at_q_to_one_is_refused_with_a_clear_error(ising):
+    with pytest.raises(replica.ReplicaError, match="saddle_point"):
+        ising.replicon_at_capacity(kappa=0.0)
+
+
+def test_root_and_damped_iteration_agree(ising):
+    loads = np.array([0.2, 0.7, 1.0])
+    by_root = ising.saddle_point(loads, kappa=0.0, method="root")
+    damped = ising.saddle_point(loads, kappa=0.0, method="damped")
+    assert by_root.success and damped.success
+    np.testing.assert_allclose(by_root["q"], damped["q"], atol=1e-11)
+    assert np.all(by_root.n_iter < damped.n_iter)
+    with pytest.raises(replica.ParameterError, match="method"):
+        ising.saddle_point(0.5, kappa=0.0, method="newton")
