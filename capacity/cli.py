@@ -116,22 +116,23 @@ def _cmd_verify(args, out):
     from replica.serialization import json_safe
     from replica.validation import check_int
 
-    from .verify import verify_gardner
+    from .verify import DEFAULTS, verify
 
     model = get_model(args.model)
-    if model.name != "gardner":
-        raise UsageError(f"model: verification is available for: gardner; got {model.name!r}")
+    if model.name not in DEFAULTS:
+        raise UsageError(f"model: verification is available for: {', '.join(DEFAULTS)}; got {model.name!r}")
     params = _parse_settings(args.set, model)
     if "alpha" in params:
         raise UsageError("alpha: verify estimates the critical load itself; set only kappa")
-    ns = [check_int("n", n, 1, 100000) for n in args.n]
-    trials = check_int("trials", args.trials, 1, 10**6)
+    default_sizes, default_trials = DEFAULTS[model.name]
+    ns = [check_int("n", n, 1, 100000) for n in (args.n or default_sizes)]
+    trials = check_int("trials", args.trials if args.trials is not None else default_trials, 1, 10**6)
     seed = check_int("seed", args.seed, 0, 2**63 - 1)
     jobs = check_int("jobs", args.jobs, -1, 512)
     if jobs == 0:
         raise UsageError("jobs: must be -1 (all cores) or a whole number in [1, 512]; got 0")
-    verification = verify_gardner(params.get("kappa", 0.0), ns, trials, seed=seed, n_jobs=jobs,
-                                  progress=not args.json)
+    verification = verify(model.name, params.get("kappa", 0.0), ns, trials, seed=seed, n_jobs=jobs,
+                          progress=not args.json)
     result = verification.to_dict()
     if args.plot:
         import matplotlib
@@ -142,7 +143,7 @@ def _cmd_verify(args, out):
     if args.json:
         print(json.dumps(json_safe(result)), file=out)
     else:
-        print(f"gardner, kappa = {verification.params['kappa']:g}, seed {seed}", file=out)
+        print(f"{model.name}, kappa = {verification.params['kappa']:g}, seed {seed}", file=out)
         for e in verification.estimates:
             print(f"  N = {e.n:5d}: median critical load {e.estimate:.4f} [{e.lower:.4f}, {e.upper:.4f}] "
                   f"({e.trials} instances, {e.doubtful} doubtful)", file=out)
@@ -155,8 +156,6 @@ def _cmd_verify(args, out):
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from .verify import DEFAULT_SIZES, DEFAULT_TRIALS
-
     parser = _Parser(prog="replica", description="Replica saddle points, capacities and their verification.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("models", help="list the models and their parameters")
@@ -171,8 +170,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="check the theory against certified convex programs at finite N")
     p.add_argument("model")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a model parameter, e.g. kappa=0.5")
-    p.add_argument("--n", nargs="+", default=list(DEFAULT_SIZES), metavar="N", help="sizes N")
-    p.add_argument("--trials", default=DEFAULT_TRIALS, help="instances per size")
+    p.add_argument("--n", nargs="+", metavar="N", help="sizes N (default: 25 50 100 for gardner, 12 16 20 by "
+                                                       "enumeration for ising-perceptron)")
+    p.add_argument("--trials", help="instances per size (default 100)")
     p.add_argument("--seed", default=0, help="seed of the experiment")
     p.add_argument("--jobs", default=-1, help="parallel workers (-1: all cores)")
     p.add_argument("--json", action="store_true")

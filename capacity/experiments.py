@@ -31,9 +31,11 @@ from replica.serialization import json_safe
 from replica.validation import check_int, check_real, check_real_array
 
 from .ensembles import PerceptronEnsemble
+from .enumeration import MAX_ENUMERATION_N, longest_storable_prefix
 from .programs import MarginProgram, MaxMarginQP, SeparabilityLP, Verdict
 
-__all__ = ["CriticalLoad", "critical_loads", "separability_trials", "max_margin_trials", "run_trials"]
+__all__ = ["CriticalLoad", "critical_loads", "binary_critical_loads", "separability_trials", "max_margin_trials",
+           "run_trials"]
 
 #: Default largest load searched by the bisection, as a multiple of the Gardner capacity bound 2 at kappa = 0.
 MAX_LOAD = 4.0
@@ -56,6 +58,7 @@ class CriticalLoad:
     verdict : str
         ``"certified"``, ``"doubtful"`` (a solve could not be certified) or ``"above_search_range"``.
     n_solves : int
+        Convex programs solved (0 for exhaustive enumeration, which needs no solver).
     seconds : float
     """
 
@@ -177,6 +180,38 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
     max_load = check_real("max_load", max_load, 0.0, 1e4, low_open=True)
     tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n)), solver) for n in ns for t in range(trials)]
     rows = run_trials(_bisect_instance, tasks, n_jobs=n_jobs, progress=progress, description="critical loads")
+    return pd.DataFrame([r.to_dict() for r in rows])
+
+
+def _enumerate_instance(n, seed, trial, kappa, max_patterns) -> CriticalLoad:
+    start = time.perf_counter()
+    signed = PerceptronEnsemble(n, seed).instance(trial, max_patterns).signed_patterns
+    longest, tie = longest_storable_prefix(signed, kappa)
+    if tie:
+        p_star, verdict = None, "doubtful"
+    elif longest >= max_patterns:
+        p_star, verdict = None, "above_search_range"
+    else:
+        p_star, verdict = longest + 1, "certified"
+    alpha = (p_star - 0.5) / n if p_star is not None else math.nan
+    return CriticalLoad(n, trial, seed, kappa, p_star, alpha, verdict, 0, time.perf_counter() - start)
+
+
+def binary_critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_load: float = 3.0,
+                          n_jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+    """Critical load of binary-weight instances by exhaustive enumeration of :math:`w \\in \\{\\pm1\\}^N`.
+
+    Same output as :func:`critical_loads` (one row per instance); exact up to the floating-point near-ties that
+    :func:`capacity.enumeration.longest_storable_prefix` flags as doubtful. Sizes are limited to
+    :data:`~capacity.enumeration.MAX_ENUMERATION_N`.
+    """
+    kappa = check_real("kappa", kappa, -1e3, 1e3)
+    ns, trials, seed, n_jobs = _check_sizes(ns, trials, seed, n_jobs)
+    for n in ns:
+        check_int("n", n, 1, MAX_ENUMERATION_N)
+    max_load = check_real("max_load", max_load, 0.0, 1e3, low_open=True)
+    tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n))) for n in ns for t in range(trials)]
+    rows = run_trials(_enumerate_instance, tasks, n_jobs=n_jobs, progress=progress, description="enumeration")
     return pd.DataFrame([r.to_dict() for r in rows])
 
 

@@ -1,30 +1,35 @@
-r"""End-to-end verification of a model's capacity: theory, certified finite-size experiment, comparison.
+r"""End-to-end verification of a model's capacity: theory, exact or certified finite-size experiment, comparison.
 
-For the spherical perceptron at margin :math:`\kappa \ge 0` (REFERENCE.md §1): the RS capacity
-:math:`\alpha_c(\kappa)` from :func:`replica.theory`; per-instance critical loads at each size by certified
-bisection (:func:`capacity.experiments.critical_loads`); the median per size with a distribution-free
-interval; extrapolation in :math:`1/N`; agreement when the theory value lies in the extrapolated interval.
+The theory value is the capacity :func:`replica.solve` reports (the :math:`q \to 1` load for the spherical
+perceptron, REFERENCE.md §1; the zero-entropy load for binary weights, §2). The experiment gives per-instance
+critical loads at each size: by certified bisection with convex programs for continuous weights
+(:func:`capacity.experiments.critical_loads`), by exhaustive enumeration for binary weights
+(:func:`capacity.experiments.binary_critical_loads`). Then the median per size with a distribution-free
+interval, extrapolation in :math:`1/N`, and agreement when the theory value lies in the extrapolated interval.
+For binary weights the accessible sizes are small (N <= 26) and the approach to the limit is slow, so the
+per-size trend is as informative as the extrapolation.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import pandas as pd
 
-from replica import theory
-from replica.errors import ParameterError
+from replica import RSInstabilityWarning, get_model, solve
+from replica.errors import ParameterError, ReplicaError
 from replica.serialization import json_safe
 from replica.validation import check_real
 
 from .compare import Comparison, compare, plot_thresholds
 from .estimates import Extrapolation, ThresholdEstimate, extrapolate, threshold_estimates
-from .experiments import critical_loads
+from .experiments import binary_critical_loads, critical_loads
 
-__all__ = ["Verification", "verify_gardner", "DEFAULT_SIZES", "DEFAULT_TRIALS"]
+__all__ = ["Verification", "verify", "DEFAULTS"]
 
-DEFAULT_SIZES = (25, 50, 100)
-DEFAULT_TRIALS = 100
+#: Default sizes and instances per size for each verifiable model.
+DEFAULTS = {"gardner": ((25, 50, 100), 100), "ising-perceptron": ((12, 16, 20), 100)}
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class Verification:
     model: str
     params: dict
     theory: float
+    theory_quantities: dict
     trials: pd.DataFrame
     estimates: list
     extrapolation: Extrapolation
@@ -65,7 +71,7 @@ class Verification:
                            "alpha_c_estimate": self.comparison.estimate,
                            "alpha_c_interval": [self.comparison.lower, self.comparison.upper],
                            "agree": self.comparison.agree},
-            "theory": {"alpha_c": self.theory},
+            "theory": self.theory_quantities,
             "estimate": self.extrapolation.to_dict(),
             "per_size": [e.to_dict() for e in self.estimates],
             "comparison": self.comparison.to_dict(),
@@ -79,39 +85,55 @@ class Verification:
         return plot_thresholds(self.estimates, self.extrapolation, self.theory)
 
 
-def verify_gardner(kappa: float = 0.0, ns=DEFAULT_SIZES, trials: int = DEFAULT_TRIALS, *, seed: int = 0,
-                   confidence: float = 0.95, solver: str | None = None, n_jobs: int = -1,
-                   progress: bool = True) -> Verification:
-    """Verify the Gardner capacity :math:`\\alpha_c(\\kappa)` against certified convex programs at finite N.
+def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | None = None, *, seed: int = 0,
+           confidence: float = 0.95, solver: str | None = None, n_jobs: int = -1,
+           progress: bool = True) -> Verification:
+    """Verify a model's capacity against exact or certified finite-size experiments.
 
     Parameters
     ----------
+    model : str
+        ``"gardner"`` (certified LP/QP bisection) or ``"ising-perceptron"`` (exhaustive enumeration).
     kappa : float
-        Margin, :math:`\\ge 0` (for :math:`\\kappa < 0` the storage problem is not convex, and RS is unstable).
-    ns : sequence of int
-        Sizes N.
-    trials : int
-        Instances per size.
+        Margin in ``[0, 1e3]`` (for kappa < 0 the spherical problem is not convex and RS is unstable).
+    ns : sequence of int, optional
+        Sizes N (defaults in :data:`DEFAULTS`).
+    trials : int, optional
+        Instances per size (defaults in :data:`DEFAULTS`).
     seed : int
         Seed of the experiment; instance ``t`` at size ``N`` is re-run alone from ``(N, seed, t)``.
     confidence : float
         Level of every interval.
     solver : str, optional
-        cvxpy solver name (default Clarabel, with HiGHS as the fallback for uncertified solves).
+        cvxpy solver for the convex programs (default Clarabel, HiGHS as fallback); unused by enumeration.
     n_jobs : int
         Parallel workers (``-1``: all cores).
     progress : bool
         Show a progress bar.
     """
+    spec = get_model(model)
+    if spec.name not in DEFAULTS:
+        raise ParameterError("model", f"verification is available for: {', '.join(DEFAULTS)}; got {spec.name!r}")
     if kappa < 0:
         raise ParameterError("kappa", f"verification needs kappa in [0, 1e3] (for kappa < 0 the storage problem "
                                       f"is not convex and RS is unstable); got {kappa:g}")
     kappa = check_real("kappa", kappa, 0.0, 1e3)
-    alpha_c = float(theory("gardner").alpha_c(kappa=kappa))
-    trials_frame = critical_loads(ns, trials, kappa=kappa, seed=seed, solver=solver, n_jobs=n_jobs,
-                                  progress=progress)
-    estimates: list[ThresholdEstimate] = threshold_estimates(trials_frame, confidence)
+    default_sizes, default_trials = DEFAULTS[spec.name]
+    ns = default_sizes if ns is None else ns
+    trials = default_trials if trials is None else trials
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RSInstabilityWarning)  # kappa >= 0: reported in theory_quantities
+        report = solve(spec, kappa=kappa)
+    if report.quantities.get("alpha_c") is None:
+        raise ReplicaError(f"no theory value to verify: {report.message}")
+    if spec.prior.discrete:
+        frame = binary_critical_loads(ns, trials, kappa=kappa, seed=seed, n_jobs=n_jobs, progress=progress)
+    else:
+        frame = critical_loads(ns, trials, kappa=kappa, seed=seed, solver=solver, n_jobs=n_jobs, progress=progress)
+    estimates: list[ThresholdEstimate] = threshold_estimates(frame, confidence)
     extrapolation = extrapolate(estimates, confidence)
+    alpha_c = float(report.quantities["alpha_c"])
     comparison = compare("alpha_c", alpha_c, extrapolation)
     params = {"kappa": kappa, "n": [int(n) for n in ns], "trials": int(trials), "seed": int(seed)}
-    return Verification("gardner", params, alpha_c, trials_frame, estimates, extrapolation, comparison)
+    return Verification(spec.name, params, alpha_c, dict(report.quantities), frame, estimates, extrapolation,
+                        comparison)

@@ -36,6 +36,7 @@ def test_solve_json_is_one_object_with_the_closed_form_capacity():
     (["verify", "gardner", "--trials", "0"], "trials: must lie in [1, 1e+06]"),
     (["verify", "gardner", "--set", "kappa=-0.5"], "kappa: verification needs kappa in [0, 1e3]"),
     (["verify", "gardner", "--jobs", "0"], "jobs: must be -1"),
+    (["verify", "gardner2"], "model: unknown model"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_usage_errors_exit_2_with_one_line(argv, fragment, capsys):
@@ -81,3 +82,20 @@ def test_small_verify_json_and_plot(tmp_path):
     assert isinstance(payload["comparison"]["agree"], bool)
     assert payload["status"] in ("success", "warning", "failure")
     assert figure.stat().st_size > 1000
+
+
+def test_solve_ising_reports_the_rejected_q_to_one_load(capfd):
+    assert main(["solve", "ising-perceptron", "--json"]) == 0
+    quantities = json.loads(capfd.readouterr().out)["quantities"]
+    assert quantities["capacity_criterion"] == "zero-entropy" and quantities["alpha_q1_valid"] is False
+    assert abs(quantities["alpha_q1"] - 4 / 3.141592653589793) < 1e-12
+    assert abs(quantities["alpha_c"] - 0.83308) < 5e-6  # Krauth & Mezard 1989 (REFERENCE.md §2)
+    assert quantities["rs_stability_at_capacity"] == "stable"
+
+
+def test_verify_ising_by_enumeration(capfd):
+    code = main(["verify", "ising-perceptron", "--n", "8", "10", "--trials", "30", "--jobs", "1", "--json"])
+    payload = json.loads(capfd.readouterr().out)
+    assert code in (0, 1)
+    assert payload["theory"]["capacity_criterion"] == "zero-entropy"
+    assert [e["n"] for e in payload["per_size"]] == [8, 10]

@@ -6,19 +6,19 @@ import pytest
 import replica
 from capacity.compare import margin_curve_summary
 from capacity.experiments import max_margin_trials
-from capacity.verify import verify_gardner
+from capacity.verify import verify
 
 pytestmark = pytest.mark.slow
 
 
 def test_default_verification_agrees_with_gardner():
-    check = verify_gardner(progress=False)
+    check = verify("gardner", progress=False)
     assert check.comparison.agree, check.message
     assert (check.trials.verdict == "certified").all()
 
 
 def test_positive_margin_verification_agrees():
-    check = verify_gardner(kappa=0.5, ns=(25, 50, 100), trials=60, progress=False)
+    check = verify("gardner", kappa=0.5, ns=(25, 50, 100), trials=60, progress=False)
     assert check.comparison.agree, check.message
 
 
@@ -33,3 +33,9 @@ def test_max_margin_curve_approaches_the_theory():
         gaps[n] = np.abs(summary["mean"].to_numpy() - theory)
     assert np.all(gaps[400] < 0.03), gaps
     assert gaps[400].mean() < gaps[50].mean()
+
+
+def test_ising_enumeration_agrees_with_krauth_mezard():
+    check = verify("ising-perceptron", progress=False)
+    assert check.theory_quantities["capacity_criterion"] == "zero-entropy"
+    assert check.comparison.agree, check.message
