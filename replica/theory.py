@@ -186,6 +186,8 @@ class Theory:
         ParameterError
             If a load is not in :math:`(0, \alpha_c)`.
         """
+        if method not in ("root", "damped"):
+            raise ParameterError("method", f"must be 'root' or 'damped'; got {method!r}")
         arrays = self._parameter_arrays(params)
         load = check_real_array("alpha", load, 0.0, low_open=True)
         load, *arrays = np.broadcast_arrays(load, *arrays)
@@ -225,6 +227,8 @@ class Theory:
         """
 
         def conjugates(orders, load, arrays):
+            # conjugate maps depend on the order parameters only; a map that read a conjugate would get nan
+            # and the point would end with status NONFINITE, never with a silent number
             args = [orders[name] for name in self._orders] + [np.nan] * len(self._conjugate_names)
             return {c: self._maps[c](*args, load, *arrays) for c in self._conjugate_names}
 
@@ -239,12 +243,10 @@ class Theory:
             roots = find_roots(lambda x, a, *ps: update({name: x}, a, ps)[name] - x, Q_MIN, 1 - Q_MIN,
                                (load, *arrays))
             solution = Solution({name: roots["x"]}, roots.status, roots.n_iter, roots.residual)
-        elif method in ("root", "damped"):
+        else:
             solution = damped_iteration(lambda orders: update(orders, load, arrays),
                                         {name: np.full(load.shape, 0.5) for name in self._orders},
                                         damping=DAMPING, tol=FIXED_POINT_TOLERANCE)
-        else:
-            raise ParameterError("method", f"must be 'root' or 'damped'; got {method!r}")
         values = dict(solution.value)
         values.update(conjugates(values, load, arrays))
         args = [values[name] for name in self._orders + self._conjugate_names]
