@@ -131,8 +131,10 @@ def _cmd_verify(args, out):
     jobs = check_int("jobs", args.jobs, -1, 512)
     if jobs == 0:
         raise UsageError("jobs: must be -1 (all cores) or a whole number in [1, 512]; got 0")
+    if args.resume and not args.store:
+        raise UsageError("resume: needs --store FILE, the record of the sweep to continue")
     verification = verify(model.name, params.get("kappa", 0.0), ns, trials, seed=seed, n_jobs=jobs,
-                          progress=not args.json)
+                          progress=not args.json, store=args.store, resume=args.resume)
     result = verification.to_dict()
     if args.plot:
         import matplotlib
@@ -177,6 +179,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", default=-1, help="parallel workers (-1: all cores)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--plot", metavar="FILE", help="write the comparison figure to FILE")
+    p.add_argument("--store", metavar="FILE", help="record every finished instance in FILE (JSON lines)")
+    p.add_argument("--resume", action="store_true", help="continue the sweep recorded in --store FILE")
     return parser
 
 

@@ -31,6 +31,7 @@ from replica.serialization import json_safe
 from replica.validation import check_int, check_real, check_real_array
 
 from .ensembles import PerceptronEnsemble
+from .store import TrialStore
 from .enumeration import MAX_ENUMERATION_N, longest_storable_prefix
 from .programs import MarginProgram, MaxMarginQP, SeparabilityLP, Verdict
 
@@ -120,21 +121,52 @@ def _bisect_instance(n, seed, trial, kappa, max_patterns, solver) -> CriticalLoa
     return finish(hi, "certified")
 
 
-def run_trials(function, tasks, *, n_jobs: int = 1, progress: bool = True, description: str = "trials"):
-    """Run ``function(*task)`` for every task with joblib, in order, with a tqdm progress bar.
+def _indexed(function, index, task):
+    return index, function(*task)
+
+
+def run_trials(function, tasks, *, n_jobs: int = 1, progress: bool = True, description: str = "trials",
+               store: TrialStore | None = None) -> list[dict]:
+    """Run ``function(*task)`` for every task with joblib, with a progress bar, optionally resumable.
 
     Parameters
     ----------
     function : callable
+        Returns a dataclass with ``to_dict`` or a dict.
     tasks : list of tuple
     n_jobs : int
         joblib worker count (``-1``: all cores; ``1``: in this process).
     progress : bool
         Show a progress bar with ETA (terminal or notebook).
+    store : TrialStore, optional
+        Tasks already in the store are not run again; every new result is appended the moment it finishes, so
+        an interrupted run loses at most the trials in flight.
+
+    Returns
+    -------
+    list of dict
+        One JSON-safe result per task, in task order.
     """
-    runner = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)
-    results = runner(delayed(function)(*task) for task in tasks)
-    return list(tqdm(results, total=len(tasks), desc=description, disable=not progress, leave=False))
+    results: dict[int, dict] = {}
+    done = store.completed() if store is not None else {}
+    pending = []
+    for index, task in enumerate(tasks):
+        key = TrialStore.key(task)
+        if key in done:
+            results[index] = done[key]
+        else:
+            pending.append((index, task))
+    runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1)
+    stream = runner(delayed(_indexed)(function, index, task) for index, task in pending)
+    with tqdm(total=len(tasks), initial=len(tasks) - len(pending), desc=description, disable=not progress,
+              leave=False) as bar:
+        for index, result in stream:
+            row = json_safe(result.to_dict() if hasattr(result, "to_dict") else result)
+            if store is not None:
+                store.append(tasks[index], row)
+            results[index] = row
+            bar.update(1)
+    return [results[i] for i in range(len(tasks))]
 
 
 def _check_sizes(ns, trials, seed, n_jobs):
@@ -148,7 +180,8 @@ def _check_sizes(ns, trials, seed, n_jobs):
 
 
 def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_load: float | None = None,
-                   solver: str | None = None, n_jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+                   solver: str | None = None, n_jobs: int = 1, progress: bool = True,
+                   store: TrialStore | None = None) -> pd.DataFrame:
     """Critical load of ``trials`` instances at each size in ``ns``, by certified bisection on the pattern count.
 
     Parameters
@@ -166,6 +199,8 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
         cvxpy solver (default Clarabel, with HiGHS as the fallback for uncertified solves).
     n_jobs : int
     progress : bool
+    store : TrialStore, optional
+        Record finished instances on disk and skip those already recorded (resumable sweeps).
 
     Returns
     -------
@@ -179,8 +214,9 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
         max_load = 2.0 * float(theory("gardner").alpha_c(kappa=kappa))
     max_load = check_real("max_load", max_load, 0.0, 1e4, low_open=True)
     tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n)), solver) for n in ns for t in range(trials)]
-    rows = run_trials(_bisect_instance, tasks, n_jobs=n_jobs, progress=progress, description="critical loads")
-    return pd.DataFrame([r.to_dict() for r in rows])
+    rows = run_trials(_bisect_instance, tasks, n_jobs=n_jobs, progress=progress, description="critical loads",
+                      store=store)
+    return pd.DataFrame(rows)
 
 
 def _enumerate_instance(n, seed, trial, kappa, max_patterns) -> CriticalLoad:
@@ -198,7 +234,7 @@ def _enumerate_instance(n, seed, trial, kappa, max_patterns) -> CriticalLoad:
 
 
 def binary_critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_load: float = 3.0,
-                          n_jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+                          n_jobs: int = 1, progress: bool = True, store: TrialStore | None = None) -> pd.DataFrame:
     """Critical load of binary-weight instances by exhaustive enumeration of :math:`w \\in \\{\\pm1\\}^N`.
 
     Same output as :func:`critical_loads` (one row per instance); exact up to the floating-point near-ties that
@@ -211,8 +247,9 @@ def binary_critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0,
         check_int("n", n, 1, MAX_ENUMERATION_N)
     max_load = check_real("max_load", max_load, 0.0, 1e3, low_open=True)
     tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n))) for n in ns for t in range(trials)]
-    rows = run_trials(_enumerate_instance, tasks, n_jobs=n_jobs, progress=progress, description="enumeration")
-    return pd.DataFrame([r.to_dict() for r in rows])
+    rows = run_trials(_enumerate_instance, tasks, n_jobs=n_jobs, progress=progress, description="enumeration",
+                      store=store)
+    return pd.DataFrame(rows)
 
 
 def _fixed_load_trial(n, p, seed, trial, solver):

@@ -25,6 +25,7 @@ from replica.validation import check_real
 from .compare import Comparison, compare, plot_thresholds
 from .estimates import Extrapolation, ThresholdEstimate, extrapolate, threshold_estimates
 from .experiments import binary_critical_loads, critical_loads
+from .store import TrialStore
 
 __all__ = ["Verification", "verify", "DEFAULTS"]
 
@@ -87,7 +88,7 @@ class Verification:
 
 def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | None = None, *, seed: int = 0,
            confidence: float = 0.95, solver: str | None = None, n_jobs: int = -1,
-           progress: bool = True) -> Verification:
+           progress: bool = True, store=None, resume: bool = False) -> Verification:
     """Verify a model's capacity against exact or certified finite-size experiments.
 
     Parameters
@@ -110,6 +111,12 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
         Parallel workers (``-1``: all cores).
     progress : bool
         Show a progress bar.
+    store : str or Path, optional
+        JSON-lines file recording every finished instance (:class:`capacity.store.TrialStore`); an interrupted
+        run continues with ``resume=True`` and loses nothing, and re-running a finished sweep solves nothing.
+        Sizes and trials may be extended on resume; model, margin, seed and solver must match.
+    resume : bool
+        Continue an existing ``store``.
     """
     spec = get_model(model)
     if spec.name not in DEFAULTS:
@@ -126,10 +133,17 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
         report = solve(spec, kappa=kappa)
     if report.quantities.get("alpha_c") is None:
         raise ReplicaError(f"no theory value to verify: {report.message}")
+    record = None
+    if store is not None:
+        method = "enumeration" if spec.prior.discrete else "certified convex programs"
+        record = TrialStore(store, {"model": spec.name, "kappa": kappa, "seed": seed, "method": method,
+                                    "solver": solver}, resume=resume)
     if spec.prior.discrete:
-        frame = binary_critical_loads(ns, trials, kappa=kappa, seed=seed, n_jobs=n_jobs, progress=progress)
+        frame = binary_critical_loads(ns, trials, kappa=kappa, seed=seed, n_jobs=n_jobs, progress=progress,
+                                      store=record)
     else:
-        frame = critical_loads(ns, trials, kappa=kappa, seed=seed, solver=solver, n_jobs=n_jobs, progress=progress)
+        frame = critical_loads(ns, trials, kappa=kappa, seed=seed, solver=solver, n_jobs=n_jobs, progress=progress,
+                               store=record)
     estimates: list[ThresholdEstimate] = threshold_estimates(frame, confidence)
     extrapolation = extrapolate(estimates, confidence)
     alpha_c = float(report.quantities["alpha_c"])

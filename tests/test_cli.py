@@ -37,6 +37,7 @@ def test_solve_json_is_one_object_with_the_closed_form_capacity():
     (["verify", "gardner", "--set", "kappa=-0.5"], "kappa: verification needs kappa in [0, 1e3]"),
     (["verify", "gardner", "--jobs", "0"], "jobs: must be -1"),
     (["verify", "gardner2"], "model: unknown model"),
+    (["verify", "gardner", "--resume"], "resume: needs --store FILE"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_usage_errors_exit_2_with_one_line(argv, fragment, capsys):
