@@ -134,7 +134,7 @@ def _cmd_verify(args, out):
     if args.resume and not args.store:
         raise UsageError("resume: needs --store FILE, the record of the sweep to continue")
     verification = verify(model.name, params.get("kappa", 0.0), ns, trials, seed=seed, n_jobs=jobs,
-                          progress=not args.json, store=args.store, resume=args.resume)
+                          progress=not args.json, store=args.store, resume=args.resume, scheduler=args.scheduler)
     result = verification.to_dict()
     if args.plot:
         import matplotlib
@@ -181,6 +181,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE", help="write the comparison figure to FILE")
     p.add_argument("--store", metavar="FILE", help="record every finished instance in FILE (JSON lines)")
     p.add_argument("--resume", action="store_true", help="continue the sweep recorded in --store FILE")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (tcp://host:8786)")
     return parser
 
 

@@ -16,6 +16,7 @@ Every trial is a pure function of ``(seed, trial)``; doubtful verdicts are kept 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
 from replica.errors import ParameterError
@@ -125,8 +126,29 @@ def _indexed(function, index, task):
     return index, function(*task)
 
 
+@contextlib.contextmanager
+def _execution(scheduler: str | None):
+    """joblib's local processes, or the Dask cluster at ``scheduler`` through joblib's Dask backend."""
+    if scheduler is None:
+        yield
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ParameterError("scheduler", "needs dask.distributed: pip install 'replica-capacity[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ParameterError("scheduler", f"could not connect to a Dask scheduler at {scheduler!r}: {error}") from None
+    try:
+        with parallel_config(backend="dask"):
+            yield
+    finally:
+        client.close()
+
+
 def run_trials(function, tasks, *, n_jobs: int = 1, progress: bool = True, description: str = "trials",
-               store: TrialStore | None = None) -> list[dict]:
+               store: TrialStore | None = None, scheduler: str | None = None) -> list[dict]:
     """Run ``function(*task)`` for every task with joblib, with a progress bar, optionally resumable.
 
     Parameters
@@ -141,6 +163,9 @@ def run_trials(function, tasks, *, n_jobs: int = 1, progress: bool = True, descr
     store : TrialStore, optional
         Tasks already in the store are not run again; every new result is appended the moment it finishes, so
         an interrupted run loses at most the trials in flight.
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``); the trials then run on that cluster and
+        ``n_jobs`` is ignored. Results, store and progress work the same way.
 
     Returns
     -------
@@ -156,11 +181,10 @@ def run_trials(function, tasks, *, n_jobs: int = 1, progress: bool = True, descr
             results[index] = done[key]
         else:
             pending.append((index, task))
-    runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1)
-    stream = runner(delayed(_indexed)(function, index, task) for index, task in pending)
-    with tqdm(total=len(tasks), initial=len(tasks) - len(pending), desc=description, disable=not progress,
-              leave=False) as bar:
-        for index, result in stream:
+    with _execution(scheduler), tqdm(total=len(tasks), initial=len(tasks) - len(pending), desc=description,
+                                     disable=not progress, leave=False) as bar:
+        runner = Parallel(n_jobs=None if scheduler else n_jobs, return_as="generator_unordered", batch_size=1)
+        for index, result in runner(delayed(_indexed)(function, index, task) for index, task in pending):
             row = json_safe(result.to_dict() if hasattr(result, "to_dict") else result)
             if store is not None:
                 store.append(tasks[index], row)
@@ -181,7 +205,7 @@ def _check_sizes(ns, trials, seed, n_jobs):
 
 def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_load: float | None = None,
                    solver: str | None = None, n_jobs: int = 1, progress: bool = True,
-                   store: TrialStore | None = None) -> pd.DataFrame:
+                   store: TrialStore | None = None, scheduler: str | None = None) -> pd.DataFrame:
     """Critical load of ``trials`` instances at each size in ``ns``, by certified bisection on the pattern count.
 
     Parameters
@@ -201,6 +225,8 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
     progress : bool
     store : TrialStore, optional
         Record finished instances on disk and skip those already recorded (resumable sweeps).
+    scheduler : str, optional
+        Dask scheduler address to run on a cluster (see :func:`run_trials`).
 
     Returns
     -------
@@ -215,7 +241,7 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
     max_load = check_real("max_load", max_load, 0.0, 1e4, low_open=True)
     tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n)), solver) for n in ns for t in range(trials)]
     rows = run_trials(_bisect_instance, tasks, n_jobs=n_jobs, progress=progress, description="critical loads",
-                      store=store)
+                      store=store, scheduler=scheduler)
     return pd.DataFrame(rows)
 
 
@@ -234,10 +260,11 @@ def _enumerate_instance(n, seed, trial, kappa, max_patterns) -> CriticalLoad:
 
 
 def binary_critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_load: float = 3.0,
-                          n_jobs: int = 1, progress: bool = True, store: TrialStore | None = None) -> pd.DataFrame:
+                          n_jobs: int = 1, progress: bool = True, store: TrialStore | None = None,
+                          scheduler: str | None = None) -> pd.DataFrame:
     """Critical load of binary-weight instances by exhaustive enumeration of :math:`w \\in \\{\\pm1\\}^N`.
 
-    Same output as :func:`critical_loads` (one row per instance); exact up to the floating-point near-ties that
+    Same output and options as :func:`critical_loads` (one row per instance); exact up to the floating-point near-ties that
     :func:`capacity.enumeration.longest_storable_prefix` flags as doubtful. Sizes are limited to
     :data:`~capacity.enumeration.MAX_ENUMERATION_N`.
     """
@@ -248,7 +275,7 @@ def binary_critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0,
     max_load = check_real("max_load", max_load, 0.0, 1e3, low_open=True)
     tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n))) for n in ns for t in range(trials)]
     rows = run_trials(_enumerate_instance, tasks, n_jobs=n_jobs, progress=progress, description="enumeration",
-                      store=store)
+                      store=store, scheduler=scheduler)
     return pd.DataFrame(rows)
 
 
@@ -260,7 +287,7 @@ def _fixed_load_trial(n, p, seed, trial, solver):
 
 
 def separability_trials(n: int, ps, trials: int, *, seed: int = 0, solver: str | None = None,
-                        n_jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+                        n_jobs: int = 1, progress: bool = True, scheduler: str | None = None) -> pd.DataFrame:
     """Certified :math:`\\kappa = 0` verdicts of ``trials`` instances for each pattern count in ``ps``.
 
     Returns one row per (p, trial) with its ``verdict`` (``separable``, ``not_separable`` or ``doubtful``).
@@ -270,7 +297,7 @@ def separability_trials(n: int, ps, trials: int, *, seed: int = 0, solver: str |
     ps = [check_int("p", p, 0, 10**6) for p in np.atleast_1d(ps)]
     tasks = [(n, p, seed, t, solver) for p in ps for t in range(trials)]
     return pd.DataFrame(run_trials(_fixed_load_trial, tasks, n_jobs=n_jobs, progress=progress,
-                                   description="separability"))
+                                   description="separability", scheduler=scheduler))
 
 
 def _max_margin_trial(n, p, seed, trial, solver):
@@ -282,7 +309,7 @@ def _max_margin_trial(n, p, seed, trial, solver):
 
 
 def max_margin_trials(n: int, alphas, trials: int, *, seed: int = 0, solver: str | None = None,
-                      n_jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+                      n_jobs: int = 1, progress: bool = True, scheduler: str | None = None) -> pd.DataFrame:
     r"""Certified bracket of the max margin :math:`\kappa_{\max}` of instances at each load in ``alphas``.
 
     Loads are rounded to whole pattern counts :math:`P = \mathrm{round}(\alpha N)`; the row's ``alpha`` is
@@ -293,4 +320,4 @@ def max_margin_trials(n: int, alphas, trials: int, *, seed: int = 0, solver: str
     ps = sorted({max(1, int(round(a * n))) for a in loads})
     tasks = [(n, p, seed, t, solver) for p in ps for t in range(trials)]
     return pd.DataFrame(run_trials(_max_margin_trial, tasks, n_jobs=n_jobs, progress=progress,
-                                   description="max margins"))
+                                   description="max margins", scheduler=scheduler))

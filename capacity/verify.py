@@ -88,7 +88,7 @@ class Verification:
 
 def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | None = None, *, seed: int = 0,
            confidence: float = 0.95, solver: str | None = None, n_jobs: int = -1,
-           progress: bool = True, store=None, resume: bool = False) -> Verification:
+           progress: bool = True, store=None, resume: bool = False, scheduler: str | None = None) -> Verification:
     """Verify a model's capacity against exact or certified finite-size experiments.
 
     Parameters
@@ -117,6 +117,8 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
         Sizes and trials may be extended on resume; model, margin, seed and solver must match.
     resume : bool
         Continue an existing ``store``.
+    scheduler : str, optional
+        Address of a Dask distributed scheduler to run the instances on (``n_jobs`` is then ignored).
     """
     spec = get_model(model)
     if spec.name not in DEFAULTS:
@@ -140,10 +142,10 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
                                     "solver": solver}, resume=resume)
     if spec.prior.discrete:
         frame = binary_critical_loads(ns, trials, kappa=kappa, seed=seed, n_jobs=n_jobs, progress=progress,
-                                      store=record)
+                                      store=record, scheduler=scheduler)
     else:
         frame = critical_loads(ns, trials, kappa=kappa, seed=seed, solver=solver, n_jobs=n_jobs, progress=progress,
-                               store=record)
+                               store=record, scheduler=scheduler)
     estimates: list[ThresholdEstimate] = threshold_estimates(frame, confidence)
     extrapolation = extrapolate(estimates, confidence)
     alpha_c = float(report.quantities["alpha_c"])
