@@ -64,3 +64,27 @@ def test_inconsistent_prior_declaration_is_reported():
     free_entropy = assemble_free_entropy(prior, MarginConstraint())
     with pytest.raises(ModelDeclarationError, match="0 admissible solutions"):
         derive_saddle_point(free_entropy, prior.convergence_conditions())
+
+
+class _ChannelUsingTheLoadName(MarginConstraint):
+    """Declares a parameter named like the load: inconsistent symbols."""
+
+    @property
+    def parameters(self):
+        from replica.models import LOAD
+        return (LOAD,)
+
+
+def test_clashing_parameter_names_are_refused():
+    with pytest.raises(ModelDeclarationError, match="parameter names clash"):
+        Model("clash", "", "", SphericalPrior(), _ChannelUsingTheLoadName())
+
+
+class _IsingWithoutDivergence(replica.models.IsingPrior):
+    conjugate_divergence = {}
+
+
+def test_missing_q_to_one_scaling_is_reported():
+    model = Model("undeclared", "", "", _IsingWithoutDivergence(), MarginConstraint())
+    with pytest.raises(replica.ReplicaError, match="does not declare how"):
+        replica.derive(model)
