@@ -113,7 +113,6 @@ def _cmd_solve(args, out):
 
 def _cmd_verify(args, out):
     from replica import get_model
-    from replica.serialization import json_safe
     from replica.validation import check_int
 
     from .verify import DEFAULTS, verify
@@ -143,7 +142,7 @@ def _cmd_verify(args, out):
         verification.plot().savefig(args.plot, dpi=120, bbox_inches="tight")
         result["plot"] = args.plot
     if args.json:
-        print(json.dumps(json_safe(result)), file=out)
+        print(json.dumps(result), file=out)
     else:
         print(f"{model.name}, kappa = {verification.params['kappa']:g}, seed {seed}", file=out)
         for e in verification.estimates:

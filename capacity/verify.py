@@ -47,21 +47,24 @@ class Verification:
     comparison: Comparison
 
     @property
+    def doubtful(self) -> int:
+        """Instances whose critical load is unknown because a verdict could not be certified."""
+        return int((self.trials.verdict == "doubtful").sum())
+
+    @property
     def status(self) -> str:
-        doubtful = int((self.trials.verdict == "doubtful").sum())
         if not self.comparison.agree:
             return "failure"
-        return "warning" if doubtful else "success"
+        return "warning" if self.doubtful else "success"
 
     @property
     def message(self) -> str:
-        doubtful = int((self.trials.verdict == "doubtful").sum())
         c = self.comparison
         text = (f"theory {c.quantity} = {c.theory:.6g}; experiment {c.estimate:.4g} "
                 f"[{c.lower:.4g}, {c.upper:.4g}] ({c.confidence:.0%} CI): "
                 f"{'agree' if c.agree else 'DISAGREE'}")
-        if doubtful:
-            text += f"; {doubtful} instance(s) had a doubtful verdict and widen the interval"
+        if self.doubtful:
+            text += f"; {self.doubtful} instance(s) had a doubtful verdict and widen the interval"
         return text
 
     def to_dict(self) -> dict:
@@ -76,7 +79,7 @@ class Verification:
             "estimate": self.extrapolation.to_dict(),
             "per_size": [e.to_dict() for e in self.estimates],
             "comparison": self.comparison.to_dict(),
-            "doubtful_instances": int((self.trials.verdict == "doubtful").sum()),
+            "doubtful_instances": self.doubtful,
             "status": self.status,
             "message": self.message,
         })

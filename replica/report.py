@@ -15,6 +15,9 @@ from .theory import RSInstabilityWarning, stability_label, theory
 
 __all__ = ["Report", "solve"]
 
+#: How every note about replica-symmetry breaking begins; those notes are also emitted as RSInstabilityWarning.
+_UNSTABLE = "replica symmetry is unstable"
+
 
 @dataclass(frozen=True)
 class Report:
@@ -47,10 +50,17 @@ class Report:
 def solve(model: str | Model, **params) -> Report:
     r"""Capacity and, if a load ``alpha`` is given, the RS saddle point there, with stability verdicts.
 
-    Quantities for the spherical perceptron (Gardner 1988): ``alpha_c`` (from :math:`q \to 1`),
-    ``replicon_at_capacity`` and ``rs_stability_at_capacity`` (Gardner & Derrida 1988: stable for
-    :math:`\kappa > 0`, marginal at 0, unstable below), ``capacity_criterion``; with ``alpha`` also ``q``,
-    ``free_entropy``, ``replicon``, ``rs_stability``, ``residual`` and ``n_iter`` of the saddle point.
+    Every capacity answer says which criterion fixed it and whether RS is stable there:
+
+    * continuous weights (Gardner 1988): ``alpha_c`` from :math:`q \to 1`, ``capacity_criterion = "q->1"``,
+      ``replicon_at_capacity`` and ``rs_stability_at_capacity`` (Gardner & Derrida 1988: stable for
+      :math:`\kappa > 0`, marginal at 0, unstable below);
+    * discrete weights (Krauth & Mézard 1989): ``alpha_q1`` (rejected, ``alpha_q1_valid = False``) and
+      ``alpha_c``, the zero-entropy load (``capacity_criterion = "zero-entropy"``), with the entropy, overlap and
+      replicon there.
+
+    With ``alpha`` also ``q``, ``free_entropy``, ``replicon``, ``rs_stability``, ``residual`` and ``n_iter`` of
+    the saddle point.
 
     Emits :class:`~replica.theory.RSInstabilityWarning` where RS is unstable; raises
     :class:`~replica.errors.ParameterError` for bad parameters.
@@ -79,13 +89,13 @@ def solve(model: str | Model, **params) -> Report:
             notes.insert(0, f"saddle point at alpha={load:g} not found: {solution.message}")
         elif quantities["rs_stability"] == "unstable":
             status = "warning" if status == "success" else status
-            notes.append(f"replica symmetry is unstable at alpha={load:g} (replicon {quantities['replicon']:.4g})")
+            notes.append(f"{_UNSTABLE} at alpha={load:g} (replicon {quantities['replicon']:.4g})")
         if model.prior.discrete and quantities["free_entropy"] < 0 and solution.success:
             status = "warning" if status == "success" else status
             notes.append(f"the RS entropy is negative at alpha={load:g}: no solutions there, the RS saddle is "
                          "unphysical")
     for note in notes:
-        if "unstable" in note:
+        if note.startswith(_UNSTABLE):
             warnings.warn(note, RSInstabilityWarning, stacklevel=2)
     message = "; ".join(notes) if notes else "ok"
     if load is not None:
@@ -107,7 +117,7 @@ def _q_to_one_capacity(th, checked: dict, notes: list) -> tuple[dict, str]:
     status = "success"
     if stability_c == "unstable":
         status = "warning"
-        notes.append(f"replica symmetry is unstable at capacity (replicon {replicon_c:.4g} < 0): alpha_c = "
+        notes.append(f"{_UNSTABLE} at capacity (replicon {replicon_c:.4g} < 0): alpha_c = "
                      f"{alpha_c:.6g} is the RS value, not the true capacity")
     elif stability_c == "marginal":
         notes.append("replica symmetry is marginally stable at capacity (replicon = 0)")
@@ -140,5 +150,5 @@ def _discrete_capacity(th, checked: dict, notes: list) -> tuple[dict, str]:
     status = "success"
     if quantities["rs_stability_at_capacity"] == "unstable":
         status = "warning"
-        notes.append(f"replica symmetry is unstable at the zero-entropy load (replicon {replicon_c:.4g} < 0)")
+        notes.append(f"{_UNSTABLE} at the zero-entropy load (replicon {replicon_c:.4g} < 0)")
     return quantities, status
