@@ -3,19 +3,26 @@
 (a) alpha_c(kappa) on 10^4 margins: the compiled, vectorised closed form against a per-point
     ``scipy.integrate.quad`` loop over int_{-kappa}^inf Dt (t + kappa)^2.
 (b) Time per kappa = 0 verdict at P = 2N (the hardest load) on the same instances, for
-    - our programs (parametrised cvxpy problem reused across trials, every verdict certified), with HiGHS and with
-      Clarabel, and the max-margin QP with Clarabel;
+    - our default program (NNLS on the least-distance form, every verdict certified);
+    - our parametrised cvxpy LP with Clarabel (certified; the previous default);
     - a plain loop that rebuilds the cvxpy problem every trial and solves it with default settings (no
       certificate);
     - ``scipy.optimize.linprog`` with HiGHS (no certificate for infeasible instances).
-    Verdicts are compared across methods.
+    Verdicts are compared with ours.
+(c) Time to estimate the kappa = 0 capacity to +-0.02: instances at size N are bisected on their pattern count
+    (critical load (P* - 1/2)/N of each) until the distribution-free 95% interval of the median has half-width
+    <= 0.02 (Cover: the median is exactly 2 at every N). Ours runs every instance; the baselines run the same
+    bisection on the first ``--baseline-instances`` instances (same prefixes, same P* checked), and their time to
+    the estimate is their mean time per instance times the number of instances ours needed.
 
-Run: ``python benchmarks/bench_gardner.py [--sizes 100 300 1000] [--trials 5]``.
+All timings are single-process. Run:
+``python benchmarks/bench_gardner.py [--sizes 100 300 1000] [--trials 4] [--estimate-n 1000] [--parts a b c]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 import cvxpy as cp
@@ -25,7 +32,9 @@ from scipy.stats import norm
 
 import replica
 from capacity.ensembles import PerceptronEnsemble
-from capacity.programs import MaxMarginQP, SeparabilityLP, Verdict
+from capacity.estimates import median_interval
+from capacity.experiments import MAX_LOAD, first_unseparable_prefix
+from capacity.programs import LeastDistanceProgram, SeparabilityLP, Verdict
 
 
 def bench_alpha_c(count: int = 10_000) -> dict:
@@ -51,55 +60,112 @@ def plain_cvxpy(rows):
     w = cp.Variable(rows.shape[1])
     problem = cp.Problem(cp.Minimize(0), [rows @ w >= 1])
     problem.solve()
-    return "separable" if problem.status == "optimal" else "not_separable" if problem.status == "infeasible" else "doubtful"
+    return {"optimal": Verdict.SEPARABLE, "infeasible": Verdict.NOT_SEPARABLE}.get(problem.status, Verdict.DOUBTFUL)
 
 
 def plain_linprog(rows):
     p, n = rows.shape
     result = optimize.linprog(np.zeros(n), A_ub=-rows, b_ub=-np.ones(p), bounds=(None, None), method="highs")
-    return {0: "separable", 2: "not_separable"}.get(result.status, "doubtful")
+    return {0: Verdict.SEPARABLE, 2: Verdict.NOT_SEPARABLE}.get(result.status, Verdict.DOUBTFUL)
+
+
+def methods_for(n: int, max_patterns: int) -> dict:
+    """Name -> (rows -> Verdict); ours first (the reference for verdicts)."""
+    ours = LeastDistanceProgram(n)
+    clarabel = SeparabilityLP(n, max_patterns, "CLARABEL")
+    return {
+        OURS: lambda rows: ours.certify(rows).verdict,
+        "ours cvxpy LP Clarabel (certified)": lambda rows: clarabel.certify(rows).verdict,
+        PLAIN: plain_cvxpy,
+        "scipy linprog HiGHS": plain_linprog,
+    }
+
+
+OURS = "ours NNLS least distance (certified)"
+PLAIN = "plain cvxpy loop (default settings)"
 
 
 def bench_verdicts(n: int, trials: int, seed: int = 0) -> dict:
     p = 2 * n
     instances = [PerceptronEnsemble(n, seed).instance(t, p).signed_patterns for t in range(trials)]
-    ours = {
-        "ours LP HiGHS (certified)": SeparabilityLP(n, p, "HIGHS"),
-        "ours LP Clarabel (certified)": SeparabilityLP(n, p, "CLARABEL"),
-        "ours QP Clarabel (certified)": MaxMarginQP(n, p, "CLARABEL"),
-    }
-    methods = {name: (lambda rows, prog=prog: prog.certify(rows).verdict.value) for name, prog in ours.items()}
-    methods["plain cvxpy loop (default settings)"] = plain_cvxpy
-    methods["scipy linprog HiGHS"] = plain_linprog
-    for program in ours.values():  # compile once outside the timing, as a sweep would
-        program.certify(instances[0])
+    methods = methods_for(n, p)
+    methods["ours cvxpy LP Clarabel (certified)"](instances[0])  # compile once outside the timing, as a sweep would
     timings, verdicts = {}, {}
     for name, method in methods.items():
         start = time.perf_counter()
         verdicts[name] = [method(rows) for rows in instances]
         timings[name] = (time.perf_counter() - start) / trials
-    reference = verdicts["ours LP Clarabel (certified)"]
     return {"n": n, "p": p, "trials": trials, "seconds_per_verdict": timings,
-            "same_verdicts": {name: v == reference for name, v in verdicts.items()},
-            "doubtful": {name: v.count(Verdict.DOUBTFUL.value) for name, v in verdicts.items()}}
+            "same_verdicts": {name: v == verdicts[OURS] for name, v in verdicts.items()},
+            "doubtful": {name: v.count(Verdict.DOUBTFUL) for name, v in verdicts.items()}}
+
+
+def bench_estimate(n: int, half_width: float = 0.02, baseline_instances: int = 2, seed: int = 0,
+                   max_instances: int = 400) -> dict:
+    max_patterns = int(MAX_LOAD * n)
+    ensemble = PerceptronEnsemble(n, seed)
+    methods = methods_for(n, max_patterns)
+
+    def bisect(method, trial):
+        rows = ensemble.instance(trial, max_patterns).signed_patterns
+        start = time.perf_counter()
+        p_star, outcome, _ = first_unseparable_prefix(lambda p: method(rows[:p]), max_patterns)
+        return p_star, outcome, time.perf_counter() - start
+
+    ours, loads, trial = [], [], 0
+    while trial < max_instances:
+        p_star, outcome, seconds = bisect(methods[OURS], trial)
+        ours.append((p_star, outcome, seconds))
+        loads.append((p_star - 0.5) / n if outcome == "certified" else math.nan)
+        trial += 1
+        median, lower, upper = median_interval(np.nan_to_num(loads, nan=np.inf))
+        if trial >= 10 and max(median - lower, upper - median) <= half_width:
+            break
+    ours_total = sum(s for _, _, s in ours)
+    result = {"n": n, "instances": trial, "estimate": (median, lower, upper), "seconds": {OURS: ours_total},
+              "same_p_star": {OURS: True}, "measured_instances": {OURS: trial}}
+    for name, method in methods.items():
+        if name == OURS:
+            continue
+        runs = [bisect(method, t) for t in range(min(baseline_instances, trial))]
+        result["seconds"][name] = trial * float(np.mean([s for _, _, s in runs]))
+        result["same_p_star"][name] = all(r[:2] == o[:2] for r, o in zip(runs, ours))
+        result["measured_instances"][name] = len(runs)
+    return result
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[100, 300, 1000])
-    parser.add_argument("--trials", type=int, default=5)
+    parser.add_argument("--trials", type=int, default=4)
+    parser.add_argument("--estimate-n", type=int, default=1000)
+    parser.add_argument("--baseline-instances", type=int, default=2)
+    parser.add_argument("--parts", nargs="+", default=["a", "b", "c"], choices=["a", "b", "c"])
     args = parser.parse_args()
 
-    a = bench_alpha_c()
-    print(f"(a) alpha_c on {a['points']} margins: vectorised {a['ours_s'] * 1e3:.2f} ms, quad loop "
-          f"{a['quad_loop_s']:.2f} s -> {a['speedup']:.0f}x faster (max relative difference {a['max_rel_diff']:.1e})")
-    print("(b) seconds per kappa = 0 verdict at P = 2N (same instances; ratio = method / ours LP Clarabel, the default)")
-    for n in args.sizes:
-        result = bench_verdicts(n, args.trials)
-        ours = result["seconds_per_verdict"]["ours LP Clarabel (certified)"]
-        for name, seconds in result["seconds_per_verdict"].items():
-            print(f"    N={n:5d}  {name:38s} {seconds:8.4f} s   ratio {seconds / ours:6.2f}   "
-                  f"same verdicts: {result['same_verdicts'][name]}   doubtful: {result['doubtful'][name]}")
+    if "a" in args.parts:
+        a = bench_alpha_c()
+        print(f"(a) alpha_c on {a['points']} margins: vectorised {a['ours_s'] * 1e3:.2f} ms, quad loop "
+              f"{a['quad_loop_s']:.2f} s -> {a['speedup']:.0f}x faster (max relative difference {a['max_rel_diff']:.1e})")
+    if "b" in args.parts:
+        print("(b) seconds per kappa = 0 verdict at P = 2N (same instances; speed-up = method time / ours)")
+        for n in args.sizes:
+            result = bench_verdicts(n, args.trials)
+            ours = result["seconds_per_verdict"][OURS]
+            for name, seconds in result["seconds_per_verdict"].items():
+                print(f"    N={n:5d}  {name:40s} {seconds:9.4f} s   speed-up {seconds / ours:7.1f}x   "
+                      f"same verdicts: {result['same_verdicts'][name]}   doubtful: {result['doubtful'][name]}",
+                      flush=True)
+    if "c" in args.parts:
+        result = bench_estimate(args.estimate_n, baseline_instances=args.baseline_instances)
+        median, lower, upper = result["estimate"]
+        print(f"(c) kappa = 0 capacity to +-0.02 at N = {result['n']}: {median:.4f} [{lower:.4f}, {upper:.4f}] from "
+              f"{result['instances']} instances")
+        ours = result["seconds"][OURS]
+        for name, seconds in result["seconds"].items():
+            print(f"    {name:40s} {seconds:10.1f} s   speed-up {seconds / ours:7.1f}x   same P*: "
+                  f"{result['same_p_star'][name]}   (measured on {result['measured_instances'][name]} instances)",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,16 @@ that a hyperplane through the origin separates is (Cover 1965)
 so :math:`C(2N, N) = 1/2` exactly. With Gaussian patterns and random labels every dichotomy is equally likely,
 so :math:`C(P, N)` is the probability that a random instance is separable.
 
+Sign-constrained weights (:math:`w \ge 0`): for patterns with a symmetric law the probability that some
+:math:`w` in the orthant separates the instance averages Cover's function over the orthant's conic intrinsic
+volumes :math:`v_k = \binom{N}{k} 2^{-N}` (the conic kinematic formula; Amelunxen, Lotz, McCoy & Tropp 2014),
+
+.. math:: C_+(P, N) = \sum_{k=0}^{N} \binom{N}{k} 2^{-N}\, C(P, k),
+
+so :math:`C_+(N, N) = 1/2`: the finite-size threshold sits at :math:`\alpha = 1`, half of Cover's, as the replica
+capacity of the sign-constrained perceptron (Amit, Campbell & Wong 1989). :func:`cover_test` tests against it
+with ``sign_constrained=True``.
+
 Note: for Gaussian patterns :math:`\sigma^\mu\xi^\mu` has the same law as :math:`\xi^\mu`, so a pipeline that
 drops the labels has the *same* separability law and no test can detect it. :func:`cover_test` detects what
 does change the law, e.g. an extra bias dimension (:math:`C(P, N+1)`) or a wrong constraint.
@@ -26,17 +36,31 @@ from replica.validation import check_int
 
 from .estimates import separable_fraction
 
-__all__ = ["cover_probability", "CoverTest", "cover_test"]
+__all__ = ["cover_probability", "orthant_probability", "CoverTest", "cover_test"]
+
+
+def _cover_fraction(p: int, n: int) -> Fraction:
+    """:math:`C(P, N)` as an exact fraction, for any :math:`N \\ge 0` (:math:`C(P, 0) = 0` for :math:`P > 0`)."""
+    if p <= n:
+        return Fraction(1)
+    return Fraction(sum(math.comb(p - 1, k) for k in range(n)), 2 ** (p - 1))
 
 
 def cover_probability(p: int, n: int) -> float:
     """Exact :math:`C(P, N)`, computed in rational arithmetic and rounded once."""
     p = check_int("p", p, 0, 10**6)
     n = check_int("n", n, 1, 10**6)
-    if p <= n:
-        return 1.0
-    count = sum(math.comb(p - 1, k) for k in range(n))
-    return float(Fraction(count, 2 ** (p - 1)))
+    return float(_cover_fraction(p, n))
+
+
+def orthant_probability(p: int, n: int) -> float:
+    r"""Exact :math:`C_+(P, N) = \sum_{k=0}^{N} \binom{N}{k} 2^{-N} C(P, k)`: separable by some :math:`w \ge 0`.
+
+    Computed in rational arithmetic and rounded once; the :math:`k = 0` term counts only for :math:`P = 0`.
+    """
+    p = check_int("p", p, 0, 10**6)
+    n = check_int("n", n, 1, 10**6)
+    return float(sum(Fraction(math.comb(n, k), 2**n) * _cover_fraction(p, k) for k in range(n + 1)))
 
 
 @dataclass(frozen=True)
@@ -68,7 +92,8 @@ def _binomial_p_value(successes: int, trials: int, expected: float) -> float:
     return float(stats.binomtest(int(successes), int(trials), expected).pvalue)
 
 
-def cover_test(verdicts: pd.DataFrame, n: int, *, dimension: int | None = None) -> CoverTest:
+def cover_test(verdicts: pd.DataFrame, n: int, *, dimension: int | None = None,
+               sign_constrained: bool = False) -> CoverTest:
     """Test certified fixed-load verdicts (from :func:`capacity.experiments.separability_trials`) against Cover.
 
     Parameters
@@ -79,10 +104,13 @@ def cover_test(verdicts: pd.DataFrame, n: int, *, dimension: int | None = None) 
         The patterns' dimension.
     dimension : int, optional
         The dimension in Cover's formula (default ``n``); pass another value to test an alternative hypothesis.
+    sign_constrained : bool
+        Test against :math:`C_+(P, N)` (weights :math:`w \\ge 0`) instead of :math:`C(P, N)`.
     """
     dimension = n if dimension is None else dimension
     table = separable_fraction(verdicts.assign(n=n))
-    table["expected"] = [cover_probability(p, dimension) for p in table.p]
+    probability = orthant_probability if sign_constrained else cover_probability
+    table["expected"] = [probability(p, dimension) for p in table.p]
     table["p_value"] = [_binomial_p_value(k, t, e) for k, t, e in zip(table.separable, table.trials, table.expected)]
     combined = float(min(1.0, table.p_value.min() * len(table))) if len(table) else 1.0
     return CoverTest(n, table, combined)

@@ -34,9 +34,9 @@ from replica.validation import check_int, check_real, check_real_array
 from .ensembles import PerceptronEnsemble
 from .store import TrialStore
 from .enumeration import MAX_ENUMERATION_N, longest_storable_prefix
-from .programs import MarginProgram, MaxMarginQP, SeparabilityLP, Verdict
+from .programs import Verdict, make_program
 
-__all__ = ["CriticalLoad", "critical_loads", "binary_critical_loads", "separability_trials", "max_margin_trials",
+__all__ = ["CriticalLoad", "critical_loads", "first_unseparable_prefix", "binary_critical_loads", "separability_trials", "max_margin_trials",
            "run_trials"]
 
 #: Default largest load searched by the bisection, as a multiple of the Gardner capacity bound 2 at kappa = 0.
@@ -79,47 +79,58 @@ class CriticalLoad:
 
 
 @lru_cache(maxsize=16)
-def _program(kind: type, n: int, max_patterns: int, solver: str | None) -> MarginProgram:
-    """One compiled program per (kind, size, row budget, solver) and process, reused by every trial there.
+def _program(n: int, max_patterns: int, kappa_is_zero: bool, solver: str | None, nonnegative: bool):
+    """One program per (size, row budget, kind, solver, sign constraint) and process, reused by every trial there.
 
-    Programs hold parameter values between solves, so each is used by one trial at a time: trials within a
+    cvxpy programs hold parameter values between solves, so each is used by one trial at a time: trials within a
     process run sequentially (joblib parallelises across processes).
     """
-    return kind(n, max_patterns, solver)
+    return make_program(n, max_patterns, kappa=0.0 if kappa_is_zero else 1.0, solver=solver,
+                        nonnegative=nonnegative)
 
 
-def _program_for(kappa: float, n: int, max_patterns: int, solver: str | None) -> MarginProgram:
-    return _program(SeparabilityLP if kappa == 0.0 else MaxMarginQP, n, max_patterns, solver)
+def first_unseparable_prefix(separable, max_patterns: int) -> tuple[int | None, str, int]:
+    """Bisection for the first prefix length that is not separable, given a verdict per prefix length.
 
+    Parameters
+    ----------
+    separable : callable
+        ``separable(p)`` returns the :class:`~capacity.programs.Verdict` for the first ``p`` patterns; it must be
+        monotone in ``p`` (a separator of ``p`` patterns separates every shorter prefix).
+    max_patterns : int
+        Longest prefix searched.
 
-def _bisect_instance(n, seed, trial, kappa, max_patterns, solver) -> CriticalLoad:
-    start = time.perf_counter()
-    signed = PerceptronEnsemble(n, seed).instance(trial, max_patterns).signed_patterns
-    program = _program_for(kappa, n, max_patterns, solver)
-    solves = 0
-
-    def separable(p):
-        nonlocal solves
-        solves += 1
-        return program.certify(signed[:p], kappa).verdict
-
-    def finish(p_star, verdict):
-        alpha = (p_star - 0.5) / n if p_star is not None else math.nan
-        return CriticalLoad(n, trial, seed, kappa, p_star, alpha, verdict, solves, time.perf_counter() - start)
-
+    Returns
+    -------
+    (p_star, outcome, calls)
+        ``p_star`` is ``None`` unless ``outcome`` is ``"certified"``; otherwise ``outcome`` is ``"doubtful"`` (a
+        verdict was doubtful, the search stops there) or ``"above_search_range"``. ``calls`` counts verdicts.
+    """
+    calls = 1
     top = separable(max_patterns)
     if top is Verdict.DOUBTFUL:
-        return finish(None, "doubtful")
+        return None, "doubtful", calls
     if top is Verdict.SEPARABLE:
-        return finish(None, "above_search_range")
+        return None, "above_search_range", calls
     lo, hi = 0, max_patterns  # invariant: prefix lo separable (0 trivially), prefix hi certified not separable
     while hi - lo > 1:
         mid = (lo + hi) // 2
+        calls += 1
         verdict = separable(mid)
         if verdict is Verdict.DOUBTFUL:
-            return finish(None, "doubtful")
+            return None, "doubtful", calls
         lo, hi = (mid, hi) if verdict is Verdict.SEPARABLE else (lo, mid)
-    return finish(hi, "certified")
+    return hi, "certified", calls
+
+
+def _bisect_instance(n, seed, trial, kappa, max_patterns, solver, nonnegative=False) -> CriticalLoad:
+    start = time.perf_counter()
+    signed = PerceptronEnsemble(n, seed).instance(trial, max_patterns).signed_patterns
+    program = _program(n, max_patterns, kappa == 0.0, solver, nonnegative)
+    p_star, outcome, solves = first_unseparable_prefix(lambda p: program.certify(signed[:p], kappa).verdict,
+                                                       max_patterns)
+    alpha = (p_star - 0.5) / n if p_star is not None else math.nan
+    return CriticalLoad(n, trial, seed, kappa, p_star, alpha, outcome, solves, time.perf_counter() - start)
 
 
 def _indexed(function, index, task):
@@ -204,7 +215,7 @@ def _check_sizes(ns, trials, seed, n_jobs):
 
 
 def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_load: float | None = None,
-                   solver: str | None = None, n_jobs: int = 1, progress: bool = True,
+                   solver: str | None = None, nonnegative: bool = False, n_jobs: int = 1, progress: bool = True,
                    store: TrialStore | None = None, scheduler: str | None = None) -> pd.DataFrame:
     """Critical load of ``trials`` instances at each size in ``ns``, by certified bisection on the pattern count.
 
@@ -220,7 +231,10 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
     max_load : float, optional
         Largest load searched; defaults to twice the RS capacity bound (``4`` at :math:`\\kappa=0`).
     solver : str, optional
-        cvxpy solver (default Clarabel, with HiGHS as the fallback for uncertified solves).
+        ``"NNLS"`` (default: the least-distance program, with the cvxpy QP as fallback for uncertified solves) or
+        a cvxpy solver name (:func:`capacity.programs.make_program`).
+    nonnegative : bool
+        Sign-constrained weights :math:`w \\ge 0`.
     n_jobs : int
     progress : bool
     store : TrialStore, optional
@@ -239,7 +253,8 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
         from replica import theory
         max_load = 2.0 * float(theory("gardner").alpha_c(kappa=kappa))
     max_load = check_real("max_load", max_load, 0.0, 1e4, low_open=True)
-    tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n)), solver) for n in ns for t in range(trials)]
+    tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n)), solver, bool(nonnegative))
+             for n in ns for t in range(trials)]
     rows = run_trials(_bisect_instance, tasks, n_jobs=n_jobs, progress=progress, description="critical loads",
                       store=store, scheduler=scheduler)
     return pd.DataFrame(rows)
@@ -279,15 +294,16 @@ def binary_critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0,
     return pd.DataFrame(rows)
 
 
-def _fixed_load_trial(n, p, seed, trial, solver):
+def _fixed_load_trial(n, p, seed, trial, solver, nonnegative=False):
     signed = PerceptronEnsemble(n, seed).instance(trial, p).signed_patterns
-    certificate = _program(SeparabilityLP, n, max(p, 1), solver).certify(signed)
+    certificate = _program(n, max(p, 1), True, solver, nonnegative).certify(signed)
     return {"n": n, "p": p, "trial": trial, "seed": seed, "verdict": certificate.verdict.value,
             "solver_status": certificate.solver_status}
 
 
 def separability_trials(n: int, ps, trials: int, *, seed: int = 0, solver: str | None = None,
-                        n_jobs: int = 1, progress: bool = True, scheduler: str | None = None) -> pd.DataFrame:
+                        nonnegative: bool = False, n_jobs: int = 1, progress: bool = True,
+                        scheduler: str | None = None) -> pd.DataFrame:
     """Certified :math:`\\kappa = 0` verdicts of ``trials`` instances for each pattern count in ``ps``.
 
     Returns one row per (p, trial) with its ``verdict`` (``separable``, ``not_separable`` or ``doubtful``).
@@ -295,21 +311,22 @@ def separability_trials(n: int, ps, trials: int, *, seed: int = 0, solver: str |
     """
     (n,), trials, seed, n_jobs = _check_sizes([n], trials, seed, n_jobs)
     ps = [check_int("p", p, 0, 10**6) for p in np.atleast_1d(ps)]
-    tasks = [(n, p, seed, t, solver) for p in ps for t in range(trials)]
+    tasks = [(n, p, seed, t, solver, bool(nonnegative)) for p in ps for t in range(trials)]
     return pd.DataFrame(run_trials(_fixed_load_trial, tasks, n_jobs=n_jobs, progress=progress,
                                    description="separability", scheduler=scheduler))
 
 
-def _max_margin_trial(n, p, seed, trial, solver):
+def _max_margin_trial(n, p, seed, trial, solver, nonnegative=False):
     signed = PerceptronEnsemble(n, seed).instance(trial, p).signed_patterns
-    certificate = _program(MaxMarginQP, n, max(p, 1), solver).certify(signed, 0.0)
+    certificate = _program(n, max(p, 1), False, solver, nonnegative).certify(signed, 0.0)
     return {"n": n, "p": p, "alpha": p / n, "trial": trial, "seed": seed,
             "kappa_lower": certificate.margin_lower, "kappa_upper": certificate.margin_upper,
             "solver_status": certificate.solver_status}
 
 
 def max_margin_trials(n: int, alphas, trials: int, *, seed: int = 0, solver: str | None = None,
-                      n_jobs: int = 1, progress: bool = True, scheduler: str | None = None) -> pd.DataFrame:
+                      nonnegative: bool = False, n_jobs: int = 1, progress: bool = True,
+                      scheduler: str | None = None) -> pd.DataFrame:
     r"""Certified bracket of the max margin :math:`\kappa_{\max}` of instances at each load in ``alphas``.
 
     Loads are rounded to whole pattern counts :math:`P = \mathrm{round}(\alpha N)`; the row's ``alpha`` is
@@ -318,6 +335,6 @@ def max_margin_trials(n: int, alphas, trials: int, *, seed: int = 0, solver: str
     (n,), trials, seed, n_jobs = _check_sizes([n], trials, seed, n_jobs)
     loads = check_real_array("alphas", np.atleast_1d(alphas), 0.0, 1e4, low_open=True)
     ps = sorted({max(1, int(round(a * n))) for a in loads})
-    tasks = [(n, p, seed, t, solver) for p in ps for t in range(trials)]
+    tasks = [(n, p, seed, t, solver, bool(nonnegative)) for p in ps for t in range(trials)]
     return pd.DataFrame(run_trials(_max_margin_trial, tasks, n_jobs=n_jobs, progress=progress,
                                    description="max margins", scheduler=scheduler))

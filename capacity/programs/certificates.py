@@ -13,6 +13,12 @@ bracket it, each recomputed here from the solver's output in floating point with
   max-margin QP's dual, :math:`\kappa_{\max} \le 1/\sqrt{2 D(\lambda)}` with
   :math:`D(\lambda) = \sum_\mu \lambda_\mu - \tfrac12|\sum_\mu \lambda_\mu a_\mu|^2` (weak duality).
 
+Sign-constrained weights (:math:`w \ge 0`, ``nonnegative=True``): the maximum runs over unit :math:`w \ge 0`. A
+weight vector is first clipped to the orthant (still a valid lower bound), and the upper bounds hold with
+:math:`c = \sum_\mu\lambda_\mu a_\mu` replaced by its positive part :math:`c_+`, because
+:math:`c\cdot w \le c_+\cdot w \le |c_+|` for unit :math:`w \ge 0` (and :math:`D` is then the dual of the
+sign-constrained QP).
+
 A question "is :math:`\kappa_{\max} \ge \kappa`?" is answered ``SEPARABLE`` when the lower bound reaches
 :math:`\kappa` (strictly above 0 for :math:`\kappa = 0`), ``NOT_SEPARABLE`` when the upper bound is below
 :math:`\kappa` (for :math:`\kappa = 0`: below :data:`FARKAS_TOLERANCE`, i.e. no separator with margin above it
@@ -80,22 +86,30 @@ def _rounding_allowance(signed_patterns: np.ndarray) -> float:
     return 4 * (n + 2) * np.finfo(float).eps * largest_row
 
 
-def margin_lower_bound(signed_patterns: np.ndarray, weights) -> float:
-    r"""Certified lower bound :math:`\min_\mu a_\mu\cdot w/|w|` minus rounding; ``-inf`` if ``w`` is unusable."""
+def margin_lower_bound(signed_patterns: np.ndarray, weights, *, nonnegative: bool = False) -> float:
+    r"""Certified lower bound :math:`\min_\mu a_\mu\cdot w/|w|` minus rounding; ``-inf`` if ``w`` is unusable.
+
+    With ``nonnegative`` the weights are clipped to :math:`w \ge 0` first, so the bound is for sign-constrained
+    weights.
+    """
     if weights is None or signed_patterns.shape[0] == 0:
         return math.inf if signed_patterns.shape[0] == 0 else -math.inf
     w = np.asarray(weights, dtype=float).ravel()
+    if nonnegative:
+        w = np.clip(w, 0.0, None)
     norm = float(np.linalg.norm(w))
     if not np.all(np.isfinite(w)) or norm == 0.0:
         return -math.inf
     return float(np.min(signed_patterns @ w) / norm) - _rounding_allowance(signed_patterns)
 
 
-def margin_upper_bound(signed_patterns: np.ndarray, multipliers, *, qp_dual: bool = False) -> float:
+def margin_upper_bound(signed_patterns: np.ndarray, multipliers, *, qp_dual: bool = False,
+                       nonnegative: bool = False) -> float:
     r"""Certified upper bound on :math:`\kappa_{\max}` from nonnegative multipliers :math:`\lambda`.
 
     Negative entries (solver round-off) are clipped to zero before the bound is recomputed. With
-    ``qp_dual`` the weak-duality bound of the max-margin QP is also used, and the smaller bound returned.
+    ``qp_dual`` the weak-duality bound of the max-margin QP is also used, and the smaller bound returned. With
+    ``nonnegative`` the bound is for sign-constrained weights (positive part of the combination).
     """
     if multipliers is None:
         return math.inf
@@ -104,6 +118,8 @@ def margin_upper_bound(signed_patterns: np.ndarray, multipliers, *, qp_dual: boo
     if not np.all(np.isfinite(lam)) or total <= 0.0:
         return math.inf
     combination = signed_patterns.T @ lam
+    if nonnegative:
+        combination = np.clip(combination, 0.0, None)
     bound = float(np.linalg.norm(combination) / total)
     if qp_dual:
         dual_value = total - 0.5 * float(combination @ combination)

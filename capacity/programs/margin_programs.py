@@ -62,6 +62,8 @@ class MarginProgram(ABC):
         Largest number of constraints an instance may have.
     solver : str, optional
         A cvxpy solver name; the class default otherwise.
+    nonnegative : bool
+        Sign-constrained weights: add :math:`w \\ge 0` (the certificates then use the orthant's bounds).
     """
 
     default_solver: str = ""
@@ -70,8 +72,9 @@ class MarginProgram(ABC):
     #: Extra keyword arguments per solver name.
     solver_options: dict = {}
 
-    def __init__(self, n: int, max_patterns: int, solver: str | None = None):
+    def __init__(self, n: int, max_patterns: int, solver: str | None = None, *, nonnegative: bool = False):
         self.n = check_int("n", n, 1)
+        self.nonnegative = bool(nonnegative)
         self.max_patterns = check_int("max_patterns", max_patterns, 1)
         self.solver = solver or self.default_solver
         if self.solver not in cp.installed_solvers():
@@ -80,7 +83,8 @@ class MarginProgram(ABC):
         self._rhs = cp.Parameter(self.max_patterns, name="rhs")
         self._w = cp.Variable(self.n, name="w")
         self._constraint = self._rows @ self._w >= self._rhs
-        self._problem = cp.Problem(self._objective(self._w), [self._constraint])
+        constraints = [self._constraint, self._w >= 0] if self.nonnegative else [self._constraint]
+        self._problem = cp.Problem(self._objective(self._w), constraints)
 
     @abstractmethod
     def _objective(self, w): ...
@@ -166,10 +170,11 @@ class SeparabilityLP(MarginProgram):
 
     def _bracket(self, signed_patterns, status):
         p = signed_patterns.shape[0]
+        sign = {"nonnegative": self.nonnegative}
         if status.startswith("optimal"):
-            return margin_lower_bound(signed_patterns, self._w.value), math.inf
+            return margin_lower_bound(signed_patterns, self._w.value, **sign), math.inf
         if status.startswith("infeasible"):
-            return -math.inf, margin_upper_bound(signed_patterns, self._multipliers(p))
+            return -math.inf, margin_upper_bound(signed_patterns, self._multipliers(p), **sign)
         return -math.inf, math.inf
 
 
@@ -184,9 +189,10 @@ class MaxMarginQP(MarginProgram):
     def _bracket(self, signed_patterns, status):
         p = signed_patterns.shape[0]
         multipliers = self._multipliers(p)
+        sign = {"nonnegative": self.nonnegative}
         if status.startswith("optimal"):
-            return (margin_lower_bound(signed_patterns, self._w.value),
-                    margin_upper_bound(signed_patterns, multipliers, qp_dual=True))
+            return (margin_lower_bound(signed_patterns, self._w.value, **sign),
+                    margin_upper_bound(signed_patterns, multipliers, qp_dual=True, **sign))
         if status.startswith("infeasible"):
-            return -math.inf, margin_upper_bound(signed_patterns, multipliers)
+            return -math.inf, margin_upper_bound(signed_patterns, multipliers, **sign)
         return -math.inf, math.inf

@@ -7,7 +7,8 @@ import pytest
 
 from capacity.ensembles import PerceptronEnsemble
 from capacity.programs import (
-    FARKAS_TOLERANCE, MaxMarginQP, SeparabilityLP, Verdict, decide, margin_lower_bound, margin_upper_bound,
+    FARKAS_TOLERANCE, LeastDistanceProgram, MaxMarginQP, SeparabilityLP, Verdict, decide, make_program,
+    margin_lower_bound, margin_upper_bound,
 )
 from replica.errors import ParameterError
 
@@ -89,3 +90,63 @@ def test_program_size_and_margin_checks():
         SeparabilityLP(3, 2).certify(np.eye(3))
     with pytest.raises(ParameterError, match="solver"):
         SeparabilityLP(3, 3, solver="NOT_A_SOLVER")
+
+
+@pytest.mark.parametrize("nonnegative", [False, True])
+def test_least_distance_program_matches_the_cvxpy_qp(nonnegative):
+    """NNLS on the least-distance form and Clarabel on the QP certify the same verdicts and the same max margin."""
+    n = 25
+    nnls_program = LeastDistanceProgram(n, nonnegative=nonnegative, fallback_solver=None)
+    qp = MaxMarginQP(n, 3 * n, nonnegative=nonnegative)
+    ensemble = PerceptronEnsemble(n, seed=11)
+    for trial in range(5):
+        for p in (10, 20, 25, 30, 45, 50, 55, 75):
+            rows = ensemble.instance(trial, p).signed_patterns
+            fast, reference = nnls_program.certify(rows), qp.certify(rows, 0.0)
+            assert fast.certified and fast.solver == "NNLS"
+            assert fast.verdict == reference.verdict
+            if fast.verdict is Verdict.SEPARABLE:
+                assert fast.margin_upper - fast.margin_lower < 1e-9
+                assert fast.margin_lower == pytest.approx(reference.margin_lower, abs=1e-6)
+                assert nnls_program.certify(rows, fast.margin_lower).verdict is Verdict.SEPARABLE
+                assert nnls_program.certify(rows, fast.margin_upper * 1.001).verdict is Verdict.NOT_SEPARABLE
+            else:
+                assert fast.margin_upper < 1e-9
+
+
+def test_sign_constraint_by_hand():
+    # one row (-1, 2): max over unit w of -w1 + 2 w2 is sqrt(5) unconstrained, 2 with w >= 0 (w = e2)
+    rows = np.array([[-1.0, 2.0]])
+    assert LeastDistanceProgram(2).certify(rows).margin_lower == pytest.approx(math.sqrt(5), abs=1e-12)
+    assert LeastDistanceProgram(2, nonnegative=True).certify(rows).margin_lower == pytest.approx(2.0, abs=1e-12)
+    # rows (-1, -1): separable by w = -(1, 1), never by w >= 0
+    rows = np.array([[-1.0, -1.0]])
+    assert LeastDistanceProgram(2).certify(rows).verdict is Verdict.SEPARABLE
+    signed = LeastDistanceProgram(2, nonnegative=True).certify(rows)
+    assert signed.verdict is Verdict.NOT_SEPARABLE and signed.margin_upper < FARKAS_TOLERANCE
+    assert margin_upper_bound(rows, [1.0]) == pytest.approx(math.sqrt(2), abs=1e-12)
+    assert margin_upper_bound(rows, [1.0], nonnegative=True) < 1e-13  # positive part of (-1, -1) is zero
+    assert margin_lower_bound(rows, [-1.0, -1.0], nonnegative=True) == -math.inf  # clipped to zero: unusable
+
+
+def test_least_distance_falls_back_when_nnls_fails(monkeypatch):
+    from capacity.programs import least_distance
+
+    def iteration_limit(*args, **kwargs):
+        raise RuntimeError("Maximum number of iterations reached.")
+
+    monkeypatch.setattr(least_distance, "nnls", iteration_limit)
+    rows = PerceptronEnsemble(10, 1).instance(0, 30).signed_patterns
+    certificate = LeastDistanceProgram(10).certify(rows)
+    assert certificate.certified
+    assert certificate.solver == "NNLS->CLARABEL"
+    assert certificate.solver_status.startswith("iteration_limit->")
+    assert LeastDistanceProgram(10, fallback_solver=None).certify(rows).verdict is Verdict.DOUBTFUL
+
+
+def test_solver_choice():
+    assert isinstance(make_program(5, 10, kappa=0.0), LeastDistanceProgram)
+    assert isinstance(make_program(5, 10, kappa=0.0, solver="clarabel"), SeparabilityLP)
+    assert isinstance(make_program(5, 10, kappa=0.5, solver="CLARABEL", nonnegative=True), MaxMarginQP)
+    with pytest.raises(ParameterError, match="solver: must be one of"):
+        make_program(5, 10, kappa=0.0, solver="simplex-by-hand")

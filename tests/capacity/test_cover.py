@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capacity.cover import cover_probability, cover_test
+from capacity.cover import cover_probability, cover_test, orthant_probability
 from capacity.experiments import separability_trials
 
 
@@ -68,3 +68,27 @@ def test_a_pipeline_that_drops_a_coordinate_is_caught(monkeypatch):
     mutant = separability_trials(N, PS, TRIALS, seed=2024, progress=False)
     assert cover_test(mutant, N).p_value < 1e-3
     assert cover_test(mutant, N, dimension=N - 1).consistent(1e-3)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 40])
+def test_orthant_probability_is_half_at_the_dimension(n):
+    assert orthant_probability(n, n) == 0.5
+    assert orthant_probability(0, n) == 1.0
+
+
+def test_orthant_probability_small_cases_by_hand():
+    # N = 1: w > 0 separates iff every a_mu > 0, probability 2^-P
+    for p in range(1, 6):
+        assert orthant_probability(p, 1) == 2.0**-p
+    # N = 2, P = 3: intrinsic volumes (1/4, 1/2, 1/4); C(3, 1) = 1/4, C(3, 2) = 3/4, C(3, 0) = 0
+    assert orthant_probability(3, 2) == 0.5 * 0.25 + 0.25 * 0.75
+
+
+def test_sign_constrained_pipeline_reproduces_the_orthant_count():
+    """The w >= 0 programs against C_+(P, N), and the power check that it is not Cover's C(P, N)."""
+    n, ps = 10, [6, 10, 14]
+    verdicts = separability_trials(n, ps, 400, seed=77, nonnegative=True, progress=False)
+    result = cover_test(verdicts, n, sign_constrained=True)
+    assert (result.table.doubtful == 0).all()
+    assert result.consistent(1e-3), result.table
+    assert cover_test(verdicts, n).p_value < 1e-3

@@ -52,14 +52,16 @@ def test_positive_margin_uses_the_qp_and_matches_the_max_margin():
     assert before.kappa_lower >= kappa > at.kappa_upper
 
 
-def test_doubtful_verdicts_are_kept_not_dropped(monkeypatch):
-    from capacity.programs import margin_programs
+@pytest.mark.parametrize("solver", ["NNLS", "CLARABEL"])
+def test_doubtful_verdicts_are_kept_not_dropped(monkeypatch, solver):
+    from capacity.programs import Certificate, LeastDistanceProgram, MarginProgram
 
     def always_doubtful(self, rows, kappa=0.0):
-        return margin_programs.Certificate(Verdict.DOUBTFUL, -np.inf, np.inf, "X", "unknown", "forced")
+        return Certificate(Verdict.DOUBTFUL, -np.inf, np.inf, "X", "unknown", "forced")
 
-    monkeypatch.setattr(margin_programs.MarginProgram, "certify", always_doubtful)
-    table = critical_loads([10], 3, seed=1, progress=False)
+    monkeypatch.setattr(MarginProgram, "certify", always_doubtful)
+    monkeypatch.setattr(LeastDistanceProgram, "certify", always_doubtful)
+    table = critical_loads([10], 3, seed=1, solver=solver, progress=False)
     assert list(table.verdict) == ["doubtful"] * 3
     assert table.p_star.isna().all()
 

@@ -1,0 +1,124 @@
+r"""The max-margin program solved as a least-distance problem by non-negative least squares.
+
+The max-margin QP of REFERENCE.md §1, :math:`\min |w|` subject to :math:`a_\mu\cdot w \ge 1` (and :math:`w \ge 0`
+for sign-constrained weights), is a *least-distance program* :math:`\min |w|` s.t. :math:`G w \ge h`. Lawson &
+Hanson (*Solving Least Squares Problems*, 1974, ch. 23) solve it through the non-negative least-squares problem
+
+.. math:: \min_{u \ge 0} \left| E u - f \right|, \qquad E = \begin{pmatrix} G^\top \\ h^\top \end{pmatrix},\quad
+          f = (0, \dots, 0, 1)^\top,
+
+with residual :math:`r = E u - f`: if :math:`r = 0` the constraints are inconsistent and :math:`u` is a Farkas
+certificate (:math:`G^\top u = 0`, :math:`h^\top u = 1`); otherwise :math:`w = -r_{1..N}/r_{N+1}` is the
+minimum-norm solution and :math:`\kappa_{\max} = 1/|w|`. One active-set solve therefore gives both the separator
+and the multipliers, for :math:`\kappa = 0` and every :math:`\kappa > 0` alike.
+
+Here :math:`G = A` (rows :math:`a_\mu = \sigma^\mu\xi^\mu`), :math:`h = 1`; with ``nonnegative``,
+:math:`G = (A; I_N)`, :math:`h = (1; 0)`. The dense active-set method (:func:`scipy.optimize.nnls`) works on the
+:math:`(N+1)\times P` matrix directly, where a general sparse interior-point solver factors a
+:math:`(N+P)`-dimensional KKT system with a dense block; ``benchmarks/bench_gardner.py`` measures the difference.
+As for every program here, the verdict comes from certificates recomputed from ``w`` and ``u``
+(:mod:`capacity.programs.certificates`), never from the solver; an undecided verdict is solved again with the
+cvxpy max-margin QP (:class:`~capacity.programs.margin_programs.MaxMarginQP`) and stays ``DOUBTFUL`` if that does
+not decide it either.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from scipy.optimize import nnls
+
+from replica.errors import ParameterError
+from replica.validation import check_int, check_real
+
+from .certificates import Certificate, Verdict, decide, margin_lower_bound, margin_upper_bound
+from .margin_programs import MaxMarginQP
+
+__all__ = ["LeastDistanceProgram"]
+
+
+class LeastDistanceProgram:
+    r"""Certified max-margin verdicts for instances of dimension ``n`` via Lawson–Hanson NNLS.
+
+    Parameters
+    ----------
+    n : int
+        Dimension of the weights.
+    nonnegative : bool
+        Sign-constrained weights :math:`w \ge 0`.
+    max_iterations_per_column : int
+        Active-set iterations allowed per column of :math:`E` (scipy's default is 3).
+    fallback_solver : str or None
+        cvxpy solver for the max-margin QP when the NNLS output does not certify a verdict; ``None`` disables it.
+    """
+
+    solver = "NNLS"
+
+    def __init__(self, n: int, *, nonnegative: bool = False, max_iterations_per_column: int = 10,
+                 fallback_solver: str | None = "CLARABEL"):
+        self.n = check_int("n", n, 1)
+        self.nonnegative = bool(nonnegative)
+        self.max_iterations_per_column = check_int("max_iterations_per_column", max_iterations_per_column, 1)
+        self.fallback_solver = fallback_solver
+
+    def least_distance_system(self, signed_patterns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r"""The NNLS data :math:`(E, f)` of the least-distance program for rows ``signed_patterns``."""
+        p = signed_patterns.shape[0]
+        columns = p + (self.n if self.nonnegative else 0)
+        system = np.zeros((self.n + 1, columns))
+        system[: self.n, :p] = signed_patterns.T
+        system[self.n, :p] = 1.0
+        if self.nonnegative:
+            system[: self.n, p:] = np.eye(self.n)
+        target = np.zeros(self.n + 1)
+        target[self.n] = 1.0
+        return system, target
+
+    def certify(self, signed_patterns, kappa: float = 0.0) -> Certificate:
+        r"""Decide, with a certificate, whether :math:`\max_{|w|=1}\min_\mu a_\mu\cdot w \ge \kappa`.
+
+        Parameters
+        ----------
+        signed_patterns : ndarray, shape (p, n)
+            Rows :math:`a_\mu = \sigma^\mu\xi^\mu`.
+        kappa : float
+            The margin asked about (:math:`\ge 0`).
+
+        Returns
+        -------
+        Certificate
+            Verdict and the certified bracket of the instance's max margin (tight to about 1e-11 when NNLS
+            succeeds).
+        """
+        kappa = check_real("kappa", kappa, 0.0)
+        signed_patterns = np.asarray(signed_patterns, dtype=float)
+        if signed_patterns.ndim != 2 or signed_patterns.shape[1] != self.n:
+            raise ParameterError("signed_patterns", f"must have shape (p, {self.n}); got {signed_patterns.shape}")
+        p = signed_patterns.shape[0]
+        if p == 0:
+            return Certificate(Verdict.SEPARABLE, math.inf, math.inf, self.solver, "trivial",
+                               "no constraints: every margin is achievable")
+        certificate = self._certify_by_nnls(signed_patterns, kappa)
+        if certificate.certified or self.fallback_solver is None:
+            return certificate
+        qp = MaxMarginQP(self.n, p, self.fallback_solver, nonnegative=self.nonnegative)
+        second = qp.certify(signed_patterns, kappa)
+        return dataclasses.replace(second, solver=f"{self.solver}->{second.solver}",
+                                   solver_status=f"{certificate.solver_status}->{second.solver_status}")
+
+    def _certify_by_nnls(self, signed_patterns: np.ndarray, kappa: float) -> Certificate:
+        system, target = self.least_distance_system(signed_patterns)
+        try:
+            u, _ = nnls(system, target, maxiter=self.max_iterations_per_column * system.shape[1])
+        except RuntimeError as error:  # iteration limit
+            return Certificate(Verdict.DOUBTFUL, -math.inf, math.inf, self.solver, "iteration_limit", str(error))
+        residual = system @ u - target
+        weights = -residual[: self.n] / residual[self.n] if residual[self.n] < 0 else None
+        p = signed_patterns.shape[0]
+        sign = {"nonnegative": self.nonnegative}
+        lower = margin_lower_bound(signed_patterns, weights, **sign)
+        upper = margin_upper_bound(signed_patterns, u[:p], qp_dual=True, **sign)
+        status = "separated" if weights is not None else "inconsistent"
+        return decide(kappa, lower, upper, self.solver, status)

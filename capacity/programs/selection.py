@@ -1,0 +1,44 @@
+"""Which program answers a margin question: the NNLS least-distance solver by default, or a named cvxpy solver."""
+
+from __future__ import annotations
+
+import cvxpy as cp
+
+from replica.errors import ParameterError
+
+from .least_distance import LeastDistanceProgram
+from .margin_programs import MaxMarginQP, SeparabilityLP
+
+__all__ = ["DEFAULT_SOLVER", "available_solvers", "make_program"]
+
+#: The default: Lawson–Hanson NNLS on the least-distance form (fastest on dense instances; see the README).
+DEFAULT_SOLVER = "NNLS"
+
+
+def available_solvers() -> list[str]:
+    """Solver names accepted by :func:`make_program`: ``NNLS`` and the installed cvxpy solvers."""
+    return [DEFAULT_SOLVER, *cp.installed_solvers()]
+
+
+def make_program(n: int, max_patterns: int, *, kappa: float, solver: str | None = None, nonnegative: bool = False):
+    """A program with ``certify(signed_patterns, kappa)`` for instances of dimension ``n``.
+
+    Parameters
+    ----------
+    n, max_patterns : int
+        Dimension and largest number of rows (cvxpy programs are compiled for that many).
+    kappa : float
+        Margin the program will be asked about: ``0`` selects the feasibility LP among cvxpy programs, ``> 0`` the
+        max-margin QP (the NNLS program answers both).
+    solver : str, optional
+        ``"NNLS"`` (default) or a cvxpy solver name such as ``"CLARABEL"`` or ``"HIGHS"``.
+    nonnegative : bool
+        Sign-constrained weights :math:`w \\ge 0`.
+    """
+    solver = (solver or DEFAULT_SOLVER).upper()
+    if solver not in available_solvers():
+        raise ParameterError("solver", f"must be one of {available_solvers()}; got {solver!r}")
+    if solver == DEFAULT_SOLVER:
+        return LeastDistanceProgram(n, nonnegative=nonnegative)
+    kind = SeparabilityLP if kappa == 0.0 else MaxMarginQP
+    return kind(n, max_patterns, solver, nonnegative=nonnegative)
