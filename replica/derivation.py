@@ -33,8 +33,9 @@ class Derivation:
     replicon : sympy expression
         Replicon eigenvalue at finite overlap (a function of ``q``, ``alpha`` and the parameters).
     replicon_at_capacity : sympy expression or None
-        Replicon eigenvalue at :math:`q \\to 1`, with ``alpha`` set to the capacity; ``None`` when the conjugates
-        are not eliminated (the replicon is then evaluated numerically at the reported capacity).
+        Replicon eigenvalue at :math:`q \\to 1`, with ``alpha`` set to the capacity; ``None`` for discrete
+        weights, whose capacity is not the :math:`q \\to 1` load (the replicon is then evaluated numerically at
+        the zero-entropy load).
     """
 
     model: Model
@@ -63,8 +64,9 @@ def _derive(model: Model) -> Derivation:
     saddle = derive_saddle_point(free_entropy, model.prior.convergence_conditions())
     capacity = q_to_one(saddle, model.prior.conjugate_divergence)
     at_capacity = None
-    if saddle.eliminated:
-        at_capacity = replicon_at_capacity(model.prior, model.channel, alpha).subs(alpha, capacity.alpha_c)
+    if saddle.eliminated or not model.prior.discrete:  # discrete weights: the q -> 1 load is not the capacity
+        at_capacity = replicon_at_capacity(model.prior, model.channel, alpha, capacity.conjugate_scaling)
+        at_capacity = at_capacity.subs(alpha, capacity.alpha_c)
     return Derivation(model, free_entropy, saddle, capacity,
                       replicon(model.prior, model.channel, alpha), at_capacity)
 

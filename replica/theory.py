@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from .derivation import Derivation, derive
-from .errors import ParameterError, ReplicaError
+from .errors import ModelDeclarationError, ParameterError, ReplicaError
 from .models import Model, get_model
 from .solvers import Solution, Status, damped_iteration, find_roots
 from .symbolic import compile_expression
@@ -83,7 +83,13 @@ class Theory:
             point = fe.order_parameters + fe.conjugates + (alpha,) + symbols
             self._orders = tuple(str(x) for x in fe.order_parameters)
             self._conjugate_names = tuple(str(x) for x in fe.conjugates)
-            self._maps = {str(x): compile_expression(v, point, self.n_nodes) for x, v in saddle.fixed_point.items()}
+            self._maps, self._inner = {}, {}  # per quadrature order: n_nodes solves, 2 n_nodes checks
+            for n in (self.n_nodes, 2 * self.n_nodes):
+                self._maps[n] = {str(x): compile_expression(v, point, n) for x, v in saddle.fixed_point.items()}
+                self._inner[n] = {str(x): compile_expression(e, point, n) for x, e in saddle.inner_equations.items()}
+            if len(saddle.inner_equations) > 1:
+                raise ModelDeclarationError("at most one conjugate without a partner order parameter is supported; "
+                                            f"got {list(saddle.inner_equations)}")
             self._free_entropy_at = compile_expression(fe.expression, point, self.n_nodes)
             self._replicon = compile_expression(d.replicon, point, self.n_nodes)
 
@@ -114,7 +120,8 @@ class Theory:
     def replicon_at_capacity(self, **params) -> np.ndarray:
         r"""Replicon eigenvalue at :math:`q \to 1`; for Gardner :math:`1 - \alpha_c(\kappa)\Phi(\kappa)`.
 
-        Derived symbolically only where the conjugates are eliminated; otherwise evaluate the ``replicon`` of
+        Derived symbolically for continuous weights (:func:`replica.symbolic.stability.replicon_at_capacity`);
+        for discrete weights the q -> 1 load is not the capacity: evaluate the ``replicon`` of
         :meth:`saddle_point` at the load of interest.
         """
         if self._replicon_at_capacity is None:
@@ -160,8 +167,11 @@ class Theory:
         With the conjugates eliminated (spherical prior) the overlap is the root of
         :math:`r(q) = 2(1-q)^2\,d\phi/dq` in :math:`(10^{-10}, 1-10^{-10})`; each converged point is re-checked with
         twice the quadrature nodes, and a residual above 1e-8 there gives status ``INACCURATE``. Otherwise (e.g.
-        Ising) the fixed-point form is solved, by ``method="root"`` (bracketed root of :math:`G(q) - q`) or
-        ``method="damped"`` (damped iteration); see :meth:`_solve_fixed_point`.
+        Ising, sign-constrained) the fixed-point form is solved, by ``method="root"`` (bracketed root of
+        :math:`G(q) - q`) or ``method="damped"`` (damped iteration), with an unpaired conjugate found by an inner
+        root search; a point whose map with twice the nodes moves it by more than 1e-8 of :math:`\min(q, 1-q)`
+        gets status ``INACCURATE`` (for the sign-constrained prior this happens within about 1e-5 of capacity,
+        where :math:`1 - q` is a difference of large Gaussian means). See :meth:`_solve_fixed_point`.
 
         Parameters
         ----------
@@ -226,16 +236,21 @@ class Theory:
         ``method="damped"``: damped iteration from :math:`q = 1/2`, for any number of order parameters.
         """
 
-        def conjugates(orders, load, arrays):
-            # conjugate maps depend on the order parameters only; a map that read a conjugate would get nan
+        def conjugates(orders, load, arrays, nodes=self.n_nodes):
+            # paired conjugates depend on the order parameters only; a map that read a conjugate would get nan
             # and the point would end with status NONFINITE, never with a silent number
-            args = [orders[name] for name in self._orders] + [np.nan] * len(self._conjugate_names)
-            return {c: self._maps[c](*args, load, *arrays) for c in self._conjugate_names}
+            maps = self._maps[nodes]
+            values = [orders[name] for name in self._orders]
+            args = values + [np.nan] * len(self._conjugate_names)
+            hats = {c: maps[c](*args, load, *arrays) for c in self._conjugate_names if c in maps}
+            for name, equation in self._inner[nodes].items():
+                hats[name] = self._inner_root(name, equation, values, hats, load, arrays)
+            return hats
 
-        def update(orders, load, arrays):
-            hats = conjugates(orders, load, arrays)
+        def update(orders, load, arrays, nodes=self.n_nodes):
+            hats = conjugates(orders, load, arrays, nodes)
             args = [orders[name] for name in self._orders] + [hats[c] for c in self._conjugate_names]
-            return {name: self._maps[name](*args, load, *arrays) for name in self._orders}
+            return {name: self._maps[nodes][name](*args, load, *arrays) for name in self._orders}
 
         if method == "root" and len(self._orders) == 1:
             name = self._orders[0]
@@ -247,12 +262,47 @@ class Theory:
             solution = damped_iteration(lambda orders: update(orders, load, arrays),
                                         {name: np.full(load.shape, 0.5) for name in self._orders},
                                         damping=DAMPING, tol=FIXED_POINT_TOLERANCE)
+        # quadrature check: the map with twice the nodes must reproduce the fixed point to a small fraction of
+        # the distance to q = 1 (near capacity 1 - q is a difference of O(1) Gaussian means)
+        fine = update(dict(solution.value), load, arrays, 2 * self.n_nodes)
+        status = solution.status.copy()
+        for name in self._orders:
+            value = solution.value[name]
+            drift = np.abs(fine[name] - value)
+            doubtful = ~(drift <= QUADRATURE_TOLERANCE * np.fmin(value, 1 - value))
+            status[(status == Status.SUCCESS) & doubtful] = Status.INACCURATE
+        solution = Solution(solution.value, status, solution.n_iter, solution.residual)
         values = dict(solution.value)
         values.update(conjugates(values, load, arrays))
         args = [values[name] for name in self._orders + self._conjugate_names]
         values["free_entropy"] = self._free_entropy_at(*args, load, *arrays)
         values["replicon"] = self._replicon(*args, load, *arrays)
         return Solution(values, solution.status, solution.n_iter, solution.residual)
+
+    def _inner_root(self, name, equation, orders, hats, load, arrays):
+        r"""An unpaired conjugate (e.g. the precision :math:`\hat A`) from its own equation, given the others.
+
+        The search follows the declared divergences: with :math:`\hat q \sim \epsilon^{-p}` and
+        :math:`x \sim \epsilon^{-p_x}`, :math:`x` scales as :math:`(1 + \hat q)^{p_x/p}`, and the root is searched
+        for in :math:`\ln x \in \ln(1 + \hat q)\, p_x/p \pm 8` (far outside, the equation's terms cancel
+        beyond double precision). A point without a root there gets ``nan``, so the outer solve reports it as
+        failed rather than returning a number.
+        """
+        position = len(self._orders) + self._conjugate_names.index(name)
+        others = [hats.get(c, np.nan) for c in self._conjugate_names]
+        divergence = {str(c): p for c, p in self.model.prior.conjugate_divergence.items()}
+        partner = self._conjugate_names[0]
+        if name not in divergence or partner not in divergence:
+            raise ModelDeclarationError(f"the {self.model.prior.name} prior must declare conjugate_divergence for "
+                                        f"{partner} and {name} to solve for {name}")
+        centre = np.log1p(np.fmax(hats[partner], 0.0)) * divergence[name] / divergence[partner]
+
+        def residual(log_x, *point):  # point: order parameters, conjugates, load, model parameters
+            point = list(point)
+            point[position] = np.exp(log_x)
+            return equation(*point)
+
+        return np.exp(find_roots(residual, centre - 8.0, centre + 8.0, (*orders, *others, load, *arrays))["x"])
 
     def zero_entropy_load(self, *, throw: bool = False, **params) -> Solution:
         r"""The load where the RS entropy of the solution space vanishes (discrete weights only).

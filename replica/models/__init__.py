@@ -2,11 +2,11 @@
 
 from .base import LOAD, Model, available_models, get_model, register
 from .channels import Channel, MarginConstraint, ParameterSpec
-from .perceptron import GARDNER, ISING_PERCEPTRON
-from .priors import IsingPrior, Prior, SphericalPrior
+from .perceptron import GARDNER, ISING_PERCEPTRON, SIGN_PERCEPTRON
+from .priors import IsingPrior, Prior, SignConstrainedPrior, SphericalPrior
 
 __all__ = [
     "Model", "register", "get_model", "available_models", "LOAD",
-    "Prior", "SphericalPrior", "IsingPrior", "Channel", "MarginConstraint", "ParameterSpec", "GARDNER",
-    "ISING_PERCEPTRON",
+    "Prior", "SphericalPrior", "IsingPrior", "SignConstrainedPrior", "Channel", "MarginConstraint", "ParameterSpec", "GARDNER",
+    "ISING_PERCEPTRON", "SIGN_PERCEPTRON",
 ]

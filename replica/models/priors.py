@@ -12,10 +12,10 @@ from abc import ABC, abstractmethod
 
 import sympy as sp
 
-from ..symbolic.gaussian import GaussianMean, LogTwoCosh
-from ..symbolic.symbols import Q_hat, q_hat, z
+from ..symbolic.gaussian import GaussianMean, LogH, LogTwoCosh
+from ..symbolic.symbols import A_hat, Q_hat, field, q_hat, z
 
-__all__ = ["Prior", "SphericalPrior", "IsingPrior"]
+__all__ = ["Prior", "SphericalPrior", "IsingPrior", "SignConstrainedPrior"]
 
 
 class Prior(ABC):
@@ -44,6 +44,15 @@ class Prior(ABC):
     @abstractmethod
     def replicon_factor(self, q) -> sp.Expr:
         """The prior's factor in the replicon eigenvalue (see :func:`replica.symbolic.stability`)."""
+
+    def site_log_partition(self, b) -> sp.Expr | None:
+        r"""The field-dependent part of :math:`\ln Z_P(b)` for one weight in the field :math:`b = \sqrt{\hat q} z`.
+
+        Its second derivative is the weight's variance, whose squared mean is the replicon factor. Declaring it
+        lets the engine derive the replicon at :math:`q \to 1` when the conjugates are not eliminated
+        (:func:`replica.symbolic.stability.replicon_at_capacity`); ``None`` if not declared.
+        """
+        return None
 
 
 class SphericalPrior(Prior):
@@ -105,3 +114,45 @@ class IsingPrior(Prior):
 
     def replicon_factor(self, q):
         return GaussianMean((1 - sp.tanh(sp.sqrt(q_hat) * z) ** 2) ** 2, z)
+
+
+class SignConstrainedPrior(Prior):
+    r"""Sign-constrained weights :math:`w_i \ge 0` on the sphere :math:`|w|^2 = N` (Amit, Campbell & Wong 1989).
+
+    With :math:`\hat A = \hat Q + \hat q` the precision of one weight, the single-weight integral over the half
+    line, :math:`\int_0^\infty dw\, e^{-\hat A w^2/2 + b w} = \sqrt{2\pi/\hat A}\, e^{b^2/2\hat A}\,
+    H(-b/\sqrt{\hat A})` with :math:`b = \sqrt{\hat q} z`, gives the spherical term plus a Gaussian mean of
+    :math:`\ln H`:
+
+    .. math::
+
+        \phi_P(q, \hat q, \hat A) = \frac{\hat A - \hat q}{2} + \frac{q\hat q}{2} - \frac12\ln\hat A
+            + \frac{\hat q}{2\hat A} + \int Dz\, \ln H\!\left(-\sqrt{\hat q/\hat A}\, z\right) + \ln 2 - \frac12,
+
+    zero at :math:`q = 0` (the volume fraction of the orthant's part of the sphere). As :math:`q \to 1`,
+    :math:`\hat q \sim t/\epsilon^2` and :math:`\hat A \sim s/\epsilon`: the extremum :math:`t = s = 1/2` gives
+    :math:`\alpha_c(\kappa) = \alpha_{\rm Gardner}(\kappa)/2`, and half the weights vanish at capacity. The
+    variance of a weight is :math:`\partial_b^2 \ln Z_P`, with
+    :math:`\ln Z_P(b) = b^2/2\hat A + \ln H(-b/\sqrt{\hat A})` up to constants.
+    """
+
+    name = "sign-constrained"
+    conjugate_divergence = {q_hat: 2, A_hat: 1}
+
+    @property
+    def conjugates(self):
+        return (q_hat, A_hat)
+
+    def entropic_term(self, q):
+        return ((A_hat - q_hat) / 2 + q * q_hat / 2 - sp.log(A_hat) / 2 + q_hat / (2 * A_hat)
+                + GaussianMean(LogH(-sp.sqrt(q_hat / A_hat) * z), z) + sp.log(2) - sp.S.Half)
+
+    def convergence_conditions(self):
+        return (A_hat, q_hat)
+
+    def site_log_partition(self, b):
+        return b**2 / (2 * A_hat) + LogH(-b / sp.sqrt(A_hat))
+
+    def replicon_factor(self, q):
+        variance = sp.diff(self.site_log_partition(field), field, 2)
+        return GaussianMean(variance.subs(field, sp.sqrt(q_hat) * z) ** 2, z)

@@ -44,6 +44,8 @@ def find_roots(function, lower, upper, args=(), *, xatol=1e-14, xrtol=4 * np.fin
         result = elementwise.find_root(function, (lower, upper), args=tuple(args),
                                        tolerances=dict(xatol=xatol, xrtol=xrtol), maxiter=max_iter)
     status = np.vectorize(lambda s: int(_SCIPY_STATUS.get(int(s), Status.NONFINITE)), otypes=[int])(result.status)
+    converged_to_nan = (status == Status.SUCCESS) & ~np.isfinite(result.f_x)
+    status = np.where(converged_to_nan, int(Status.NONFINITE), status)  # a "root" where f is nan is no root
     roots = np.where(status == Status.SUCCESS, result.x, np.nan)
     solution = Solution({"x": roots}, status, np.asarray(result.nit), np.abs(np.asarray(result.f_x)))
     return solution.raise_on_failure() if throw else solution

@@ -40,6 +40,7 @@ _NUMERIC_FUNCTIONS = {
     "H": lambda x: sc.ndtr(-x),
     "LogH": lambda x: sc.log_ndtr(-x),
     "LogTwoCosh": lambda x: np.logaddexp(x, -x),
+    "TailRatio": lambda x: 2.0 / sc.erfcx(x / np.sqrt(2.0)),
     "Heaviside": lambda x, h0=0.5: np.heaviside(x, h0),
     "erf": sc.erf,
     "erfc": sc.erfc,
@@ -131,6 +132,34 @@ def _layers(mean, arguments):
     return tuple(layers)
 
 
+class TailRatio(sp.Function):
+    r""":math:`e^{-x^2/2}/H(x) = 2/\mathrm{erfcx}(x/\sqrt2)`, for code generation only (see :func:`stable_tail_ratios`)."""
+
+
+def stable_tail_ratios(expression):
+    r"""Rewrite :math:`\exp(c\,[\ln H(x) + x^2/2] + r)` as :math:`\mathrm{TailRatio}(x)^{-c}\, e^{r}`.
+
+    Derivatives of :math:`\ln H` produce :math:`\exp(-x^2/2 - \ln H(x))` and its powers; evaluated as written,
+    the two terms of the exponent cancel catastrophically when :math:`|x|` is large (each is about
+    :math:`x^2/2`), and overflow past :math:`x^2 \sim 10^{3}` in squares. ``2/erfcx(x/sqrt 2)`` is the same
+    number without cancellation (the inverse Mills ratio times :math:`\sqrt{2\pi}`).
+    """
+
+    def rewrite(power):
+        exponent = sp.expand(power.args[0])
+        for log_h in sorted(exponent.atoms(LogH), key=sp.default_sort_key):
+            c = exponent.coeff(log_h)
+            if not (c.is_number and c.is_negative):
+                continue
+            x = log_h.args[0]
+            rest = sp.expand(exponent - c * (log_h + x**2 / 2))
+            if not rest.has(log_h):
+                return TailRatio(x) ** (-c) * sp.exp(rest)
+        return power
+
+    return expression.replace(lambda e: isinstance(e, sp.exp) and e.has(LogH), rewrite)
+
+
 @dataclass(frozen=True)
 class CompiledExpression:
     """A numeric function of ``arguments`` compiled from ``expression``.
@@ -186,10 +215,10 @@ def compile_expression(expression, arguments, n_nodes: int = DEFAULT_NODES) -> C
     for mean in means:
         if mean.integrand.has(GaussianMean):
             raise ReplicaError("nested Gaussian means cannot be compiled; simplify the expression first")
-        integrand = sp.lambdify(arguments + (mean.variable,), mean.integrand, modules=_MODULES)
+        integrand = sp.lambdify(arguments + (mean.variable,), stable_tail_ratios(mean.integrand), modules=_MODULES)
         integrands.append(_CompiledMean(integrand, _layers(mean, arguments)))
-    outer = sp.lambdify(arguments + tuple(placeholders), expression.xreplace(dict(zip(means, placeholders))),
-                        modules=_MODULES)
+    outer = sp.lambdify(arguments + tuple(placeholders),
+                        stable_tail_ratios(expression.xreplace(dict(zip(means, placeholders)))), modules=_MODULES)
     return CompiledExpression(expression, arguments, n_nodes, outer, tuple(integrands))
 
 

@@ -11,7 +11,7 @@ vanishes, :math:`c(\alpha_c) = 0`. For the spherical perceptron (Gardner 1988)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -36,11 +36,15 @@ class CapacityCondition:
         The solution of :math:`c(\\alpha) = 0` with Gaussian means unevaluated.
     alpha_c : sympy expression
         The same with Gaussian means in closed form where sympy could integrate them.
+    conjugate_scaling : dict
+        For conjugates that were not eliminated: ``{conjugate: (t, p)}``, the conjugate diverging as
+        :math:`t/\\epsilon^p` at the extremum (empty when the conjugates were eliminated).
     """
 
     leading_coefficient: sp.Expr
     alpha_c_integral: sp.Expr
     alpha_c: sp.Expr
+    conjugate_scaling: dict = field(default_factory=dict)
 
     def latex(self) -> str:
         return "\n".join([
@@ -63,11 +67,12 @@ def q_to_one(saddle: SaddlePoint, conjugate_divergence: dict | None = None) -> C
         If the leading coefficient does not have exactly one positive root in the load, or a conjugate's
         divergence is not declared.
     """
+    scaling = {}
     if saddle.eliminated:
         near_one = saddle.reduced.subs(q, 1 - epsilon)
         coefficient = sp.expand(leading_coefficient(near_one, epsilon), deep=False)
     else:
-        coefficient = _extremised_coefficient(saddle, conjugate_divergence or {})
+        coefficient, scaling = _extremised_coefficient(saddle, conjugate_divergence or {})
     if sp.diff(coefficient, alpha, 2) != 0:
         raise ReplicaError(f"the q -> 1 coefficient {coefficient} is not affine in the load")
     slope = coefficient.coeff(alpha, 1)
@@ -75,7 +80,7 @@ def q_to_one(saddle: SaddlePoint, conjugate_divergence: dict | None = None) -> C
     if slope == 0:
         raise ReplicaError("the q -> 1 coefficient does not depend on the load: no capacity")
     root = -intercept / slope
-    return CapacityCondition(coefficient, root, evaluate_means(root))
+    return CapacityCondition(coefficient, root, evaluate_means(root), scaling)
 
 
 def _extremised_coefficient(saddle: SaddlePoint, divergence: dict):
@@ -91,7 +96,9 @@ def _extremised_coefficient(saddle: SaddlePoint, divergence: dict):
     if len(stationary) != 1:
         raise ReplicaError(f"the q -> 1 coefficient {coefficient} has {len(stationary)} stationary points in "
                            f"the rescaled conjugates")
-    return sp.expand(coefficient.subs(stationary[0]))
+    extremum = stationary[0]
+    scaling = {c: (sp.simplify(extremum[scaled[c]]), divergence[c]) for c in conjugates}
+    return sp.expand(coefficient.subs(extremum)), scaling
 
 
 def evaluate_means(expr):

@@ -9,7 +9,7 @@ converge is kept. Substituting gives the reduced free entropy :math:`\phi(q)`, w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -44,6 +44,10 @@ class SaddlePoint:
         equation and the conjugate from the overlap's (both are linear in the partner), e.g. for Ising
         :math:`q = \\int Dz \\tanh^2(\\sqrt{\\hat q} z)`, :math:`\\hat q = -2\\alpha\\, \\partial_q \\psi_{out}`. Empty
         when the conjugates were eliminated.
+    inner_equations : dict
+        Conjugates without a partner order parameter, each with the equation :math:`\\partial\\phi/\\partial x = 0`
+        that fixes it given the others (solved by a root search inside the fixed-point map), e.g. the precision
+        :math:`\\hat A` of the sign-constrained prior. Empty otherwise.
     """
 
     free_entropy: FreeEntropy
@@ -52,6 +56,7 @@ class SaddlePoint:
     reduced: sp.Expr | None
     stationarity: sp.Expr | None
     fixed_point: dict
+    inner_equations: dict = field(default_factory=dict)
 
     @property
     def eliminated(self) -> bool:
@@ -66,6 +71,8 @@ class SaddlePoint:
         if self.eliminated:
             lines.append(r"\phi(q) = %s" % to_latex(self.reduced))
         lines += [r"%s = %s" % (to_latex(x), to_latex(v)) for x, v in self.fixed_point.items()]
+        lines += [r"0 = %s \quad \text{(fixes } %s)" % (to_latex(e), to_latex(x))
+                  for x, e in self.inner_equations.items()]
         return "\n".join(lines)
 
 
@@ -111,7 +118,8 @@ def derive_saddle_point(free_entropy: FreeEntropy, convergence_conditions=()) ->
     gradient = {x: sp.diff(phi, x) for x in free_entropy.variables}
     conjugates = free_entropy.conjugates
     if any(gradient[c].has(GaussianMean) for c in conjugates):
-        return SaddlePoint(free_entropy, gradient, {}, None, None, _fixed_point_form(free_entropy, gradient))
+        mapping, inner = _fixed_point_form(free_entropy, gradient)
+        return SaddlePoint(free_entropy, gradient, {}, None, None, mapping, inner)
     # Solve the polynomial system of numerators (fast), then drop roots where a denominator vanishes.
     fractions = [sp.fraction(sp.together(gradient[c])) for c in conjugates]
     candidates = sp.solve([numerator for numerator, _ in fractions], conjugates, dict=True)
@@ -137,19 +145,25 @@ def _solve_linear(equation, variable):
     return -equation.subs(variable, 0) / slope
 
 
-def _fixed_point_form(free_entropy: FreeEntropy, gradient: dict) -> dict:
+def _fixed_point_form(free_entropy: FreeEntropy, gradient: dict) -> tuple[dict, dict]:
     """Each order parameter from its conjugate's equation and each conjugate from its order parameter's.
 
     Gaussian integration by parts is applied to the conjugate's equation (the prior's side), where it turns
     :math:`\\mathbb{E}[z\\tanh(\\sqrt{\\hat q}z)]/\\sqrt{\\hat q}` into the regular :math:`1 - \\mathbb{E}[\\tanh^2]`.
+    Conjugates beyond the first ``len(order_parameters)`` have no partner; their own equations are returned
+    separately (second value), to be solved for them inside the map.
+
+    Raises
+    ------
+    ModelDeclarationError
+        If there are fewer conjugates than order parameters, or an equation is not linear in its partner.
     """
-    pairs = list(zip(free_entropy.order_parameters, free_entropy.conjugates))
-    if len(free_entropy.order_parameters) != len(free_entropy.conjugates):
-        raise ModelDeclarationError(
-            f"without elimination each order parameter needs exactly one conjugate; got "
-            f"{free_entropy.order_parameters} and {free_entropy.conjugates}")
+    orders, conjugates = free_entropy.order_parameters, free_entropy.conjugates
+    if len(conjugates) < len(orders):
+        raise ModelDeclarationError(f"each order parameter needs a conjugate; got {orders} and {conjugates}")
     mapping = {}
-    for order, conjugate in pairs:
+    for order, conjugate in zip(orders, conjugates):
         mapping[order] = _solve_linear(integrate_by_parts(gradient[conjugate]), order)
         mapping[conjugate] = _solve_linear(gradient[order], conjugate)
-    return mapping
+    inner = {extra: integrate_by_parts(gradient[extra]) for extra in conjugates[len(orders):]}
+    return mapping, inner

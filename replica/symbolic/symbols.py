@@ -11,14 +11,16 @@ kappa = sp.Symbol("kappa", real=True)
 q = sp.Symbol("q", positive=True)
 q_hat = sp.Symbol("q_hat", real=True)
 Q_hat = sp.Symbol("Q_hat", real=True)
+A_hat = sp.Symbol("A_hat", positive=True)  # precision Q_hat + q_hat of a single weight (sign-constrained prior)
+field = sp.Symbol("b", real=True)  # the field sqrt(q_hat) z acting on a single weight
 z = sp.Symbol("z", real=True)
 omega = sp.Symbol("omega", real=True)
 V = sp.Symbol("V", positive=True)
 epsilon = sp.Symbol("epsilon", positive=True)
 
-__all__ = ["alpha", "kappa", "q", "q_hat", "Q_hat", "z", "omega", "V", "epsilon", "to_latex"]
+__all__ = ["alpha", "kappa", "q", "q_hat", "Q_hat", "A_hat", "field", "z", "omega", "V", "epsilon", "to_latex"]
 
-_LATEX_NAMES = {q_hat: r"\hat{q}", Q_hat: r"\hat{Q}", epsilon: r"\epsilon"}
+_LATEX_NAMES = {q_hat: r"\hat{q}", Q_hat: r"\hat{Q}", A_hat: r"\hat{A}", epsilon: r"\epsilon"}
 
 
 def to_latex(expr) -> str:

@@ -12,12 +12,12 @@ from replica.symbolic.symbols import q_hat
 
 
 def test_catalogue_lists_gardner():
-    assert [m.name for m in replica.available_models()] == ["gardner", "ising-perceptron"]
+    assert [m.name for m in replica.available_models()] == ["gardner", "ising-perceptron", "sign-perceptron"]
     assert get_model("gardner").parameter("kappa").default == 0.0
 
 
 def test_unknown_model_is_a_parameter_error_listing_the_catalogue():
-    with pytest.raises(ParameterError, match="available models: gardner, ising-perceptron"):
+    with pytest.raises(ParameterError, match="available models: gardner, ising-perceptron, sign-perceptron"):
         get_model("ising")
 
 
