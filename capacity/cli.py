@@ -132,7 +132,12 @@ def _cmd_verify(args, out):
         raise UsageError("jobs: must be -1 (all cores) or a whole number in [1, 512]; got 0")
     if args.resume and not args.store:
         raise UsageError("resume: needs --store FILE, the record of the sweep to continue")
-    verification = verify(model.name, params.get("kappa", 0.0), ns, trials, seed=seed, n_jobs=jobs,
+    from .programs import available_solvers
+
+    solver = args.solver.upper()
+    if solver not in available_solvers():
+        raise UsageError(f"solver: must be one of {', '.join(available_solvers())}; got {args.solver!r}")
+    verification = verify(model.name, params.get("kappa", 0.0), ns, trials, seed=seed, n_jobs=jobs, solver=solver,
                           progress=not args.json, store=args.store, resume=args.resume, scheduler=args.scheduler)
     result = verification.to_dict()
     if args.plot:
@@ -171,8 +176,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="check the theory against certified convex programs at finite N")
     p.add_argument("model")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a model parameter, e.g. kappa=0.5")
-    p.add_argument("--n", nargs="+", metavar="N", help="sizes N (default: 25 50 100 for gardner, 12 16 20 by "
-                                                       "enumeration for ising-perceptron)")
+    p.add_argument("--n", nargs="+", metavar="N", help="sizes N (default: 25 50 100 for gardner and "
+                                                       "sign-perceptron, 12 16 20 by enumeration for "
+                                                       "ising-perceptron)")
     p.add_argument("--trials", help="instances per size (default 100)")
     p.add_argument("--seed", default=0, help="seed of the experiment")
     p.add_argument("--jobs", default=-1, help="parallel workers (-1: all cores)")
@@ -181,6 +187,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", metavar="FILE", help="record every finished instance in FILE (JSON lines)")
     p.add_argument("--resume", action="store_true", help="continue the sweep recorded in --store FILE")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (tcp://host:8786)")
+    p.add_argument("--solver", default="NNLS", help="NNLS (default: least-distance active set) or a cvxpy solver "
+                                                    "such as CLARABEL or HIGHS")
     return parser
 
 

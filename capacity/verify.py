@@ -1,9 +1,10 @@
 r"""End-to-end verification of a model's capacity: theory, exact or certified finite-size experiment, comparison.
 
 The theory value is the capacity :func:`replica.solve` reports (the :math:`q \to 1` load for the spherical
-perceptron, REFERENCE.md §1; the zero-entropy load for binary weights, §2). The experiment gives per-instance
-critical loads at each size: by certified bisection with convex programs for continuous weights
-(:func:`capacity.experiments.critical_loads`), by exhaustive enumeration for binary weights
+and sign-constrained perceptrons, REFERENCE.md §1; the zero-entropy load for binary weights, §2). The
+experiment gives per-instance critical loads at each size: by certified bisection with convex programs for
+continuous weights (:func:`capacity.experiments.critical_loads`, with :math:`w \ge 0` for sign-constrained
+weights), by exhaustive enumeration for binary weights
 (:func:`capacity.experiments.binary_critical_loads`). Then the median per size with a distribution-free
 interval, extrapolation in :math:`1/N`, and agreement when the theory value lies in the extrapolated interval.
 For binary weights the accessible sizes are small (N <= 26) and the approach to the limit is slow, so the
@@ -30,7 +31,8 @@ from .store import TrialStore
 __all__ = ["Verification", "verify", "DEFAULTS"]
 
 #: Default sizes and instances per size for each verifiable model.
-DEFAULTS = {"gardner": ((25, 50, 100), 100), "ising-perceptron": ((12, 16, 20), 100)}
+DEFAULTS = {"gardner": ((25, 50, 100), 100), "ising-perceptron": ((12, 16, 20), 100),
+            "sign-perceptron": ((25, 50, 100), 100)}
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
     Parameters
     ----------
     model : str
-        ``"gardner"`` (certified LP/QP bisection) or ``"ising-perceptron"`` (exhaustive enumeration).
+        ``"gardner"``, ``"sign-perceptron"`` (certified max-margin bisection, with :math:`w \\ge 0` for the latter)
+        or ``"ising-perceptron"`` (exhaustive enumeration).
     kappa : float
         Margin in ``[0, 1e3]`` (for kappa < 0 the spherical problem is not convex and RS is unstable).
     ns : sequence of int, optional
@@ -109,7 +112,7 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
     confidence : float
         Level of every interval.
     solver : str, optional
-        cvxpy solver for the convex programs (default Clarabel, HiGHS as fallback); unused by enumeration.
+        ``"NNLS"`` (default; cvxpy's Clarabel as fallback) or a cvxpy solver name; unused by enumeration.
     n_jobs : int
         Parallel workers (``-1``: all cores).
     progress : bool
@@ -148,7 +151,7 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
                                       store=record, scheduler=scheduler)
     else:
         frame = critical_loads(ns, trials, kappa=kappa, seed=seed, solver=solver, n_jobs=n_jobs, progress=progress,
-                               store=record, scheduler=scheduler)
+                               nonnegative=spec.prior.nonnegative, store=record, scheduler=scheduler)
     estimates: list[ThresholdEstimate] = threshold_estimates(frame, confidence)
     extrapolation = extrapolate(estimates, confidence)
     alpha_c = float(report.quantities["alpha_c"])

@@ -38,6 +38,7 @@ def test_solve_json_is_one_object_with_the_closed_form_capacity():
     (["verify", "gardner", "--jobs", "0"], "jobs: must be -1"),
     (["verify", "gardner2"], "model: unknown model"),
     (["verify", "gardner", "--resume"], "resume: needs --store FILE"),
+    (["verify", "gardner", "--solver", "GUROBI-BY-HAND"], "solver: must be one of NNLS"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_usage_errors_exit_2_with_one_line(argv, fragment, capsys):
@@ -100,3 +101,22 @@ def test_verify_ising_by_enumeration(capfd):
     assert code in (0, 1)
     assert payload["theory"]["capacity_criterion"] == "zero-entropy"
     assert [e["n"] for e in payload["per_size"]] == [8, 10]
+
+
+def test_solve_sign_perceptron_is_half_of_gardner(capfd):
+    assert main(["solve", "sign-perceptron", "--set", "kappa=0.5", "--json"]) == 0
+    payload = json.loads(capfd.readouterr().out)
+    quantities = payload["quantities"]
+    assert abs(quantities["alpha_c"] - 0.96121 / 2) < 5e-6  # alpha_Gardner(0.5) / 2 (REFERENCE.md §1)
+    assert quantities["capacity_criterion"] == "q->1" and quantities["rs_stability_at_capacity"] == "stable"
+    assert payload["status"] == "success"
+
+
+def test_verify_sign_perceptron_runs_the_sign_constrained_programs(capfd):
+    code = main(["verify", "sign-perceptron", "--n", "10", "20", "--trials", "30", "--jobs", "1", "--json"])
+    payload = json.loads(capfd.readouterr().out)
+    assert code in (0, 1)
+    assert payload["theory"]["alpha_c"] == 1.0
+    assert payload["doubtful_instances"] == 0
+    # Cover's theorem for the orthant: the finite-N median critical load is 1, far from Gardner's 2
+    assert all(abs(e["estimate"] - 1.0) < 0.35 for e in payload["per_size"])

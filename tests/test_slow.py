@@ -39,3 +39,10 @@ def test_ising_enumeration_agrees_with_krauth_mezard():
     check = verify("ising-perceptron", progress=False)
     assert check.theory_quantities["capacity_criterion"] == "zero-entropy"
     assert check.comparison.agree, check.message
+
+
+@pytest.mark.parametrize("kappa", [0.0, 0.5])
+def test_sign_constrained_verification_agrees(kappa):
+    check = verify("sign-perceptron", kappa=kappa, progress=False)
+    assert check.comparison.agree, check.message
+    assert (check.trials.verdict == "certified").all()

@@ -27,6 +27,8 @@ class Prior(ABC):
     discrete: bool = False
     #: For q -> 1 when the conjugates cannot be eliminated: each conjugate diverges like t / eps**power.
     conjugate_divergence: dict = {}
+    #: Whether the weights are sign-constrained (w >= 0): finite-size checks then add that constraint.
+    nonnegative: bool = False
 
     @property
     @abstractmethod
@@ -138,6 +140,7 @@ class SignConstrainedPrior(Prior):
 
     name = "sign-constrained"
     conjugate_divergence = {q_hat: 2, A_hat: 1}
+    nonnegative = True
 
     @property
     def conjugates(self):

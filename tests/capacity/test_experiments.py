@@ -42,12 +42,14 @@ def test_a_trial_reruns_alone_and_parallel_equals_serial():
     assert alone.p_star == serial.loc[serial.trial == 4, "p_star"].item()
 
 
-def test_positive_margin_uses_the_qp_and_matches_the_max_margin():
+@pytest.mark.parametrize("nonnegative", [False, True])
+def test_positive_margin_matches_the_max_margin(nonnegative):
     """P* at margin kappa is the first prefix whose certified max margin falls below kappa."""
-    n, kappa = 15, 0.4
-    row = critical_loads([n], 1, kappa=kappa, seed=9, progress=False).iloc[0]
+    n, kappa = 15, 0.4 if not nonnegative else 0.2
+    row = critical_loads([n], 1, kappa=kappa, seed=9, nonnegative=nonnegative, progress=False).iloc[0]
     assert row.verdict == "certified"
-    margins = max_margin_trials(n, [(row.p_star - 1) / n, row.p_star / n], 1, seed=9, progress=False)
+    margins = max_margin_trials(n, [(row.p_star - 1) / n, row.p_star / n], 1, seed=9, nonnegative=nonnegative,
+                                progress=False)
     before, at = margins.sort_values("p").itertuples()
     assert before.kappa_lower >= kappa > at.kappa_upper
 
