@@ -26,13 +26,43 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+#: Model families whose parts are chosen with --set prior=... --set channel=... (replica.glm).
+FAMILIES = ("glm", "glm-transitions")
+
+
+def _split(item):
+    if "=" not in item:
+        raise UsageError(f"--set expects NAME=VALUE; got {item!r}")
+    name, text = item.split("=", 1)
+    return name.strip(), text.strip()
+
+
+def _resolve(name, settings):
+    """The model named on the command line, and the --set items left for its numeric parameters."""
+    from replica import get_model
+
+    if name not in FAMILIES:
+        return get_model(name), settings or []
+    from replica.glm import glm_model
+    from replica.models.teacher import BAYES_PRIORS, TEACHER_CHANNELS
+
+    parts, rest = {}, []
+    for item in settings or []:
+        key, text = _split(item)
+        if key in ("prior", "channel"):
+            parts[key] = text
+        else:
+            rest.append(item)
+    for key, allowed in (("prior", BAYES_PRIORS), ("channel", TEACHER_CHANNELS)):
+        if key not in parts:
+            raise UsageError(f"{key}: {name} needs --set {key}=NAME with NAME one of {', '.join(allowed)}")
+    return glm_model(parts["prior"], parts["channel"]), rest
+
+
 def _parse_settings(settings, model):
     values = {}
     for item in settings or []:
-        if "=" not in item:
-            raise UsageError(f"--set expects NAME=VALUE; got {item!r}")
-        name, text = item.split("=", 1)
-        name = name.strip()
+        name, text = _split(item)
         spec = model.parameter(name)  # unknown names raise ParameterError listing the parameters
         try:
             values[name] = float(text)
@@ -56,6 +86,21 @@ def _cmd_models(args, out):
                   for s in model.parameters]
         rows.append({"model": model.name, "summary": model.summary, "reference": model.reference,
                      "parameters": params})
+    from replica.models.teacher import BAYES_PRIORS, TEACHER_CHANNELS
+
+    rows.append({"model": "glm", "summary": "Bayes-optimal teacher-student GLM: overlap, MMSE, generalisation error, "
+                                            "mutual information (--set prior=... --set channel=... --set alpha=...)",
+                 "reference": "Barbier, Krzakala, Macris, Miolane & Zdeborova, PNAS 116, 5451 (2019)",
+                 "parameters": [{"name": "prior", "description": "teacher prior", "default": None,
+                                 "range": "{" + ", ".join(BAYES_PRIORS) + "}"},
+                                {"name": "channel", "description": "teacher channel", "default": None,
+                                 "range": "{" + ", ".join(TEACHER_CHANNELS) + "}"},
+                                {"name": "alpha", "description": "load P/N", "default": None, "range": "(0, inf)"},
+                                {"name": "Delta", "description": "noise variance (linear channel)",
+                                 "default": None, "range": "(0, 1e+06]"}]})
+    rows.append({"model": "glm-transitions", "summary": "alpha_IT and alpha_alg of a GLM (--set prior=... "
+                                                        "--set channel=...)",
+                 "reference": rows[-1]["reference"], "parameters": rows[-1]["parameters"][:2]})
     if args.json:
         print(json.dumps(rows), file=out)
         return 0
@@ -73,7 +118,10 @@ def _cmd_derive(args, out):
 
     from replica import derive
 
-    derivation = derive(args.model)
+    model, rest = _resolve(args.model, args.set)
+    if rest:
+        raise UsageError(f"derive takes only --set prior=... and --set channel=...; got {rest}")
+    derivation = derive(model)
     if args.latex:
         print(derivation.latex(), file=out)
         return 0
@@ -83,8 +131,9 @@ def _cmd_derive(args, out):
     if saddle.eliminated:
         sections += [("reduced free entropy phi(q)", saddle.reduced), ("saddle point: dphi/dq", saddle.stationarity)]
     sections += [(f"fixed point for {x}", v) for x, v in saddle.fixed_point.items()]
-    sections += [("q -> 1 leading coefficient", derivation.capacity.leading_coefficient),
-                 ("alpha at q -> 1", derivation.capacity.alpha_c)]
+    if derivation.capacity is not None:
+        sections += [("q -> 1 leading coefficient", derivation.capacity.leading_coefficient),
+                     ("alpha at q -> 1", derivation.capacity.alpha_c)]
     if derivation.replicon_at_capacity is not None:
         sections.append(("replicon at capacity", derivation.replicon_at_capacity))
     print(f"{derivation.model.name}: {derivation.model.summary}", file=out)
@@ -94,13 +143,24 @@ def _cmd_derive(args, out):
 
 
 def _cmd_solve(args, out):
-    from replica import get_model, solve
+    from replica import solve
 
-    model = get_model(args.model)
-    params = _parse_settings(args.set, model)
+    model, rest = _resolve(args.model, args.set)
+    params = _parse_settings(rest, model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the report carries the warnings
-        report = solve(model, **params)
+        if args.model in FAMILIES:
+            from replica.glm import glm_transitions, solve_glm
+
+            prior, channel = model.prior.name, model.channel.name
+            if args.model == "glm-transitions":
+                report = glm_transitions(prior, channel, **params)
+            else:
+                if "alpha" not in params:
+                    raise UsageError("alpha: glm needs --set alpha=VALUE, the load P/N in (0, inf)")
+                report = solve_glm(prior, channel, params.pop("alpha"), **params)
+        else:
+            report = solve(model, **params)
     if args.json:
         print(json.dumps(report.to_dict()), file=out)
     else:
@@ -169,6 +229,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("derive", help="print the derived free entropy and saddle-point equations")
     p.add_argument("model")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="prior=... / channel=... for glm")
     p = sub.add_parser("solve", help="capacity, stability and (with alpha) the saddle point")
     p.add_argument("model")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a model parameter (repeatable)")

@@ -9,17 +9,20 @@ Public API::
     th.alpha_c(kappa=[0, 1])               # array([2.       , 0.5195722])
     th.saddle_point([0.5, 1.0], kappa=0)   # Solution with q, conjugates, free entropy, replicon, status
     replica.solve("gardner", kappa=1)      # Report: quantities, stability, status, message
+    replica.solve_glm("rademacher", "sign", alpha=1.3)   # Bayes-optimal teacher-student GLM (replica.glm)
+    replica.glm_transitions("rademacher", "sign")        # alpha_IT, alpha_alg
 """
 
 from .derivation import Derivation, derive
 from .errors import ConvergenceError, ModelDeclarationError, ParameterError, ReplicaError
+from .glm import glm_transitions, solve_glm
 from .models import Model, available_models, get_model, register
 from .report import Report, solve
 from .solvers import Solution, Status
 from .theory import RSInstabilityWarning, Theory, theory
 
 __all__ = [
-    "derive", "Derivation", "theory", "Theory", "solve", "Report",
+    "derive", "Derivation", "theory", "Theory", "solve", "Report", "solve_glm", "glm_transitions",
     "Model", "register", "get_model", "available_models",
     "Solution", "Status", "RSInstabilityWarning",
     "ReplicaError", "ParameterError", "ModelDeclarationError", "ConvergenceError",

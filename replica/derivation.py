@@ -28,10 +28,11 @@ class Derivation:
         The assembled RS free entropy.
     saddle_point : SaddlePoint
         Its saddle-point equations and the reduced free entropy.
-    capacity : CapacityCondition
-        The :math:`q \\to 1` limit.
-    replicon : sympy expression
-        Replicon eigenvalue at finite overlap (a function of ``q``, ``alpha`` and the parameters).
+    capacity : CapacityCondition or None
+        The :math:`q \\to 1` limit (``None`` for Bayes-optimal teacher–student models, which have no capacity).
+    replicon : sympy expression or None
+        Replicon eigenvalue at finite overlap (a function of ``q``, ``alpha`` and the parameters); ``None`` on the
+        Nishimori line, where replica symmetry is exact (Barbier et al. 2019).
     replicon_at_capacity : sympy expression or None
         Replicon eigenvalue at :math:`q \\to 1`, with ``alpha`` set to the capacity; ``None`` for discrete
         weights, whose capacity is not the :math:`q \\to 1` load (the replicon is then evaluated numerically at
@@ -41,8 +42,8 @@ class Derivation:
     model: Model
     free_entropy: FreeEntropy
     saddle_point: SaddlePoint
-    capacity: CapacityCondition
-    replicon: sp.Expr
+    capacity: CapacityCondition | None
+    replicon: sp.Expr | None
     replicon_at_capacity: sp.Expr | None
 
     def latex(self) -> str:
@@ -52,16 +53,18 @@ class Derivation:
             f"% {self.model.reference}",
             self.free_entropy.latex(),
             self.saddle_point.latex(),
-            self.capacity.latex(),
-            r"\lambda_{\mathrm{rep}}(q) = %s" % to_latex(self.replicon),
-        ] + ([r"\lambda_{\mathrm{rep}}(q \to 1) = %s" % to_latex(self.replicon_at_capacity)]
+        ] + ([self.capacity.latex()] if self.capacity is not None else [])
+          + ([r"\lambda_{\mathrm{rep}}(q) = %s" % to_latex(self.replicon)] if self.replicon is not None else [])
+          + ([r"\lambda_{\mathrm{rep}}(q \to 1) = %s" % to_latex(self.replicon_at_capacity)]
              if self.replicon_at_capacity is not None else []))
 
 
 @lru_cache(maxsize=None)
 def _derive(model: Model) -> Derivation:
-    free_entropy = assemble_free_entropy(model.prior, model.channel)
+    free_entropy = assemble_free_entropy(model.prior, model.channel, bayes_optimal=model.bayes_optimal)
     saddle = derive_saddle_point(free_entropy, model.prior.convergence_conditions())
+    if model.bayes_optimal:
+        return Derivation(model, free_entropy, saddle, None, None, None)
     capacity = q_to_one(saddle, model.prior.conjugate_divergence)
     at_capacity = None
     if saddle.eliminated or not model.prior.discrete:  # discrete weights: the q -> 1 load is not the capacity

@@ -22,7 +22,7 @@ from .solvers import Solution, Status, damped_iteration, find_roots
 from .symbolic import compile_expression
 from .symbolic.codegen import DEFAULT_NODES
 from .symbolic.symbols import alpha, q
-from .validation import check_int, check_real_array
+from .validation import check_int, check_real, check_real_array
 
 __all__ = ["Theory", "theory", "RSInstabilityWarning"]
 
@@ -62,11 +62,12 @@ class Theory:
         self.model = get_model(model)
         self.n_nodes = check_int("n_nodes", n_nodes, 8, 4000)
         self.derivation: Derivation = derive(self.model)
-        self._names = tuple(spec.name for spec in self.model.channel.parameters)
-        symbols = tuple(spec.symbol for spec in self.model.channel.parameters)
+        specs = self.model.parameters[1:]  # all but the load
+        self._names = tuple(spec.name for spec in specs)
+        symbols = tuple(spec.symbol for spec in specs)
         d = self.derivation
         saddle = d.saddle_point
-        self._alpha_c = compile_expression(d.capacity.alpha_c, symbols)
+        self._alpha_c = None if d.capacity is None else compile_expression(d.capacity.alpha_c, symbols)
         self._replicon_at_capacity = (None if d.replicon_at_capacity is None
                                       else compile_expression(d.replicon_at_capacity, symbols))
         if saddle.eliminated:
@@ -76,7 +77,7 @@ class Theory:
                                          for n in (self.n_nodes, 2 * self.n_nodes)}
             self._stationarity = compile_expression(saddle.stationarity, point, self.n_nodes)
             self._free_entropy = compile_expression(saddle.reduced, point, self.n_nodes)
-            self._replicon = compile_expression(d.replicon, point, self.n_nodes)
+            self._replicon = None if d.replicon is None else compile_expression(d.replicon, point, self.n_nodes)
             self._conjugates = {str(c): compile_expression(v, (q,)) for c, v in saddle.conjugate_solution.items()}
         else:
             fe = d.free_entropy
@@ -91,7 +92,7 @@ class Theory:
                 raise ModelDeclarationError("at most one conjugate without a partner order parameter is supported; "
                                             f"got {list(saddle.inner_equations)}")
             self._free_entropy_at = compile_expression(fe.expression, point, self.n_nodes)
-            self._replicon = compile_expression(d.replicon, point, self.n_nodes)
+            self._replicon = None if d.replicon is None else compile_expression(d.replicon, point, self.n_nodes)
 
     # -- parameters -------------------------------------------------------------------------------------------
     def _parameter_arrays(self, params: dict) -> list[np.ndarray]:
@@ -115,6 +116,9 @@ class Theory:
 
         Vectorised over the parameters; no stability check (see :meth:`replicon_at_capacity`).
         """
+        if self._alpha_c is None:
+            raise ReplicaError(f"{self.model.name} is a Bayes-optimal teacher-student model: it has no capacity "
+                               "(see replica.glm for its errors and transitions)")
         return self._alpha_c(*self._parameter_arrays(params))
 
     def replicon_at_capacity(self, **params) -> np.ndarray:
@@ -201,7 +205,7 @@ class Theory:
         arrays = self._parameter_arrays(params)
         load = check_real_array("alpha", load, 0.0, low_open=True)
         load, *arrays = np.broadcast_arrays(load, *arrays)
-        capacity = self._alpha_c(*arrays)
+        capacity = self._alpha_c(*arrays) if self._alpha_c is not None else np.full(load.shape, np.inf)
         above = load >= capacity
         if np.any(above):
             i = np.flatnonzero(above.ravel())[0]
@@ -221,11 +225,8 @@ class Theory:
         refined = np.abs(self._scaled_stationarity[2 * self.n_nodes](np.nan_to_num(overlap, nan=0.5), load, *arrays))
         status = solution.status.copy()
         status[(status == Status.SUCCESS) & ~(refined <= QUADRATURE_TOLERANCE)] = Status.INACCURATE
-        values = {"q": overlap}
-        values.update({name: f(overlap) for name, f in self._conjugates.items()})
-        values["free_entropy"] = self._free_entropy(overlap, load, *arrays)
-        values["replicon"] = self._replicon(overlap, load, *arrays)
-        return Solution(values, status, solution.n_iter, np.fmax(solution.residual, refined))
+        return Solution(self._complete({"q": overlap}, load, arrays), status, solution.n_iter,
+                        np.fmax(solution.residual, refined))
 
     def _solve_fixed_point(self, load, arrays, method: str = "root") -> Solution:
         """Solve the fixed-point form: conjugates from the order parameters, then order parameters from those.
@@ -236,22 +237,7 @@ class Theory:
         ``method="damped"``: damped iteration from :math:`q = 1/2`, for any number of order parameters.
         """
 
-        def conjugates(orders, load, arrays, nodes=self.n_nodes):
-            # paired conjugates depend on the order parameters only; a map that read a conjugate would get nan
-            # and the point would end with status NONFINITE, never with a silent number
-            maps = self._maps[nodes]
-            values = [orders[name] for name in self._orders]
-            args = values + [np.nan] * len(self._conjugate_names)
-            hats = {c: maps[c](*args, load, *arrays) for c in self._conjugate_names if c in maps}
-            for name, equation in self._inner[nodes].items():
-                hats[name] = self._inner_root(name, equation, values, hats, load, arrays)
-            return hats
-
-        def update(orders, load, arrays, nodes=self.n_nodes):
-            hats = conjugates(orders, load, arrays, nodes)
-            args = [orders[name] for name in self._orders] + [hats[c] for c in self._conjugate_names]
-            return {name: self._maps[nodes][name](*args, load, *arrays) for name in self._orders}
-
+        update = self._map
         if method == "root" and len(self._orders) == 1:
             name = self._orders[0]
             # the root finder drops converged points between calls, so the parameters travel as arguments
@@ -271,13 +257,98 @@ class Theory:
             drift = np.abs(fine[name] - value)
             doubtful = ~(drift <= QUADRATURE_TOLERANCE * np.fmin(value, 1 - value))
             status[(status == Status.SUCCESS) & doubtful] = Status.INACCURATE
-        solution = Solution(solution.value, status, solution.n_iter, solution.residual)
-        values = dict(solution.value)
-        values.update(conjugates(values, load, arrays))
+        return Solution(self._complete(solution.value, load, arrays), status, solution.n_iter, solution.residual)
+
+    def _conjugates_at(self, orders, load, arrays, nodes=None):
+        """Conjugates from the order parameters (paired maps, then inner roots for unpaired conjugates)."""
+        # paired conjugates depend on the order parameters only; a map that read a conjugate would get nan
+        # and the point would end with status NONFINITE, never with a silent number
+        nodes = nodes or self.n_nodes
+        maps = self._maps[nodes]
+        values = [orders[name] for name in self._orders]
+        args = values + [np.nan] * len(self._conjugate_names)
+        hats = {c: maps[c](*args, load, *arrays) for c in self._conjugate_names if c in maps}
+        for name, equation in self._inner[nodes].items():
+            hats[name] = self._inner_root(name, equation, values, hats, load, arrays)
+        return hats
+
+    def _map(self, orders, load, arrays, nodes=None):
+        """One application of the fixed-point map :math:`G`: order parameters -> conjugates -> order parameters."""
+        nodes = nodes or self.n_nodes
+        hats = self._conjugates_at(orders, load, arrays, nodes)
+        args = [orders[name] for name in self._orders] + [hats[c] for c in self._conjugate_names]
+        return {name: self._maps[nodes][name](*args, load, *arrays) for name in self._orders}
+
+    def _complete(self, orders, load, arrays) -> dict:
+        """Order parameters -> every reported value: conjugates, free entropy and (if defined) replicon."""
+        values = dict(orders)
+        if self.derivation.saddle_point.eliminated:
+            overlap = values["q"]
+            values.update({name: f(overlap) for name, f in self._conjugates.items()})
+            values["free_entropy"] = self._free_entropy(overlap, load, *arrays)
+            if self._replicon is not None:
+                values["replicon"] = self._replicon(overlap, load, *arrays)
+            return values
+        values.update(self._conjugates_at(values, load, arrays))
         args = [values[name] for name in self._orders + self._conjugate_names]
         values["free_entropy"] = self._free_entropy_at(*args, load, *arrays)
-        values["replicon"] = self._replicon(*args, load, *arrays)
-        return Solution(values, solution.status, solution.n_iter, solution.residual)
+        if self._replicon is not None:
+            values["replicon"] = self._replicon(*args, load, *arrays)
+        return values
+
+    def fixed_point_residual(self, q_value, load, **params) -> np.ndarray:
+        r"""The function whose roots are the saddle points, vectorised: :math:`G(q) - q` for the fixed-point form,
+        :math:`2(1-q)^2\, d\phi/dq` with the conjugates eliminated. Positive where the saddle-point iteration
+        increases :math:`q`; a root where it changes from positive to negative is a stable fixed point."""
+        arrays = self._parameter_arrays(params)
+        q_value, load, *arrays = np.broadcast_arrays(np.asarray(q_value, float), np.asarray(load, float), *arrays)
+        return self._residual(q_value, load, *arrays)
+
+    def _residual(self, q_value, load, *arrays):
+        if self.derivation.saddle_point.eliminated:
+            return self._scaled_stationarity[self.n_nodes](q_value, load, *arrays)
+        return self._map({self._orders[0]: q_value}, load, arrays)[self._orders[0]] - q_value
+
+    def fixed_points(self, load: float, *, grid=None, **params) -> list[dict]:
+        r"""Every saddle point at one load, from a scan of :meth:`fixed_point_residual` and a root in each sign change.
+
+        Models with several RS branches (e.g. a first-order transition in a teacher–student model) have several
+        fixed points; the branch a saddle-point iteration (state evolution, AMP) reaches from :math:`q \approx 0`
+        is the smallest stable one. Roots closer together than the grid spacing are missed; the default grid has
+        250 points, dense towards both ends.
+
+        Parameters
+        ----------
+        load : float
+        grid : array_like, optional
+            Overlaps at which the residual is scanned (increasing, inside :math:`(0, 1)`).
+        **params
+            Scalar model parameters.
+
+        Returns
+        -------
+        list of dict
+            Per fixed point, increasing in ``q``: the values of :meth:`saddle_point`, ``stable`` (the residual
+            goes from positive to negative) and ``status`` (a :class:`~replica.solvers.Status`).
+        """
+        if len(self.derivation.free_entropy.order_parameters) != 1:
+            raise ReplicaError("fixed_points scans one order parameter; this model has several")
+        load = check_real("alpha", load, 0.0, low_open=True)
+        arrays = [np.asarray(float(a)) for a in self._parameter_arrays(params)]
+        if grid is None:
+            grid = np.unique(np.concatenate([np.geomspace(Q_MIN * 10, 0.05, 40), np.linspace(0.05, 0.95, 130),
+                                             1 - np.geomspace(0.05, Q_MIN * 10, 80)]))
+        grid = check_real_array("grid", grid, 0.0, 1.0, low_open=True, high_open=True)
+        with np.errstate(all="ignore"):
+            values = self._residual(grid, np.full(grid.shape, load), *[np.full(grid.shape, a) for a in arrays])
+        found = []
+        for i in np.flatnonzero(np.isfinite(values[:-1]) & np.isfinite(values[1:]) & (values[:-1] * values[1:] < 0)):
+            root = find_roots(lambda x, a, *ps: self._residual(x, a, *ps), grid[i], grid[i + 1],
+                              (load, *arrays))
+            point = {k: float(v) for k, v in self._complete({"q": root["x"]}, np.asarray(load), arrays).items()}
+            point.update({"stable": bool(values[i] > 0), "status": Status(int(root.status))})
+            found.append(point)
+        return found
 
     def _inner_root(self, name, equation, orders, hats, load, arrays):
         r"""An unpaired conjugate (e.g. the precision :math:`\hat A`) from its own equation, given the others.

@@ -40,6 +40,10 @@ def test_solve_json_is_one_object_with_the_closed_form_capacity():
     (["verify", "gardner", "--resume"], "resume: needs --store FILE"),
     (["verify", "gardner", "--solver", "GUROBI-BY-HAND"], "solver: must be one of NNLS"),
     (["frobnicate"], "invalid choice"),
+    (["solve", "glm", "--set", "channel=sign", "--set", "alpha=1"], "prior: glm needs --set prior=NAME"),
+    (["solve", "glm", "--set", "prior=gaussian", "--set", "channel=sign"], "alpha: glm needs --set alpha"),
+    (["solve", "glm", "--set", "prior=gaussian", "--set", "channel=linear", "--set", "alpha=1"], "Delta: is required"),
+    (["solve", "glm", "--set", "prior=cauchy", "--set", "channel=sign", "--set", "alpha=1"], "prior: must be one of"),
 ])
 def test_usage_errors_exit_2_with_one_line(argv, fragment, capsys):
     assert main(argv) == 2
@@ -120,3 +124,11 @@ def test_verify_sign_perceptron_runs_the_sign_constrained_programs(capfd):
     assert payload["doubtful_instances"] == 0
     # Cover's theorem for the orthant: the finite-N median critical load is 1, far from Gardner's 2
     assert all(abs(e["estimate"] - 1.0) < 0.35 for e in payload["per_size"])
+
+
+def test_solve_glm_json_contract(capfd):
+    assert main(["solve", "glm", "--set", "prior=rademacher", "--set", "channel=sign", "--set", "alpha=1.3",
+                 "--json"]) == 0
+    payload = json.loads(capfd.readouterr().out)
+    assert {"overlap", "mmse", "gen_error", "mutual_information", "branch"} <= set(payload["quantities"])
+    assert payload["quantities"]["branch"] == "perfect" and payload["status"] == "success"

@@ -51,11 +51,24 @@ class Model:
             raise ModelDeclarationError(f"model {self.name!r}: prior must be a Prior, got {self.prior!r}")
         if not isinstance(self.channel, Channel):
             raise ModelDeclarationError(f"model {self.name!r}: channel must be a Channel, got {self.channel!r}")
-        specs = (LOAD,) + tuple(self.channel.parameters)
+        from .teacher import BayesPrior, TeacherChannel
+
+        if isinstance(self.prior, BayesPrior) != isinstance(self.channel, TeacherChannel):
+            raise ModelDeclarationError(
+                f"model {self.name!r}: a Bayes-optimal (teacher) prior needs a teacher channel and vice versa; got "
+                f"{type(self.prior).__name__} with {type(self.channel).__name__}")
+        specs = (LOAD,) + tuple(self.prior.parameters) + tuple(self.channel.parameters)
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise ModelDeclarationError(f"model {self.name!r}: parameter names clash: {names}")
         object.__setattr__(self, "parameters", specs)
+
+    @property
+    def bayes_optimal(self) -> bool:
+        """Whether this is a teacher–student model on the Nishimori line (:mod:`replica.models.teacher`)."""
+        from .teacher import BayesPrior
+
+        return isinstance(self.prior, BayesPrior)
 
     def parameter(self, name: str) -> ParameterSpec:
         for spec in self.parameters:

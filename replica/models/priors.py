@@ -31,6 +31,11 @@ class Prior(ABC):
     nonnegative: bool = False
 
     @property
+    def parameters(self) -> tuple:
+        """The prior's own parameters (:class:`~replica.models.channels.ParameterSpec`); none by default."""
+        return ()
+
+    @property
     @abstractmethod
     def conjugates(self) -> tuple[sp.Symbol, ...]:
         """Conjugate order parameters introduced by the prior's delta-function constraints."""

@@ -48,12 +48,18 @@ class FreeEntropy:
         return r"\phi = " + to_latex(self.expression)
 
 
-def assemble_free_entropy(prior, channel) -> FreeEntropy:
-    """Assemble the RS free entropy of a prior and a per-pattern channel."""
-    parameters = (alpha,) + tuple(spec.symbol for spec in channel.parameters)
+def assemble_free_entropy(prior, channel, *, bayes_optimal: bool = False) -> FreeEntropy:
+    """Assemble the RS free entropy of a prior and a per-pattern channel.
+
+    With ``bayes_optimal`` the channel enters through its Nishimori term :math:`\\Psi_{out}(q; \\rho)` at the
+    prior's second moment :math:`\\rho` (:mod:`replica.models.teacher`).
+    """
+    parameters = (alpha,) + tuple(spec.symbol for spec in (*prior.parameters, *channel.parameters))
+    energetic = (channel.nishimori_term(q, prior.second_moment) if bayes_optimal
+                 else channel.energetic_term(q, z))
     return FreeEntropy(
         entropic=prior.entropic_term(q),
-        energetic=channel.energetic_term(q, z),
+        energetic=energetic,
         order_parameters=(q,),
         conjugates=tuple(prior.conjugates),
         parameters=parameters,

@@ -1,0 +1,211 @@
+r"""Bayes-optimal teacher–student GLMs: errors, branches and phase transitions (REFERENCE.md §3).
+
+Models are built from a named prior and channel (:data:`~replica.models.teacher.BAYES_PRIORS`,
+:data:`~replica.models.teacher.TEACHER_CHANNELS`); the engine derives the Nishimori potential
+:math:`f(q, \hat q) = \psi_P(\hat q) - q\hat q/2 + \alpha\Psi_{out}(q)` and its saddle-point equations
+(Barbier, Krzakala, Macris, Miolane & Zdeborová 2019). At a load every fixed point is found
+(:meth:`replica.theory.Theory.fixed_points`; for priors with discrete support also perfect recovery
+:math:`q = \rho`), and
+
+* the **Bayes-optimal** (information-theoretic) overlap is the stable fixed point of largest potential;
+* the **algorithmic** (AMP / state-evolution) overlap is the smallest stable fixed point, the one reached from an
+  uninformative start.
+
+Transitions along :math:`\alpha`: :math:`\alpha_{alg}` is the spinodal where the uninformative branch disappears
+(the two lower fixed points merge: :math:`\min_q [G(q) - q] = 0`), :math:`\alpha_{IT}` the load where the potential
+of that branch equals the informative branch's (first order). For the Rademacher prior and the sign channel they
+are 1.2447 and 1.493 (REFERENCE.md §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+from scipy import optimize
+
+from .errors import ParameterError, ReplicaError
+from .models import Model
+from .models.teacher import BAYES_PRIORS, TEACHER_CHANNELS
+from .report import Report
+from .solvers import Status
+from .symbolic.symbols import q as q_symbol
+from .theory import theory
+
+__all__ = ["glm_model", "GLMPoint", "glm_point", "solve_glm", "glm_transitions"]
+
+#: Smallest and largest loads searched for transitions.
+ALPHA_RANGE = (0.05, 20.0)
+
+
+@lru_cache(maxsize=None)
+def glm_model(prior: str, channel: str) -> Model:
+    """The Bayes-optimal model with the named prior and channel (``gaussian``/``rademacher``, ``sign``/``linear``)."""
+    if prior not in BAYES_PRIORS:
+        raise ParameterError("prior", f"must be one of {', '.join(BAYES_PRIORS)}; got {prior!r}")
+    if channel not in TEACHER_CHANNELS:
+        raise ParameterError("channel", f"must be one of {', '.join(TEACHER_CHANNELS)}; got {channel!r}")
+    return Model(name=f"glm-{prior}-{channel}",
+                 summary=f"Bayes-optimal teacher-student GLM, {prior} prior, {channel} channel",
+                 reference="J. Barbier, F. Krzakala, N. Macris, L. Miolane & L. Zdeborova, PNAS 116, 5451 (2019)",
+                 prior=BAYES_PRIORS[prior](), channel=TEACHER_CHANNELS[channel]())
+
+
+@dataclass(frozen=True)
+class GLMPoint:
+    """All fixed points at one load and the two that matter.
+
+    Attributes
+    ----------
+    alpha : float
+    fixed_points : list of dict
+        Each with ``q``, ``q_hat``, ``free_entropy``, ``stable``, ``status`` (perfect recovery has
+        ``q_hat = inf``).
+    equilibrium, algorithmic : dict or None
+        The Bayes-optimal fixed point (largest potential among stable ones) and the one state evolution reaches
+        from an uninformative start (smallest stable one).
+    """
+
+    alpha: float
+    fixed_points: list
+    equilibrium: dict | None
+    algorithmic: dict | None
+
+
+def glm_point(model: Model, alpha: float, **params) -> GLMPoint:
+    """Every fixed point of a Bayes-optimal model at load ``alpha``, with the equilibrium and algorithmic ones."""
+    th = theory(model)
+    points = th.fixed_points(alpha, **params)
+    prior = model.prior
+    if prior.perfect_recovery_fixed_point:
+        points.append({"q": float(prior.second_moment), "q_hat": np.inf,
+                       "free_entropy": float(prior.perfect_recovery_entropy), "stable": True,
+                       "status": Status.SUCCESS})
+    stable = [p for p in points if p["stable"] and p["status"] == Status.SUCCESS]
+    equilibrium = max(stable, key=lambda p: p["free_entropy"]) if stable else None
+    algorithmic = min(stable, key=lambda p: p["q"]) if stable else None
+    return GLMPoint(float(alpha), points, equilibrium, algorithmic)
+
+
+def _quantities(model: Model, point: dict, alpha: float, params: dict) -> dict:
+    rho = float(model.prior.second_moment)
+    substitutions = {sp.Symbol(k, positive=True): v for k, v in params.items()}
+    error = model.channel.generalisation_error(q_symbol, model.prior.second_moment).subs(substitutions)
+    noise = float(model.channel.noise_entropy().subs(substitutions))
+    return {
+        "overlap": point["q"],
+        "mmse": rho - point["q"],
+        "gen_error": float(error.subs(q_symbol, point["q"])),
+        "mutual_information": -point["free_entropy"] - alpha * noise,
+        "free_entropy": point["free_entropy"],
+    }
+
+
+def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
+    r"""Bayes-optimal overlap, MMSE, generalisation error and mutual information per weight at load ``alpha``.
+
+    Quantities: ``overlap``, ``mmse`` (:math:`\rho - q`), ``gen_error`` (see the channel's ``error_meaning``),
+    ``mutual_information`` (per weight, :math:`-f - \alpha h(Y\mid\omega)`), ``branch`` (``perfect`` recovery,
+    ``uninformative`` start branch, or ``informative`` when it is another stable fixed point), the algorithmic
+    (AMP) values ``amp_overlap``/``amp_gen_error``, and ``n_fixed_points``. Status ``failure`` if no stable fixed
+    point was certified.
+    """
+    model = glm_model(prior, channel)
+    checked = model.check_parameters({"alpha": alpha, **params}, require_load=True)
+    load = checked.pop("alpha")
+    point = glm_point(model, load, **checked)
+    if point.equilibrium is None:
+        return Report(f"glm ({prior}, {channel})", {"prior": prior, "channel": channel, "alpha": load, **checked},
+                      {"n_fixed_points": len(point.fixed_points)}, "failure",
+                      "no stable fixed point converged: " + "; ".join(p["status"].message for p in point.fixed_points))
+    quantities = _quantities(model, point.equilibrium, load, checked)
+    eq, amp = point.equilibrium, point.algorithmic
+    quantities["branch"] = ("perfect" if eq.get("q_hat") == np.inf
+                            else "uninformative" if eq is amp else "informative")
+    amp_values = _quantities(model, amp, load, checked)
+    quantities.update({"amp_overlap": amp_values["overlap"], "amp_gen_error": amp_values["gen_error"],
+                       "n_fixed_points": len(point.fixed_points)})
+    message = "ok"
+    if eq is not amp:
+        message = (f"hard phase: AMP from an uninformative start reaches q = {amp['q']:.6g}, the Bayes-optimal "
+                   f"overlap is q = {eq['q']:.6g}")
+    return Report(f"glm ({prior}, {channel})", {"prior": prior, "channel": channel, "alpha": load, **checked},
+                  quantities, "success", message)
+
+
+def _low_branch(th, alpha, params):
+    stable = [p for p in th.fixed_points(alpha, **params) if p["stable"] and p["status"] == Status.SUCCESS]
+    return min(stable, key=lambda p: p["q"]) if stable else None
+
+
+def _spinodal(th, low, high, params, xtol):
+    """Largest load with the uninformative branch: root of the minimum of G(q) - q between the merging roots."""
+    last = _low_branch(th, low, params)
+    span = (max(last["q"] / 2, 1e-6), min((1 + last["q"]) / 2, 1 - 1e-6))
+
+    def depth(a):
+        result = optimize.minimize_scalar(lambda x: float(th.fixed_point_residual(x, a, **params)), bounds=span,
+                                          method="bounded", options={"xatol": 1e-12})
+        return result.fun
+
+    return optimize.brentq(depth, low, high, xtol=xtol)
+
+
+def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **params) -> Report:
+    r"""The algorithmic (spinodal) and information-theoretic transitions along :math:`\alpha`.
+
+    A scan of loads in :data:`ALPHA_RANGE` locates where the uninformative branch stops and where the informative
+    branch (perfect recovery for discrete priors) exists; :math:`\alpha_{alg}` is then refined as the root of
+    :math:`\min_q [G(q) - q]` and :math:`\alpha_{IT}` as the root of the potential difference (Brent, ``xtol``
+    1e-12). With ``n_nodes_check`` both are recomputed with twice the quadrature nodes; their difference is
+    reported as ``quadrature_difference`` and the digits it leaves are ``trusted_digits``.
+
+    Quantities ``alpha_it`` and ``alpha_alg`` are ``None`` (with ``transition: none``) when the model has a
+    single branch at every load, e.g. the Gaussian prior with the sign channel, whose error decreases
+    continuously.
+    """
+    model = glm_model(prior, channel)
+    checked = model.check_parameters(params)
+    checked.pop("alpha", None)
+    values = _transitions(theory(model), checked)
+    quantities = dict(values)
+    status, message = "success", "ok"
+    if values["alpha_alg"] is None:
+        quantities["transition"] = "none"
+        message = "a single stable branch at every load scanned: no phase transition"
+    elif n_nodes_check:
+        fine = _transitions(theory(model, 2 * theory(model).n_nodes), checked)
+        difference = max(abs(fine[k] - values[k]) for k in ("alpha_it", "alpha_alg"))
+        quantities["quadrature_difference"] = difference
+        quantities["trusted_digits"] = int(np.floor(-np.log10(max(difference, 1e-15))))
+        quantities["transition"] = "first order"
+        message = (f"alpha_IT = {values['alpha_it']:.10f}, alpha_alg = {values['alpha_alg']:.10f}; doubling the "
+                   f"quadrature changes them by {difference:.1e}")
+    return Report(f"glm-transitions ({prior}, {channel})", {"prior": prior, "channel": channel, **checked},
+                  quantities, status, message)
+
+
+def _transitions(th, params):
+    model = th.model
+    loads = np.geomspace(*ALPHA_RANGE, 80)
+    lows = [_low_branch(th, a, params) for a in loads]
+    exists = np.array([p is not None for p in lows])
+    perfect = model.prior.perfect_recovery_fixed_point
+    if exists.all() or not exists.any() or not perfect:
+        return {"alpha_it": None, "alpha_alg": None}
+    last = int(np.flatnonzero(exists)[-1])
+    if last == len(loads) - 1:
+        return {"alpha_it": None, "alpha_alg": None}
+    alpha_alg = _spinodal(th, loads[last], loads[last + 1], params, 1e-12)
+    target = float(model.prior.perfect_recovery_entropy)
+
+    def gap(a):
+        return _low_branch(th, a, params)["free_entropy"] - target
+
+    first = next(i for i in range(last + 1) if exists[i])
+    if gap(loads[first]) * gap(loads[last]) > 0:
+        raise ReplicaError("the uninformative branch never crosses the perfect-recovery potential below the spinodal")
+    alpha_it = optimize.brentq(gap, loads[first], min(loads[last], alpha_alg), xtol=1e-12)
+    return {"alpha_it": alpha_it, "alpha_alg": alpha_alg}

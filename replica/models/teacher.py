@@ -1,0 +1,168 @@
+r"""Parts of Bayes-optimal teacher–student generalised linear models (REFERENCE.md §3).
+
+A teacher :math:`w^* \sim P_0` (i.i.d., second moment :math:`\rho`) labels Gaussian patterns through a channel
+:math:`P_{out}(y \mid w^*\cdot x/\sqrt N)`; the student is the posterior with the same prior and channel. On this
+Nishimori line the teacher–student and student–student overlaps coincide and the replica-symmetric potential is
+a function of one overlap :math:`q` and its conjugate :math:`\hat q` (Barbier, Krzakala, Macris, Miolane &
+Zdeborová, PNAS 116, 5451, 2019):
+
+.. math:: f(q, \hat q) = \psi_P(\hat q) - \frac{q\hat q}{2} + \alpha\, \Psi_{out}(q),
+
+with :math:`\psi_P(\hat q) = \mathbb{E}_{w^*, z} \ln \int dP_0(w)\, e^{\hat q w w^* + \sqrt{\hat q} z w - \hat q w^2/2}`
+and :math:`\Psi_{out}(q) = \mathbb{E}_z \int dy\, Z_{out}(y; \sqrt q z, \rho - q) \ln Z_{out}(y; \sqrt q z, \rho - q)`.
+A :class:`BayesPrior` declares :math:`\psi_P` (through :meth:`~replica.models.priors.Prior.entropic_term`, which
+returns :math:`\psi_P - q\hat q/2`), a :class:`TeacherChannel` declares :math:`\Psi_{out}` and what the overlap
+means for generalisation. The potential is the free entropy :math:`\frac1N \mathbb{E}\ln P(Y\mid X)`, so the mutual
+information per weight is :math:`-f - \alpha\, h(Y \mid \omega)` with :math:`h` the channel's noise entropy.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import sympy as sp
+
+from ..errors import ModelDeclarationError
+from ..symbolic.gaussian import GaussianMean, H, LogH, LogTwoCosh
+from ..symbolic.symbols import q_hat, z
+from .channels import Channel, ParameterSpec
+from .priors import Prior
+
+__all__ = ["BayesPrior", "GaussianPrior", "RademacherPrior", "TeacherChannel", "SignTeacher", "LinearTeacher",
+           "Delta", "BAYES_PRIORS", "TEACHER_CHANNELS"]
+
+#: Noise variance of the linear channel.
+Delta = sp.Symbol("Delta", positive=True)
+
+
+class BayesPrior(Prior):
+    r"""A teacher prior on the Nishimori line, declared by :math:`\psi_P(\hat q)`; the student uses the same."""
+
+    #: :math:`\rho = \mathbb{E}[w^2]`, the largest overlap.
+    second_moment = sp.S.One
+    #: Whether perfect recovery :math:`q = \rho` is a fixed point at every load (discrete priors: the posterior
+    #: can concentrate on the teacher), with potential :attr:`perfect_recovery_entropy` there.
+    perfect_recovery_fixed_point = False
+    perfect_recovery_entropy = None
+
+    @property
+    def conjugates(self):
+        return (q_hat,)
+
+    @abstractmethod
+    def psi(self) -> sp.Expr:
+        r""":math:`\psi_P(\hat q)`."""
+
+    def entropic_term(self, q):
+        return self.psi() - q * q_hat / 2
+
+    def convergence_conditions(self):
+        return (q_hat + 1,)
+
+    def replicon_factor(self, q):
+        raise ModelDeclarationError("replica symmetry holds on the Nishimori line (Barbier et al. 2019); "
+                                    "Bayes-optimal priors have no replicon")
+
+
+class GaussianPrior(BayesPrior):
+    r"""Standard Gaussian teacher weights: :math:`\psi_P = \tfrac12(\hat q - \ln(1+\hat q))`, so
+    :math:`q = \hat q/(1+\hat q)` at the saddle (REFERENCE.md §3)."""
+
+    name = "gaussian"
+
+    def psi(self):
+        return (q_hat - sp.log(1 + q_hat)) / 2
+
+
+class RademacherPrior(BayesPrior):
+    r"""Teacher weights :math:`\pm 1`: :math:`\psi_P = \mathbb{E}_z \ln\cosh(\hat q + \sqrt{\hat q} z) - \hat q/2`,
+    so :math:`q = \mathbb{E}_z \tanh(\hat q + \sqrt{\hat q} z)` (REFERENCE.md §3). Perfect recovery
+    (:math:`q = 1`, :math:`\hat q = \infty`) is a fixed point at every load, with potential :math:`-\ln 2`."""
+
+    name = "rademacher"
+    discrete = True
+    perfect_recovery_fixed_point = True
+    perfect_recovery_entropy = -sp.log(2)
+
+    def psi(self):
+        return GaussianMean(LogTwoCosh(q_hat + sp.sqrt(q_hat) * z), z) - sp.log(2) - q_hat / 2
+
+    def convergence_conditions(self):
+        return (q_hat,)
+
+
+class TeacherChannel(Channel):
+    r"""A teacher's output channel on the Nishimori line, declared by :math:`\Psi_{out}(q; \rho)`."""
+
+    @abstractmethod
+    def nishimori_term(self, q, rho) -> sp.Expr:
+        r""":math:`\Psi_{out}(q) = \mathbb{E}_z \int dy\, Z_{out} \ln Z_{out}` at :math:`\omega = \sqrt q z`,
+        :math:`V = \rho - q`."""
+
+    @abstractmethod
+    def generalisation_error(self, q, rho) -> sp.Expr:
+        """Bayes-optimal generalisation error as a function of the overlap."""
+
+    #: What :meth:`generalisation_error` measures.
+    error_meaning: str = ""
+
+    def noise_entropy(self) -> sp.Expr:
+        r"""Entropy :math:`h(Y\mid\omega)` of one label given the teacher's pre-activation (0 if noiseless)."""
+        return sp.S.Zero
+
+    def log_partition(self, omega, variance):
+        raise ModelDeclarationError(f"the {self.name} teacher channel enters through nishimori_term")
+
+    def energetic_term(self, q, z):
+        raise ModelDeclarationError(f"the {self.name} teacher channel enters through nishimori_term")
+
+
+class SignTeacher(TeacherChannel):
+    r""":math:`y = \mathrm{sign}(w^*\cdot x/\sqrt N)`: :math:`Z_{out}(y) = H(-y\omega/\sqrt V)`, so
+
+    .. math:: \Psi_{out}(q) = 2\int Dz\, H(a z) \ln H(a z), \qquad a = \sqrt{q/(\rho - q)},
+
+    and the probability of a wrong label is :math:`\arccos(\sqrt{q/\rho})/\pi` (REFERENCE.md §3)."""
+
+    name = "sign"
+    error_meaning = "probability of a wrong label, arccos(sqrt(q/rho))/pi"
+
+    @property
+    def parameters(self):
+        return ()
+
+    def nishimori_term(self, q, rho):
+        a = sp.sqrt(q / (rho - q))
+        return GaussianMean(2 * H(a * z) * LogH(a * z), z)
+
+    def generalisation_error(self, q, rho):
+        return sp.acos(sp.sqrt(q / rho)) / sp.pi
+
+
+class LinearTeacher(TeacherChannel):
+    r""":math:`y = w^*\cdot x/\sqrt N + \sqrt\Delta\,\xi`: :math:`Z_{out} = \mathcal N(y; \omega, V + \Delta)`, so
+    :math:`\Psi_{out} = -\tfrac12\ln(2\pi e(\rho - q + \Delta))`. The test error of the Bayes predictor is
+    :math:`\rho - q + \Delta`; with a Gaussian prior the posterior mean is ridge regression with
+    :math:`\lambda = \Delta` (REFERENCE.md §3)."""
+
+    name = "linear"
+    error_meaning = "test mean squared error of the posterior-mean predictor, rho - q + Delta"
+    DELTA = ParameterSpec(Delta, "noise variance of the labels", default=None, low=0.0, high=1e6, low_open=True)
+
+    @property
+    def parameters(self):
+        return (self.DELTA,)
+
+    def nishimori_term(self, q, rho):
+        return -sp.log(2 * sp.pi * sp.E * (rho - q + Delta)) / 2
+
+    def generalisation_error(self, q, rho):
+        return rho - q + Delta
+
+    def noise_entropy(self):
+        return sp.log(2 * sp.pi * sp.E * Delta) / 2
+
+
+#: Parts selectable by name in the ``glm`` family (``--set prior=... --set channel=...``).
+BAYES_PRIORS = {"gaussian": GaussianPrior, "rademacher": RademacherPrior}
+TEACHER_CHANNELS = {"sign": SignTeacher, "linear": LinearTeacher}

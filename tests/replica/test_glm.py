@@ -1,0 +1,134 @@
+"""Bayes-optimal teacher-student GLMs: fixed points, transitions and closed forms (REFERENCE.md §3)."""
+
+import numpy as np
+import pytest
+from scipy import integrate, optimize
+from scipy.stats import norm
+
+import replica
+from replica.glm import glm_model, glm_point, glm_transitions, solve_glm
+from replica.errors import ModelDeclarationError, ParameterError
+from replica.models import Model, SphericalPrior
+from replica.models.teacher import GaussianPrior, SignTeacher
+
+
+@pytest.fixture(scope="module")
+def rademacher_sign_transitions():
+    return glm_transitions("rademacher", "sign")
+
+
+def test_rademacher_sign_transitions(rademacher_sign_transitions):
+    """alpha_IT ~ 1.2447 (RS potential; Gyorgyi 1990 quotes 1.245) and alpha_alg ~ 1.493 (Barbier et al. 2019)."""
+    q = rademacher_sign_transitions.quantities
+    assert q["alpha_it"] == pytest.approx(1.2447, abs=1e-4)
+    assert q["alpha_alg"] == pytest.approx(1.493, abs=1e-3)
+    assert q["quadrature_difference"] < 1e-9 and q["transition"] == "first order"
+
+
+def test_transitions_are_what_they_claim(rademacher_sign_transitions):
+    """At alpha_IT the uninformative branch's potential equals -ln 2; just above alpha_alg that branch is gone."""
+    q = rademacher_sign_transitions.quantities
+    model = glm_model("rademacher", "sign")
+    at_it = glm_point(model, q["alpha_it"])
+    low = at_it.algorithmic
+    assert low["q"] < 1 and low["free_entropy"] == pytest.approx(-np.log(2), abs=1e-9)
+    below, above = glm_point(model, q["alpha_alg"] - 1e-4), glm_point(model, q["alpha_alg"] + 1e-4)
+    assert below.algorithmic["q"] < 1 and above.algorithmic["q"] == 1.0
+
+
+def test_hard_phase_is_reported():
+    report = solve_glm("rademacher", "sign", 1.3)
+    q = report.quantities
+    assert q["branch"] == "perfect" and q["gen_error"] == 0.0 and q["mutual_information"] == pytest.approx(np.log(2))
+    assert 0.6 < q["amp_overlap"] < 0.8 and "hard phase" in report.message
+    easy = solve_glm("rademacher", "sign", 1.0).quantities
+    assert easy["branch"] == "uninformative" and easy["overlap"] == easy["amp_overlap"] < 1
+
+
+def _gaussian_sign_by_quadrature(alpha):
+    """Independent state evolution: q_hat = 2 alpha psi_out'(q) by finite differences of
+    psi_out(q) = 2 int Dxi H(a xi) ln H(a xi), a = sqrt(q/(1-q)), and q = q_hat/(1+q_hat) (REFERENCE.md §3)."""
+    def psi_out(q):
+        a = np.sqrt(q / (1 - q))
+        value, _ = integrate.quad(lambda x: 2 * norm.sf(a * x) * norm.logsf(a * x) * norm.pdf(x), -np.inf, np.inf,
+                                  epsabs=1e-14, epsrel=1e-13)
+        return value
+
+    def residual(q):
+        h = 1e-6
+        q_hat = 2 * alpha * (psi_out(q + h) - psi_out(q - h)) / (2 * h)
+        return q_hat / (1 + q_hat) - q
+
+    return optimize.brentq(residual, 1e-3, 0.99, xtol=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 2.0, 5.0])
+def test_gaussian_sign_against_independent_state_evolution(alpha):
+    report = solve_glm("gaussian", "sign", alpha)
+    q = report.quantities
+    assert q["n_fixed_points"] == 1 and q["branch"] == "uninformative"
+    assert q["overlap"] == pytest.approx(_gaussian_sign_by_quadrature(alpha), abs=1e-7)
+    assert q["gen_error"] == pytest.approx(np.arccos(np.sqrt(q["overlap"])) / np.pi, abs=1e-14)
+
+
+def test_gaussian_sign_has_no_transition():
+    report = glm_transitions("gaussian", "sign")
+    assert report.quantities["transition"] == "none" and report.quantities["alpha_it"] is None
+
+
+@pytest.mark.parametrize("alpha,delta", [(0.3, 0.1), (1.0, 0.5), (3.0, 0.01)])
+def test_gaussian_linear_is_the_ridge_closed_form(alpha, delta):
+    """q_hat = alpha / (1 - q + Delta), q = q_hat/(1 + q_hat): q solves q (1 - q + Delta + alpha) = alpha."""
+    q = solve_glm("gaussian", "linear", alpha, Delta=delta).quantities
+    b = 1 + delta + alpha
+    closed = (b - np.sqrt(b**2 - 4 * alpha)) / 2
+    assert q["overlap"] == pytest.approx(closed, abs=1e-12)
+    assert q["gen_error"] == pytest.approx(1 - closed + delta, abs=1e-12)
+    # I = (alpha/2) ln(1 + (1 - q)/Delta)... checked through its derivative: dI/dalpha = (1/2) ln(1 + mmse/Delta)
+    h = 1e-5
+    up = solve_glm("gaussian", "linear", alpha + h, Delta=delta).quantities["mutual_information"]
+    down = solve_glm("gaussian", "linear", alpha - h, Delta=delta).quantities["mutual_information"]
+    assert (up - down) / (2 * h) == pytest.approx(0.5 * np.log(1 + q["mmse"] / delta), rel=1e-6)
+
+
+def test_gaussian_linear_matches_ridge_regression_at_finite_n():
+    """The posterior mean is ridge regression with lambda = Delta; its error at N = 400 matches the MMSE."""
+    alpha, delta, n, trials = 1.5, 0.3, 400, 20
+    theory_mmse = solve_glm("gaussian", "linear", alpha, Delta=delta).quantities["mmse"]
+    rng = np.random.default_rng(7)
+    errors = []
+    for _ in range(trials):
+        w = rng.standard_normal(n)
+        x = rng.standard_normal((int(alpha * n), n)) / np.sqrt(n)
+        y = x @ w + np.sqrt(delta) * rng.standard_normal(len(x))
+        estimate = np.linalg.solve(x.T @ x + delta * np.eye(n), x.T @ y)
+        errors.append(np.mean((estimate - w) ** 2))
+    mean, sem = np.mean(errors), np.std(errors, ddof=1) / np.sqrt(trials)
+    assert abs(mean - theory_mmse) < 4 * sem + 2 / n  # statistical error plus O(1/N) finite size
+
+
+def test_free_entropy_derivative_in_load_is_the_channel_term():
+    """Envelope theorem: df/dalpha = Psi_out(q) at the saddle (Rademacher prior, sign channel)."""
+    model = glm_model("rademacher", "sign")
+    a, h = 0.8, 1e-5
+    q = glm_point(model, a).equilibrium["q"]
+    fd = (glm_point(model, a + h).equilibrium["free_entropy"] - glm_point(model, a - h).equilibrium["free_entropy"])
+    k = np.sqrt(q / (1 - q))
+    psi_out, _ = integrate.quad(lambda x: 2 * norm.sf(k * x) * norm.logsf(k * x) * norm.pdf(x), -np.inf, np.inf,
+                                epsabs=1e-14)
+    assert fd / (2 * h) == pytest.approx(psi_out, rel=1e-6)
+
+
+def test_glm_parameter_and_declaration_errors():
+    with pytest.raises(ParameterError, match="prior: must be one of gaussian, rademacher"):
+        solve_glm("laplace", "sign", 1.0)
+    with pytest.raises(ParameterError, match="Delta: is required"):
+        solve_glm("gaussian", "linear", 1.0)
+    with pytest.raises(ParameterError, match="alpha"):
+        solve_glm("gaussian", "sign", -1.0)
+    with pytest.raises(ModelDeclarationError, match="teacher channel"):
+        Model(name="mixed", summary="", reference="", prior=GaussianPrior(), channel=replica.models.MarginConstraint())
+    with pytest.raises(ModelDeclarationError, match="teacher channel"):
+        Model(name="mixed", summary="", reference="", prior=SphericalPrior(), channel=SignTeacher())
+    with pytest.raises(replica.ReplicaError, match="no capacity"):
+        replica.theory(glm_model("gaussian", "sign")).alpha_c()
