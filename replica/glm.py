@@ -38,6 +38,8 @@ __all__ = ["glm_model", "GLMPoint", "glm_point", "solve_glm", "glm_transitions"]
 
 #: Smallest and largest loads searched for transitions.
 ALPHA_RANGE = (0.05, 20.0)
+#: Absolute tolerance of the Brent searches for the transition loads.
+LOAD_TOLERANCE = 1e-12
 
 
 @lru_cache(maxsize=None)
@@ -160,7 +162,8 @@ def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **p
     branch (perfect recovery for discrete priors) exists; :math:`\alpha_{alg}` is then refined as the root of
     :math:`\min_q [G(q) - q]` and :math:`\alpha_{IT}` as the root of the potential difference (Brent, ``xtol``
     1e-12). With ``n_nodes_check`` both are recomputed with twice the quadrature nodes; their difference is
-    reported as ``quadrature_difference`` and the digits it leaves are ``trusted_digits``.
+    reported as ``quadrature_difference``; ``trusted_digits`` counts the decimals left by the larger of that
+    difference and :data:`LOAD_TOLERANCE` (the Brent tolerance on the loads, ten times over).
 
     Quantities ``alpha_it`` and ``alpha_alg`` are ``None`` (with ``transition: none``) when the model has a
     single branch at every load, e.g. the Gaussian prior with the sign channel, whose error decreases
@@ -171,7 +174,7 @@ def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **p
     checked.pop("alpha", None)
     values = _transitions(theory(model), checked)
     quantities = dict(values)
-    status, message = "success", "ok"
+    message = "ok"
     if values["alpha_alg"] is None:
         quantities["transition"] = "none"
         message = "a single stable branch at every load scanned: no phase transition"
@@ -179,26 +182,31 @@ def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **p
         fine = _transitions(theory(model, 2 * theory(model).n_nodes), checked)
         difference = max(abs(fine[k] - values[k]) for k in ("alpha_it", "alpha_alg"))
         quantities["quadrature_difference"] = difference
-        quantities["trusted_digits"] = int(np.floor(-np.log10(max(difference, 1e-15))))
+        quantities["trusted_digits"] = int(np.floor(-np.log10(max(difference, 10 * LOAD_TOLERANCE))))
         quantities["transition"] = "first order"
         message = (f"alpha_IT = {values['alpha_it']:.10f}, alpha_alg = {values['alpha_alg']:.10f}; doubling the "
                    f"quadrature changes them by {difference:.1e}")
     return Report(f"glm-transitions ({prior}, {channel})", {"prior": prior, "channel": channel, **checked},
-                  quantities, status, message)
+                  quantities, "success", message)
 
 
 def _transitions(th, params):
     model = th.model
     loads = np.geomspace(*ALPHA_RANGE, 80)
-    lows = [_low_branch(th, a, params) for a in loads]
-    exists = np.array([p is not None for p in lows])
-    perfect = model.prior.perfect_recovery_fixed_point
-    if exists.all() or not exists.any() or not perfect:
+    stable = [[p for p in th.fixed_points(a, **params) if p["stable"] and p["status"] == Status.SUCCESS]
+              for a in loads]
+    exists = np.array([len(points) > 0 for points in stable])
+    if not model.prior.perfect_recovery_fixed_point:
+        if any(len(points) > 1 for points in stable):
+            raise ReplicaError(f"{model.name} has two stable branches below perfect recovery at some loads; locating "
+                               "their crossing is not implemented")
+        return {"alpha_it": None, "alpha_alg": None}
+    if exists.all() or not exists.any():
         return {"alpha_it": None, "alpha_alg": None}
     last = int(np.flatnonzero(exists)[-1])
     if last == len(loads) - 1:
         return {"alpha_it": None, "alpha_alg": None}
-    alpha_alg = _spinodal(th, loads[last], loads[last + 1], params, 1e-12)
+    alpha_alg = _spinodal(th, loads[last], loads[last + 1], params, LOAD_TOLERANCE)
     target = float(model.prior.perfect_recovery_entropy)
 
     def gap(a):
@@ -207,5 +215,5 @@ def _transitions(th, params):
     first = next(i for i in range(last + 1) if exists[i])
     if gap(loads[first]) * gap(loads[last]) > 0:
         raise ReplicaError("the uninformative branch never crosses the perfect-recovery potential below the spinodal")
-    alpha_it = optimize.brentq(gap, loads[first], min(loads[last], alpha_alg), xtol=1e-12)
+    alpha_it = optimize.brentq(gap, loads[first], min(loads[last], alpha_alg), xtol=LOAD_TOLERANCE)
     return {"alpha_it": alpha_it, "alpha_alg": alpha_alg}

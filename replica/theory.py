@@ -224,7 +224,8 @@ class Theory:
         overlap = solution["x"]
         refined = np.abs(self._scaled_stationarity[2 * self.n_nodes](np.nan_to_num(overlap, nan=0.5), load, *arrays))
         status = solution.status.copy()
-        status[(status == Status.SUCCESS) & ~(refined <= QUADRATURE_TOLERANCE)] = Status.INACCURATE
+        status[(status == Status.SUCCESS) & ~self._quadrature_converged({"q": overlap}, load, arrays)] = \
+            Status.INACCURATE
         return Solution(self._complete({"q": overlap}, load, arrays), status, solution.n_iter,
                         np.fmax(solution.residual, refined))
 
@@ -248,16 +249,27 @@ class Theory:
             solution = damped_iteration(lambda orders: update(orders, load, arrays),
                                         {name: np.full(load.shape, 0.5) for name in self._orders},
                                         damping=DAMPING, tol=FIXED_POINT_TOLERANCE)
-        # quadrature check: the map with twice the nodes must reproduce the fixed point to a small fraction of
-        # the distance to q = 1 (near capacity 1 - q is a difference of O(1) Gaussian means)
-        fine = update(dict(solution.value), load, arrays, 2 * self.n_nodes)
         status = solution.status.copy()
-        for name in self._orders:
-            value = solution.value[name]
-            drift = np.abs(fine[name] - value)
-            doubtful = ~(drift <= QUADRATURE_TOLERANCE * np.fmin(value, 1 - value))
-            status[(status == Status.SUCCESS) & doubtful] = Status.INACCURATE
+        status[(status == Status.SUCCESS) & ~self._quadrature_converged(solution.value, load, arrays)] = \
+            Status.INACCURATE
         return Solution(self._complete(solution.value, load, arrays), status, solution.n_iter, solution.residual)
+
+    def _quadrature_converged(self, orders, load, arrays) -> np.ndarray:
+        """Whether the solved equations still hold with twice the quadrature nodes.
+
+        Reduced form: :math:`|2(1-q)^2\\phi'(q)| \\le` :data:`QUADRATURE_TOLERANCE`. Fixed-point form: the map
+        with twice the nodes must move each order parameter by at most that tolerance times
+        :math:`\\min(x, 1 - x)` (near capacity :math:`1 - q` is a difference of O(1) Gaussian means).
+        """
+        if self.derivation.saddle_point.eliminated:
+            overlap = np.nan_to_num(orders["q"], nan=0.5)
+            return np.abs(self._scaled_stationarity[2 * self.n_nodes](overlap, load, *arrays)) <= QUADRATURE_TOLERANCE
+        fine = self._map(dict(orders), load, arrays, 2 * self.n_nodes)
+        converged = np.ones(np.shape(load), dtype=bool)
+        for name in self._orders:
+            value = orders[name]
+            converged &= np.abs(fine[name] - value) <= QUADRATURE_TOLERANCE * np.fmin(value, 1 - value)
+        return converged
 
     def _conjugates_at(self, orders, load, arrays, nodes=None):
         """Conjugates from the order parameters (paired maps, then inner roots for unpaired conjugates)."""
@@ -346,7 +358,10 @@ class Theory:
             root = find_roots(lambda x, a, *ps: self._residual(x, a, *ps), grid[i], grid[i + 1],
                               (load, *arrays))
             point = {k: float(v) for k, v in self._complete({"q": root["x"]}, np.asarray(load), arrays).items()}
-            point.update({"stable": bool(values[i] > 0), "status": Status(int(root.status))})
+            status = Status(int(root.status))
+            if status == Status.SUCCESS and not self._quadrature_converged({"q": root["x"]}, np.asarray(load), arrays):
+                status = Status.INACCURATE
+            point.update({"stable": bool(values[i] > 0), "status": status})
             found.append(point)
         return found
 

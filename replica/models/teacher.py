@@ -23,16 +23,18 @@ from abc import abstractmethod
 import sympy as sp
 
 from ..errors import ModelDeclarationError
-from ..symbolic.gaussian import GaussianMean, H, LogH, LogTwoCosh
+from ..symbolic.gaussian import GaussianMean, H, LogAddExp, LogH, LogTwoCosh
 from ..symbolic.symbols import q_hat, z
 from .channels import Channel, ParameterSpec
 from .priors import Prior
 
-__all__ = ["BayesPrior", "GaussianPrior", "RademacherPrior", "TeacherChannel", "SignTeacher", "LinearTeacher",
+__all__ = ["BayesPrior", "GaussianPrior", "RademacherPrior", "GaussBernoulliPrior", "rho", "TeacherChannel", "SignTeacher", "LinearTeacher",
            "Delta", "BAYES_PRIORS", "TEACHER_CHANNELS"]
 
 #: Noise variance of the linear channel.
 Delta = sp.Symbol("Delta", positive=True)
+#: Fraction of nonzero teacher weights (Gauss-Bernoulli prior).
+rho = sp.Symbol("rho", positive=True)
 
 
 class BayesPrior(Prior):
@@ -89,6 +91,35 @@ class RademacherPrior(BayesPrior):
 
     def convergence_conditions(self):
         return (q_hat,)
+
+
+class GaussBernoulliPrior(BayesPrior):
+    r"""Sparse teacher weights :math:`P_0 = (1-\rho)\,\delta_0 + \rho\,\mathcal N(0, 1/\rho)` (unit second moment).
+
+    With :math:`Z(B, A) = 1 - \rho + \rho (1 + A/\rho)^{-1/2} e^{B^2/2(\rho + A)}` and the teacher's field
+    :math:`B = \hat q w^* + \sqrt{\hat q} z` (variance :math:`\hat q` for a zero weight, :math:`\hat q^2/\rho + \hat q`
+    otherwise),
+
+    .. math:: \psi_P = (1-\rho)\, \mathbb{E}_z \ln Z(\sqrt{\hat q} z, \hat q)
+              + \rho\, \mathbb{E}_z \ln Z(\sqrt{\hat q^2/\rho + \hat q}\, z, \hat q),
+
+    each logarithm written as :class:`~replica.symbolic.gaussian.LogAddExp` of the two components (Barbier et al.
+    2019; Krzakala, Mézard, Sausset, Sun & Zdeborová 2012 for the sparse prior).
+    """
+
+    name = "gauss-bernoulli"
+    RHO = ParameterSpec(rho, "fraction of nonzero teacher weights", default=None, low=0.0, high=1.0,
+                        low_open=True, high_open=True)
+
+    @property
+    def parameters(self):
+        return (self.RHO,)
+
+    def psi(self):
+        slab = sp.log(rho) - sp.log(1 + q_hat / rho) / 2
+        zero_weight = LogAddExp(sp.log(1 - rho), slab + q_hat * z**2 / (2 * (rho + q_hat)))
+        nonzero_weight = LogAddExp(sp.log(1 - rho), slab + q_hat * z**2 / (2 * rho))
+        return (1 - rho) * GaussianMean(zero_weight, z) + rho * GaussianMean(nonzero_weight, z)
 
 
 class TeacherChannel(Channel):
@@ -164,5 +195,5 @@ class LinearTeacher(TeacherChannel):
 
 
 #: Parts selectable by name in the ``glm`` family (``--set prior=... --set channel=...``).
-BAYES_PRIORS = {"gaussian": GaussianPrior, "rademacher": RademacherPrior}
+BAYES_PRIORS = {"gaussian": GaussianPrior, "rademacher": RademacherPrior, "gauss-bernoulli": GaussBernoulliPrior}
 TEACHER_CHANNELS = {"sign": SignTeacher, "linear": LinearTeacher}

@@ -22,6 +22,7 @@ Gaussian mass outside is below :math:`10^{-32}`) whose panel edges are a uniform
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,7 +31,7 @@ import scipy.special as sc
 import sympy as sp
 
 from ..errors import ReplicaError
-from .gaussian import GaussianMean, LogH, LogTwoCosh
+from .gaussian import GaussianMean, LogAddExp, LogH, LogTwoCosh
 
 __all__ = ["compile_expression", "CompiledExpression", "gauss_hermite", "layered_rule"]
 
@@ -41,6 +42,7 @@ _NUMERIC_FUNCTIONS = {
     "LogH": lambda x: sc.log_ndtr(-x),
     "LogTwoCosh": lambda x: np.logaddexp(x, -x),
     "TailRatio": lambda x: 2.0 / sc.erfcx(x / np.sqrt(2.0)),
+    "LogAddExp": np.logaddexp,
     "Heaviside": lambda x, h0=0.5: np.heaviside(x, h0),
     "erf": sc.erf,
     "erfc": sc.erfc,
@@ -118,8 +120,14 @@ _LAYERED = (LogH, LogTwoCosh, sp.tanh)
 
 
 def _layers(mean, arguments):
-    """Centres and widths of the layers of ``ln H``, ``ln 2cosh`` and ``tanh`` of ``a z + b`` in a Gaussian mean."""
+    """Centres and widths of the boundary layers of a Gaussian mean's integrand.
+
+    ``ln H``, ``ln 2cosh`` and ``tanh`` of :math:`a z + b`: a layer of width :math:`1/|a|` at :math:`-b/a`.
+    :class:`~replica.symbolic.gaussian.LogAddExp` of two exponents differing by :math:`b + c z^2` (a spike-and-slab
+    posterior): the weights switch at :math:`\\pm z_0 = \\pm\\sqrt{-b/c}` over a width :math:`1/|2 c z_0|`.
+    """
     z = mean.variable
+    compile_ = functools.partial(sp.lambdify, arguments, modules=_MODULES)
     layers = []
     for term in sorted(mean.integrand.atoms(*_LAYERED), key=sp.default_sort_key):
         argument = sp.expand(term.args[0])
@@ -127,8 +135,15 @@ def _layers(mean, arguments):
         offset = sp.simplify(argument - slope * z)
         if slope.has(z) or offset.has(z) or slope == 0:
             continue
-        layers.append((sp.lambdify(arguments, -offset / slope, modules=_MODULES),
-                       sp.lambdify(arguments, 1 / slope, modules=_MODULES)))
+        layers.append((compile_(-offset / slope), compile_(1 / slope)))
+    for term in sorted(mean.integrand.atoms(LogAddExp), key=sp.default_sort_key):
+        difference = sp.expand(term.args[1] - term.args[0])
+        curvature, offset = difference.coeff(z, 2), difference.coeff(z, 0)
+        if difference.coeff(z, 1) != 0 or curvature == 0 or sp.expand(difference - curvature * z**2 - offset) != 0:
+            continue
+        crossing = sp.sqrt(sp.Max(-offset / curvature, 0))
+        width = 1 / (2 * sp.Abs(curvature) * crossing + 1 / SPAN)  # no crossing: one panel-wide "layer" at 0
+        layers += [(compile_(crossing), compile_(width)), (compile_(-crossing), compile_(width))]
     return tuple(layers)
 
 

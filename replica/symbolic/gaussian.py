@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import ArgumentIndexError
 
-__all__ = ["H", "LogH", "LogTwoCosh", "GaussianMean", "normal_density", "tidy_tails", "integrate_by_parts"]
+__all__ = ["H", "LogH", "LogTwoCosh", "LogAddExp", "GaussianMean", "normal_density", "tidy_tails", "integrate_by_parts"]
 
 
 def normal_density(x):
@@ -105,6 +105,25 @@ class LogTwoCosh(sp.Function):
 
     def _latex(self, printer):
         return r"\ln 2\cosh\left(%s\right)" % printer._print(self.args[0])
+
+
+class LogAddExp(sp.Function):
+    r""":math:`\ln(e^a + e^b)`, e.g. the log-partition of a two-component (spike-and-slab) weight.
+
+    Compiled as ``numpy.logaddexp`` (no overflow); its derivatives :math:`e^{a - \ln(e^a + e^b)}` and
+    :math:`e^{b - \ln(e^a+e^b)}` are the two components' posterior weights, never above one.
+    """
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        if argindex not in (1, 2):
+            raise ArgumentIndexError(self, argindex)
+        return sp.exp(self.args[argindex - 1] - self)
+
+    def _latex(self, printer):
+        a, b = (printer._print(x) for x in self.args)
+        return r"\ln\left(e^{%s} + e^{%s}\right)" % (a, b)
 
 
 class GaussianMean(sp.Expr):

@@ -132,3 +132,35 @@ def test_glm_parameter_and_declaration_errors():
         Model(name="mixed", summary="", reference="", prior=SphericalPrior(), channel=SignTeacher())
     with pytest.raises(replica.ReplicaError, match="no capacity"):
         replica.theory(glm_model("gaussian", "sign")).alpha_c()
+
+
+def _spike_slab_overlap(q_hat, rho):
+    """q = E[<w>^2] for y = sqrt(q_hat) w* + z, w* ~ (1-rho) delta_0 + rho N(0, 1/rho), by quadrature."""
+    slab = 1 / rho
+
+    def mean(y):
+        log_zero = np.log(1 - rho) + norm.logpdf(y)
+        log_slab = np.log(rho) + norm.logpdf(y, scale=np.sqrt(1 + q_hat * slab))
+        weight = 1 / (1 + np.exp(log_zero - log_slab))
+        return weight * np.sqrt(q_hat) * slab / (1 + q_hat * slab) * y
+
+    def density(y):
+        return (1 - rho) * norm.pdf(y) + rho * norm.pdf(y, scale=np.sqrt(1 + q_hat * slab))
+
+    value, _ = integrate.quad(lambda y: mean(y) ** 2 * density(y), -np.inf, np.inf, epsabs=1e-13, epsrel=1e-12)
+    return value
+
+
+@pytest.mark.parametrize("alpha", [0.2, 0.6, 1.5])
+def test_gauss_bernoulli_fixed_point_by_independent_quadrature(alpha):
+    rho, delta = 0.3, 0.05
+    point = glm_point(glm_model("gauss-bernoulli", "linear"), alpha, rho=rho, Delta=delta).equilibrium
+    assert point["q_hat"] == pytest.approx(alpha / (1 - point["q"] + delta), rel=1e-12)
+    assert point["q"] == pytest.approx(_spike_slab_overlap(point["q_hat"], rho), abs=1e-9)
+
+
+def test_an_under_resolved_fixed_point_is_flagged_not_returned():
+    """With 8 quadrature nodes the doubled-order check must mark the fixed point INACCURATE."""
+    coarse = replica.Theory(glm_model("gauss-bernoulli", "linear"), n_nodes=8)
+    points = coarse.fixed_points(1.5, rho=0.3, Delta=0.05)
+    assert points and all(p["status"] != replica.Status.SUCCESS for p in points)
