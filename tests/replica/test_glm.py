@@ -159,8 +159,12 @@ def test_gauss_bernoulli_fixed_point_by_independent_quadrature(alpha):
     assert point["q"] == pytest.approx(_spike_slab_overlap(point["q_hat"], rho), abs=1e-9)
 
 
-def test_an_under_resolved_fixed_point_is_flagged_not_returned():
-    """With 8 quadrature nodes the doubled-order check must mark the fixed point INACCURATE."""
-    coarse = replica.Theory(glm_model("gauss-bernoulli", "linear"), n_nodes=8)
-    points = coarse.fixed_points(1.5, rho=0.3, Delta=0.05)
-    assert points and all(p["status"] != replica.Status.SUCCESS for p in points)
+def test_an_under_resolved_fixed_point_is_flagged_and_not_used(monkeypatch):
+    """A fixed point failing the doubled-quadrature check is INACCURATE, and solve_glm then reports failure."""
+    model = glm_model("gauss-bernoulli", "linear")
+    th = replica.theory(model)
+    monkeypatch.setattr(th, "_quadrature_converged", lambda *args: np.array(False))
+    points = th.fixed_points(1.5, rho=0.3, Delta=0.05)
+    assert points and all(p["status"] == replica.Status.INACCURATE for p in points)
+    report = solve_glm("gauss-bernoulli", "linear", 1.5, rho=0.3, Delta=0.05)
+    assert report.status == "failure" and "overlap" not in report.quantities
