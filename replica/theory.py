@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from scipy.optimize import elementwise
 
 from .derivation import Derivation, derive
 from .errors import ModelDeclarationError, ParameterError, ReplicaError
@@ -307,6 +308,87 @@ class Theory:
         if self._replicon is not None:
             values["replicon"] = self._replicon(*args, load, *arrays)
         return values
+
+    def continuation(self, loads, *, start: float = 1e-6, step: float = 1e-3, **params) -> Solution:
+        r"""Follow one branch of fixed points along ``loads`` (in the given order), warm-starting every solve.
+
+        At each load the stable root of :math:`G(q) - q` nearest to the previous fixed point is bracketed by a
+        search that starts at :math:`q_{prev} \pm` ``step`` and widens geometrically
+        (``scipy.optimize.elementwise.bracket_root``), then refined by Chandrupatla's method: a handful of map
+        evaluations per load instead of a cold solve. A sweep in increasing load from :math:`q \approx 0` follows
+        the uninformative (state-evolution) branch, one in decreasing load from :math:`q \approx 1` the
+        informative branch. Where the followed branch ends (a spinodal) no stable root is found near the previous
+        one and the load is solved by damped iteration from there, which lands on another branch: visible as a
+        jump in ``q`` and flagged in ``jumped``. Overlaps are kept in :math:`[10^{-10}, 1 - 10^{-10}]`; a branch
+        pinned at the upper end (perfect recovery) has ``at_boundary`` set.
+
+        Parameters
+        ----------
+        loads : array_like, 1-d
+        start : float
+            Overlap the first solve starts from, in :math:`(0, 1)`.
+        step : float
+            Initial half-width of the bracket search around the previous fixed point.
+        **params
+            Scalar model parameters.
+
+        Returns
+        -------
+        Solution
+            Arrays over ``loads``: ``q``, the conjugates, ``free_entropy`` (and ``replicon`` where defined),
+            ``jumped`` and ``at_boundary``; one status per load; ``n_iter`` counts map evaluations.
+        """
+        if self.derivation.saddle_point.eliminated or len(self._orders) != 1:
+            raise ReplicaError("continuation follows the fixed-point map of one order parameter; with the conjugates "
+                               "eliminated the saddle point is a unique root: use saddle_point")
+        loads = check_real_array("alpha", loads, 0.0, low_open=True).ravel()
+        current = check_real("start", start, 0.0, 1.0, low_open=True, high_open=True)
+        step = check_real("step", step, 0.0, 0.5, low_open=True)
+        arrays = [np.asarray(float(a)) for a in self._parameter_arrays(params)]
+        name = self._orders[0]
+        top = 1 - Q_MIN
+        records = []
+        for load in loads:
+            load = np.asarray(load)
+
+            def residual(x, *ignored):
+                return self._residual(np.clip(x, Q_MIN, top), load, *arrays)
+
+            record = self._warm_root(residual, current, step, top)
+            if record is None:  # the branch ended here: let the damped map carry the state to another branch
+                solution = damped_iteration(
+                    lambda state: {name: np.clip(self._map(state, load, arrays)[name], Q_MIN, top)},
+                    {name: np.asarray(current)}, damping=DAMPING, tol=FIXED_POINT_TOLERANCE)
+                moved = abs(float(solution[name]) - current) > step
+                record = (float(solution[name]), int(solution.status), int(solution.n_iter),
+                          float(solution.residual), moved)
+            value, status, evaluations, remainder, jumped = record
+            at_boundary = value >= top * (1 - 1e-12)
+            if (status == Status.SUCCESS and not at_boundary
+                    and not self._quadrature_converged({name: np.asarray(value)}, load, arrays)):
+                status = int(Status.INACCURATE)
+            records.append((value, status, evaluations, remainder, jumped, at_boundary))
+            current = value if status == Status.SUCCESS else current
+        value, status, evaluations, remainder, jumped, at_boundary = (np.array(c) for c in zip(*records))
+        values = self._complete({name: value}, loads, [np.full(loads.shape, a) for a in arrays])
+        values.update({"jumped": jumped, "at_boundary": at_boundary})
+        return Solution(values, status, evaluations, remainder)
+
+    @staticmethod
+    def _warm_root(residual, guess, step, top):
+        """The stable root of ``residual`` nearest ``guess`` (positive to its left), or ``None`` if none nearby."""
+        low, high = max(guess - step, Q_MIN), min(guess + step, top)
+        with np.errstate(all="ignore"):
+            bracket = elementwise.bracket_root(residual, low, high, xmin=Q_MIN, xmax=top, factor=2.0)
+        if not bracket.success:
+            return None
+        left, right = float(bracket.bracket[0]), float(bracket.bracket[1])
+        f_left, f_right = float(bracket.f_bracket[0]), float(bracket.f_bracket[1])
+        if not (f_left > 0 > f_right):  # an unstable root: the followed branch has ended
+            return None
+        root = find_roots(residual, left, right)
+        return (float(root["x"]), int(root.status), int(bracket.nfev) + int(root.n_iter) + 2,
+                float(root.residual), False)
 
     def fixed_point_residual(self, q_value, load, **params) -> np.ndarray:
         r"""The function whose roots are the saddle points, vectorised: :math:`G(q) - q` for the fixed-point form,

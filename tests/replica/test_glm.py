@@ -168,3 +168,29 @@ def test_an_under_resolved_fixed_point_is_flagged_and_not_used(monkeypatch):
     assert points and all(p["status"] == replica.Status.INACCURATE for p in points)
     report = solve_glm("gauss-bernoulli", "linear", 1.5, rho=0.3, Delta=0.05)
     assert report.status == "failure" and "overlap" not in report.quantities
+
+
+def test_continuation_follows_both_branches_and_jumps_at_the_spinodal(rademacher_sign_transitions):
+    """Up from q ~ 0 the uninformative branch survives until alpha_alg, then jumps to perfect recovery; down from
+    q ~ 1 the informative branch stays at perfect recovery (hysteresis of the first-order transition)."""
+    alpha_alg = rademacher_sign_transitions.quantities["alpha_alg"]
+    th = replica.theory(glm_model("rademacher", "sign"))
+    loads = np.array([1.0, 1.2, 1.4, alpha_alg - 1e-3, alpha_alg + 1e-3, 1.6])
+    up = th.continuation(loads, start=1e-6)
+    assert up.success
+    np.testing.assert_array_equal(up["jumped"], [False, False, False, False, True, False])
+    assert np.all(up["q"][:4] < 0.95) and np.all(up["at_boundary"][4:])
+    low = [glm_point(th.model, a).algorithmic["q"] for a in loads[:4]]
+    np.testing.assert_allclose(up["q"][:4], low, atol=1e-10)
+    down = th.continuation(loads[::-1], start=1 - 1e-9)
+    assert down.success and np.all(down["at_boundary"])
+
+
+def test_continuation_agrees_with_the_cold_solve_where_the_branch_is_unique():
+    ising = replica.theory("ising-perceptron")
+    loads = np.linspace(0.1, 1.0, 10)
+    warm, cold = ising.continuation(loads, kappa=0.0), ising.saddle_point(loads, kappa=0.0)
+    assert warm.success and not warm["jumped"].any()
+    np.testing.assert_allclose(warm["q"], cold["q"], atol=1e-12)
+    with pytest.raises(replica.ReplicaError, match="unique root"):
+        replica.theory("gardner").continuation(loads)
