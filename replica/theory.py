@@ -314,8 +314,9 @@ class Theory:
 
         At each load the stable root of :math:`G(q) - q` nearest to the previous fixed point is bracketed by a
         search that starts at :math:`q_{prev} \pm` ``step`` and widens geometrically
-        (``scipy.optimize.elementwise.bracket_root``), then refined by Chandrupatla's method: a handful of map
-        evaluations per load instead of a cold solve. A sweep in increasing load from :math:`q \approx 0` follows
+        (``scipy.optimize.elementwise.bracket_root``), then refined by Chandrupatla's method (about a dozen map
+        evaluations per load), so each solve keeps to the branch it started on where several coexist, which a
+        solve over the whole interval does not. A sweep in increasing load from :math:`q \approx 0` follows
         the uninformative (state-evolution) branch, one in decreasing load from :math:`q \approx 1` the
         informative branch. Where the followed branch ends (a spinodal) no stable root is found near the previous
         one and the load is solved by damped iteration from there, which lands on another branch: visible as a
