@@ -89,8 +89,14 @@ def _program(n: int, max_patterns: int, kappa_is_zero: bool, solver: str | None,
                         nonnegative=nonnegative)
 
 
-def first_unseparable_prefix(separable, max_patterns: int) -> tuple[int | None, str, int]:
-    """Bisection for the first prefix length that is not separable, given a verdict per prefix length.
+def first_unseparable_prefix(separable, max_patterns: int, guess: int | None = None) -> tuple[int | None, str, int]:
+    """Search for the first prefix length that is not separable, given a verdict per prefix length.
+
+    Without ``guess``: the longest prefix is checked, then bisection. With ``guess`` (e.g. the theory's
+    :math:`\\alpha_c N`): the guess is checked first and the bracket grows from it in steps
+    :math:`\\sqrt{guess}, 2\\sqrt{guess}, \\dots` (about the width of the finite-size distribution of
+    :math:`P^*`) before the bisection, so the solves stay near the critical load instead of starting at
+    ``max_patterns``. Both searches return the same :math:`P^*`, because the verdicts are monotone.
 
     Parameters
     ----------
@@ -99,6 +105,8 @@ def first_unseparable_prefix(separable, max_patterns: int) -> tuple[int | None, 
         monotone in ``p`` (a separator of ``p`` patterns separates every shorter prefix).
     max_patterns : int
         Longest prefix searched.
+    guess : int, optional
+        Where to start.
 
     Returns
     -------
@@ -106,29 +114,60 @@ def first_unseparable_prefix(separable, max_patterns: int) -> tuple[int | None, 
         ``p_star`` is ``None`` unless ``outcome`` is ``"certified"``; otherwise ``outcome`` is ``"doubtful"`` (a
         verdict was doubtful, the search stops there) or ``"above_search_range"``. ``calls`` counts verdicts.
     """
-    calls = 1
-    top = separable(max_patterns)
-    if top is Verdict.DOUBTFUL:
-        return None, "doubtful", calls
-    if top is Verdict.SEPARABLE:
-        return None, "above_search_range", calls
-    lo, hi = 0, max_patterns  # invariant: prefix lo separable (0 trivially), prefix hi certified not separable
+    calls = 0
+
+    def verdict(p):
+        nonlocal calls
+        calls += 1
+        return separable(p)
+
+    lo, hi = 0, None  # invariant: prefix lo separable (0 trivially), prefix hi certified not separable
+    if guess is not None:
+        p = min(max(int(guess), 1), max_patterns)
+        step = max(1, math.isqrt(p))
+        answer = verdict(p)
+        if answer is Verdict.DOUBTFUL:
+            return None, "doubtful", calls
+        if answer is Verdict.SEPARABLE:
+            lo = p
+            while hi is None:  # gallop up
+                if lo == max_patterns:
+                    return None, "above_search_range", calls
+                p, step = min(lo + step, max_patterns), 2 * step
+                answer = verdict(p)
+                if answer is Verdict.DOUBTFUL:
+                    return None, "doubtful", calls
+                lo, hi = (p, None) if answer is Verdict.SEPARABLE else (lo, p)
+        else:
+            hi = p
+            while lo == 0 and hi > 1:  # gallop down
+                p, step = max(hi - step, 1), 2 * step
+                answer = verdict(p)
+                if answer is Verdict.DOUBTFUL:
+                    return None, "doubtful", calls
+                lo, hi = (p, hi) if answer is Verdict.SEPARABLE else (0, p)
+    if hi is None:
+        answer = verdict(max_patterns)
+        if answer is Verdict.DOUBTFUL:
+            return None, "doubtful", calls
+        if answer is Verdict.SEPARABLE:
+            return None, "above_search_range", calls
+        hi = max_patterns
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        calls += 1
-        verdict = separable(mid)
-        if verdict is Verdict.DOUBTFUL:
+        answer = verdict(mid)
+        if answer is Verdict.DOUBTFUL:
             return None, "doubtful", calls
-        lo, hi = (mid, hi) if verdict is Verdict.SEPARABLE else (lo, mid)
+        lo, hi = (mid, hi) if answer is Verdict.SEPARABLE else (lo, mid)
     return hi, "certified", calls
 
 
-def _bisect_instance(n, seed, trial, kappa, max_patterns, solver, nonnegative=False) -> CriticalLoad:
+def _bisect_instance(n, seed, trial, kappa, max_patterns, solver, nonnegative=False, guess=None) -> CriticalLoad:
     start = time.perf_counter()
     signed = PerceptronEnsemble(n, seed).instance(trial, max_patterns).signed_patterns
     program = _program(n, max_patterns, kappa == 0.0, solver, nonnegative)
     p_star, outcome, solves = first_unseparable_prefix(lambda p: program.certify(signed[:p], kappa).verdict,
-                                                       max_patterns)
+                                                       max_patterns, guess)
     alpha = (p_star - 0.5) / n if p_star is not None else math.nan
     return CriticalLoad(n, trial, seed, kappa, p_star, alpha, outcome, solves, time.perf_counter() - start)
 
@@ -229,7 +268,8 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
         Margin (:math:`\\ge 0`; the problem is non-convex for :math:`\\kappa < 0`).
     seed : int
     max_load : float, optional
-        Largest load searched; defaults to twice the RS capacity bound (``4`` at :math:`\\kappa=0`).
+        Largest load searched; defaults to twice the RS capacity (``4`` at :math:`\\kappa=0`). Each search starts
+        at the RS capacity and gallops outwards (:func:`first_unseparable_prefix`).
     solver : str, optional
         ``"NNLS"`` (default: the least-distance program, with the cvxpy QP as fallback for uncertified solves) or
         a cvxpy solver name (:func:`capacity.programs.make_program`).
@@ -249,12 +289,14 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
     """
     kappa = check_real("kappa", kappa, 0.0, 1e3)
     ns, trials, seed, n_jobs = _check_sizes(ns, trials, seed, n_jobs)
+    from replica import theory
+
+    expected = float(theory("sign-perceptron" if nonnegative else "gardner").alpha_c(kappa=kappa))
     if max_load is None:
-        from replica import theory
-        max_load = 2.0 * float(theory("gardner").alpha_c(kappa=kappa))
+        max_load = 2.0 * expected
     max_load = check_real("max_load", max_load, 0.0, 1e4, low_open=True)
-    tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n)), solver, bool(nonnegative))
-             for n in ns for t in range(trials)]
+    tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n)), solver, bool(nonnegative),
+              max(1, round(expected * n))) for n in ns for t in range(trials)]
     rows = run_trials(_bisect_instance, tasks, n_jobs=n_jobs, progress=progress, description="critical loads",
                       store=store, scheduler=scheduler)
     return pd.DataFrame(rows)

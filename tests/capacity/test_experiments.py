@@ -1,5 +1,7 @@
 """Experiments: reproducibility from one seed, the bisection against Cover, parallel = serial, doubtful handling."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,3 +83,20 @@ def test_bad_experiment_parameters(kwargs, name):
     with pytest.raises(ParameterError) as info:
         critical_loads(ns, trials, progress=False, **kwargs)
     assert info.value.name == name
+
+
+@pytest.mark.parametrize("guess", [None, 1, 5, 20, 37, 60, 200])
+def test_galloping_search_finds_the_same_p_star_as_bisection(guess):
+    """Verdicts are monotone in the prefix length, so every start gives the same first unseparable prefix."""
+    from capacity.experiments import first_unseparable_prefix
+
+    for p_star in (1, 2, 17, 40, 99, 100):
+        def separable(p):
+            return Verdict.SEPARABLE if p < p_star else Verdict.NOT_SEPARABLE
+
+        found, outcome, calls = first_unseparable_prefix(separable, 100, guess)
+        assert (found, outcome) == (p_star, "certified") and calls <= 2 * math.ceil(math.log2(100)) + 2
+    always = first_unseparable_prefix(lambda p: Verdict.SEPARABLE, 100, guess)
+    assert always[:2] == (None, "above_search_range")
+    doubtful = first_unseparable_prefix(lambda p: Verdict.DOUBTFUL, 100, guess)
+    assert doubtful[:2] == (None, "doubtful")
