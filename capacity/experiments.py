@@ -268,8 +268,8 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
         Margin (:math:`\\ge 0`; the problem is non-convex for :math:`\\kappa < 0`).
     seed : int
     max_load : float, optional
-        Largest load searched; defaults to twice the RS capacity (``4`` at :math:`\\kappa=0`). Each search starts
-        at the RS capacity and gallops outwards (:func:`first_unseparable_prefix`).
+        Largest load searched; by default twice the RS capacity plus :math:`4/\\sqrt N` (the finite-size spread).
+        Each search starts at the RS capacity and gallops outwards (:func:`first_unseparable_prefix`).
     solver : str, optional
         ``"NNLS"`` (default: the least-distance program, with the cvxpy QP as fallback for uncertified solves) or
         a cvxpy solver name (:func:`capacity.programs.make_program`).
@@ -292,11 +292,14 @@ def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_lo
     from replica import theory
 
     expected = float(theory("sign-perceptron" if nonnegative else "gardner").alpha_c(kappa=kappa))
-    if max_load is None:
-        max_load = 2.0 * expected
-    max_load = check_real("max_load", max_load, 0.0, 1e4, low_open=True)
-    tasks = [(n, seed, t, kappa, max(1, math.ceil(max_load * n)), solver, bool(nonnegative),
-              max(1, round(expected * n))) for n in ns for t in range(trials)]
+    if max_load is not None:
+        max_load = check_real("max_load", max_load, 0.0, 1e4, low_open=True)
+
+    def longest(n):  # twice the RS capacity plus a margin for the O(sqrt N) fluctuations of small instances
+        return max(1, math.ceil(max_load * n if max_load is not None else 2.0 * expected * n + 4 * math.sqrt(n)))
+
+    tasks = [(n, seed, t, kappa, longest(n), solver, bool(nonnegative), max(1, round(expected * n)))
+             for n in ns for t in range(trials)]
     rows = run_trials(_bisect_instance, tasks, n_jobs=n_jobs, progress=progress, description="critical loads",
                       store=store, scheduler=scheduler)
     return pd.DataFrame(rows)
