@@ -34,7 +34,7 @@ from .solvers import Status
 from .symbolic.symbols import q as q_symbol
 from .theory import theory
 
-__all__ = ["glm_model", "GLMPoint", "glm_point", "solve_glm", "glm_transitions"]
+__all__ = ["glm_model", "GLMPoint", "glm_point", "glm_curve", "solve_glm", "glm_transitions"]
 
 #: Smallest and largest loads searched for transitions.
 ALPHA_RANGE = (0.05, 20.0)
@@ -78,8 +78,10 @@ class GLMPoint:
 
 def glm_point(model: Model, alpha: float, **params) -> GLMPoint:
     """Every fixed point of a Bayes-optimal model at load ``alpha``, with the equilibrium and algorithmic ones."""
-    th = theory(model)
-    points = th.fixed_points(alpha, **params)
+    return _classify(model, float(alpha), theory(model).fixed_points(alpha, **params))
+
+
+def _classify(model: Model, alpha: float, points: list) -> GLMPoint:
     prior = model.prior
     if prior.perfect_recovery_fixed_point:
         points.append({"q": float(prior.second_moment), "q_hat": np.inf,
@@ -88,19 +90,64 @@ def glm_point(model: Model, alpha: float, **params) -> GLMPoint:
     stable = [p for p in points if p["stable"] and p["status"] == Status.SUCCESS]
     equilibrium = max(stable, key=lambda p: p["free_entropy"]) if stable else None
     algorithmic = min(stable, key=lambda p: p["q"]) if stable else None
-    return GLMPoint(float(alpha), points, equilibrium, algorithmic)
+    return GLMPoint(alpha, points, equilibrium, algorithmic)
+
+
+def glm_curve(prior: str, channel: str, loads, **params):
+    r"""Bayes-optimal and algorithmic quantities along a grid of loads, vectorised (one scan for all loads).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per load: ``alpha``, the Bayes-optimal ``overlap``, ``mmse``, ``gen_error``, ``mutual_information``,
+        ``branch``, the AMP ``amp_overlap`` and ``amp_gen_error``, and ``n_fixed_points`` (``nan`` quantities
+        where no stable fixed point was certified).
+    """
+    import pandas as pd
+
+    model = glm_model(prior, channel)
+    checked = model.check_parameters(params)
+    checked.pop("alpha", None)
+    loads = np.atleast_1d(np.asarray(loads, dtype=float))
+    for value in loads:
+        model.check_parameters({"alpha": value})
+    rows = []
+    for load, points in zip(loads, theory(model).fixed_point_scan(loads, **checked)):
+        point = _classify(model, float(load), points)
+        row = {"alpha": float(load), "n_fixed_points": len(point.fixed_points)}
+        if point.equilibrium is not None:
+            row.update(_quantities(model, point.equilibrium, load, checked))
+            row["branch"] = _branch(point)
+            amp = _quantities(model, point.algorithmic, load, checked)
+            row.update({"amp_overlap": amp["overlap"], "amp_gen_error": amp["gen_error"]})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _branch(point: GLMPoint) -> str:
+    if point.equilibrium.get("q_hat") == np.inf:
+        return "perfect"
+    return "uninformative" if point.equilibrium is point.algorithmic else "informative"
+
+
+@lru_cache(maxsize=None)
+def _channel_functions(model: Model):
+    """The channel's generalisation error (of q and the parameters) and noise entropy, compiled once."""
+    names = tuple(spec.name for spec in model.parameters[1:])
+    symbols = tuple(spec.symbol for spec in model.parameters[1:])
+    error = sp.lambdify((q_symbol, *symbols), model.channel.generalisation_error(q_symbol, model.prior.second_moment))
+    noise = sp.lambdify(symbols, model.channel.noise_entropy())
+    return names, error, noise
 
 
 def _quantities(model: Model, point: dict, alpha: float, params: dict) -> dict:
-    rho = float(model.prior.second_moment)
-    substitutions = {sp.Symbol(k, positive=True): v for k, v in params.items()}
-    error = model.channel.generalisation_error(q_symbol, model.prior.second_moment).subs(substitutions)
-    noise = float(model.channel.noise_entropy().subs(substitutions))
+    names, error, noise = _channel_functions(model)
+    values = [params[name] for name in names]
     return {
         "overlap": point["q"],
-        "mmse": rho - point["q"],
-        "gen_error": float(error.subs(q_symbol, point["q"])),
-        "mutual_information": -point["free_entropy"] - alpha * noise,
+        "mmse": float(model.prior.second_moment) - point["q"],
+        "gen_error": float(error(point["q"], *values)),
+        "mutual_information": -point["free_entropy"] - alpha * float(noise(*values)),
         "free_entropy": point["free_entropy"],
     }
 
@@ -124,8 +171,7 @@ def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
                       "no stable fixed point converged: " + "; ".join(p["status"].message for p in point.fixed_points))
     quantities = _quantities(model, point.equilibrium, load, checked)
     eq, amp = point.equilibrium, point.algorithmic
-    quantities["branch"] = ("perfect" if eq.get("q_hat") == np.inf
-                            else "uninformative" if eq is amp else "informative")
+    quantities["branch"] = _branch(point)
     amp_values = _quantities(model, amp, load, checked)
     quantities.update({"amp_overlap": amp_values["overlap"], "amp_gen_error": amp_values["gen_error"],
                        "n_fixed_points": len(point.fixed_points)})
@@ -193,8 +239,8 @@ def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **p
 def _transitions(th, params):
     model = th.model
     loads = np.geomspace(*ALPHA_RANGE, 80)
-    stable = [[p for p in th.fixed_points(a, **params) if p["stable"] and p["status"] == Status.SUCCESS]
-              for a in loads]
+    stable = [[p for p in points if p["stable"] and p["status"] == Status.SUCCESS]
+              for points in th.fixed_point_scan(loads, **params)]
     exists = np.array([len(points) > 0 for points in stable])
     if not model.prior.perfect_recovery_fixed_point:
         if any(len(points) > 1 for points in stable):

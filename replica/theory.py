@@ -410,7 +410,7 @@ class Theory:
         Models with several RS branches (e.g. a first-order transition in a teacher–student model) have several
         fixed points; the branch a saddle-point iteration (state evolution, AMP) reaches from :math:`q \approx 0`
         is the smallest stable one. Roots closer together than the grid spacing are missed; the default grid has
-        250 points, dense towards both ends.
+        250 points, dense towards both ends. :meth:`fixed_point_scan` does many loads at once.
 
         Parameters
         ----------
@@ -424,28 +424,56 @@ class Theory:
         -------
         list of dict
             Per fixed point, increasing in ``q``: the values of :meth:`saddle_point`, ``stable`` (the residual
-            goes from positive to negative) and ``status`` (a :class:`~replica.solvers.Status`).
+            goes from positive to negative) and ``status`` (a :class:`~replica.solvers.Status`; a root that fails
+            the doubled-quadrature check is ``INACCURATE``).
+        """
+        load = check_real("alpha", load, 0.0, low_open=True)
+        return self.fixed_point_scan([load], grid=grid, **params)[0]
+
+    #: Loads evaluated together in a scan (bounds the memory of the loads x grid x nodes arrays).
+    SCAN_BLOCK = 64
+
+    def fixed_point_scan(self, loads, *, grid=None, **params) -> list[list[dict]]:
+        """:meth:`fixed_points` for every load in ``loads``, vectorised over loads and brackets.
+
+        The residual is evaluated on the whole loads x grid array (in blocks of :attr:`SCAN_BLOCK` loads), and
+        every sign change of every load is refined in one vectorised root search.
         """
         if len(self.derivation.free_entropy.order_parameters) != 1:
             raise ReplicaError("fixed_points scans one order parameter; this model has several")
-        load = check_real("alpha", load, 0.0, low_open=True)
-        arrays = [np.asarray(float(a)) for a in self._parameter_arrays(params)]
+        loads = check_real_array("alpha", loads, 0.0, low_open=True).ravel()
+        scalars = [float(a) for a in self._parameter_arrays(params)]
         if grid is None:
             grid = np.unique(np.concatenate([np.geomspace(Q_MIN * 10, 0.05, 40), np.linspace(0.05, 0.95, 130),
                                              1 - np.geomspace(0.05, Q_MIN * 10, 80)]))
-        grid = check_real_array("grid", grid, 0.0, 1.0, low_open=True, high_open=True)
-        with np.errstate(all="ignore"):
-            values = self._residual(grid, np.full(grid.shape, load), *[np.full(grid.shape, a) for a in arrays])
-        found = []
-        for i in np.flatnonzero(np.isfinite(values[:-1]) & np.isfinite(values[1:]) & (values[:-1] * values[1:] < 0)):
-            root = find_roots(lambda x, a, *ps: self._residual(x, a, *ps), grid[i], grid[i + 1],
-                              (load, *arrays))
-            point = {k: float(v) for k, v in self._complete({"q": root["x"]}, np.asarray(load), arrays).items()}
-            status = Status(int(root.status))
-            if status == Status.SUCCESS and not self._quadrature_converged({"q": root["x"]}, np.asarray(load), arrays):
-                status = Status.INACCURATE
-            point.update({"stable": bool(values[i] > 0), "status": status})
-            found.append(point)
+        grid = check_real_array("grid", grid, 0.0, 1.0, low_open=True, high_open=True).ravel()
+        rows, columns, stable = [], [], []
+        for start in range(0, loads.size, self.SCAN_BLOCK):
+            block = loads[start:start + self.SCAN_BLOCK]
+            q_grid, load_grid = np.meshgrid(grid, block)
+            with np.errstate(all="ignore"):
+                values = self._residual(q_grid, load_grid, *[np.full(q_grid.shape, a) for a in scalars])
+            change = np.isfinite(values[:, :-1]) & np.isfinite(values[:, 1:]) & (values[:, :-1] * values[:, 1:] < 0)
+            i, j = np.nonzero(change)
+            rows.append(i + start)
+            columns.append(j)
+            stable.append(values[i, j] > 0)
+        rows, columns, stable = np.concatenate(rows), np.concatenate(columns), np.concatenate(stable)
+        found = [[] for _ in loads]
+        if rows.size == 0:
+            return found
+        at = loads[rows]
+        arrays = [np.full(rows.shape, a) for a in scalars]
+        roots = find_roots(lambda x, a, *ps: self._residual(x, a, *ps), grid[columns], grid[columns + 1],
+                           (at, *arrays))
+        status = roots.status.copy()
+        status[(status == Status.SUCCESS) & ~self._quadrature_converged({"q": roots["x"]}, at, arrays)] = \
+            Status.INACCURATE
+        values = self._complete({"q": roots["x"]}, at, arrays)
+        for k, row in enumerate(rows):
+            point = {name: float(np.asarray(v)[k]) for name, v in values.items()}
+            point.update({"stable": bool(stable[k]), "status": Status(int(status[k]))})
+            found[row].append(point)
         return found
 
     def _inner_root(self, name, equation, orders, hats, load, arrays):

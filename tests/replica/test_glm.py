@@ -194,3 +194,16 @@ def test_continuation_agrees_with_the_cold_solve_where_the_branch_is_unique():
     np.testing.assert_allclose(warm["q"], cold["q"], atol=1e-12)
     with pytest.raises(replica.ReplicaError, match="unique root"):
         replica.theory("gardner").continuation(loads)
+
+
+def test_curve_is_the_pointwise_answer_vectorised():
+    from replica.glm import glm_curve
+
+    loads = [0.3, 1.1, 1.3, 1.45, 2.0]
+    curve = glm_curve("rademacher", "sign", loads)
+    for row, load in zip(curve.itertuples(), loads):
+        single = solve_glm("rademacher", "sign", load).quantities
+        assert row.overlap == pytest.approx(single["overlap"], abs=1e-12)
+        assert row.amp_overlap == pytest.approx(single["amp_overlap"], abs=1e-12)
+        assert row.branch == single["branch"]
+    assert list(curve.branch) == ["uninformative", "uninformative", "perfect", "perfect", "perfect"]
