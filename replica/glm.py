@@ -11,9 +11,9 @@ Models are built from a named prior and channel (:data:`~replica.models.teacher.
 * the **algorithmic** (AMP / state-evolution) overlap is the smallest stable fixed point, the one reached from an
   uninformative start.
 
-Transitions along :math:`\alpha`: :math:`\alpha_{alg}` is the spinodal where the uninformative branch disappears
-(the two lower fixed points merge: :math:`\min_q [G(q) - q] = 0`), :math:`\alpha_{IT}` the load where the potential
-of that branch equals the informative branch's (first order). For the Rademacher prior and the sign channel they
+Transitions along :math:`\alpha`: where two stable branches coexist, :math:`\alpha_{alg}` is the spinodal where
+the uninformative branch disappears (the two lower fixed points merge: :math:`\min_q [G(q) - q] = 0`) and
+:math:`\alpha_{IT}` the load where its potential equals the informative branch's (first order). For the Rademacher prior and the sign channel they
 are 1.2447 and 1.493 (REFERENCE.md §3).
 """
 
@@ -83,7 +83,8 @@ def glm_point(model: Model, alpha: float, **params) -> GLMPoint:
 
 def _classify(model: Model, alpha: float, points: list) -> GLMPoint:
     prior = model.prior
-    if prior.perfect_recovery_fixed_point:
+    if prior.perfect_recovery_fixed_point and model.channel.noiseless:
+        points = [p for p in points if not p.get("at_boundary")]  # replaced by the exact perfect-recovery point
         points.append({"q": float(prior.second_moment), "q_hat": np.inf,
                        "free_entropy": float(prior.perfect_recovery_entropy), "stable": True,
                        "status": Status.SUCCESS})
@@ -175,10 +176,15 @@ def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
     amp_values = _quantities(model, amp, load, checked)
     quantities.update({"amp_overlap": amp_values["overlap"], "amp_gen_error": amp_values["gen_error"],
                        "n_fixed_points": len(point.fixed_points)})
-    message = "ok"
+    notes = []
     if eq is not amp:
-        message = (f"hard phase: AMP from an uninformative start reaches q = {amp['q']:.6g}, the Bayes-optimal "
-                   f"overlap is q = {eq['q']:.6g}")
+        notes.append(f"hard phase: AMP from an uninformative start reaches q = {amp['q']:.6g}, the Bayes-optimal "
+                     f"overlap is q = {eq['q']:.6g}")
+    if eq.get("at_boundary"):
+        quantities["resolution_limited"] = True
+        notes.append(f"the overlap is within {1 - eq['q']:.1e} of rho, beyond the resolution of the scan: mmse and "
+                     "gen_error are upper bounds")
+    message = "; ".join(notes) or "ok"
     return Report(f"glm ({prior}, {channel})", {"prior": prior, "channel": channel, "alpha": load, **checked},
                   quantities, "success", message)
 
@@ -204,8 +210,9 @@ def _spinodal(th, low, high, params, xtol):
 def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **params) -> Report:
     r"""The algorithmic (spinodal) and information-theoretic transitions along :math:`\alpha`.
 
-    A scan of loads in :data:`ALPHA_RANGE` locates where the uninformative branch stops and where the informative
-    branch (perfect recovery for discrete priors) exists; :math:`\alpha_{alg}` is then refined as the root of
+    A scan of loads in :data:`ALPHA_RANGE` locates where two stable branches coexist (the uninformative one and
+    an informative one: perfect recovery for discrete priors with a noiseless channel, or the largest stable
+    fixed point); :math:`\alpha_{alg}` is then refined as the root of
     :math:`\min_q [G(q) - q]` and :math:`\alpha_{IT}` as the root of the potential difference (Brent, ``xtol``
     1e-12). With ``n_nodes_check`` both are recomputed with twice the quadrature nodes; their difference is
     reported as ``quadrature_difference``; ``trusted_digits`` counts the decimals left by the larger of that
@@ -236,30 +243,30 @@ def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **p
                   quantities, "success", message)
 
 
+def _highest(point: GLMPoint):
+    stable = [p for p in point.fixed_points if p["stable"] and p["status"] == Status.SUCCESS]
+    return max(stable, key=lambda p: p["q"]) if stable else None
+
+
 def _transitions(th, params):
+    """Coexistence of two stable branches along the load, its upper spinodal and the potential crossing."""
     model = th.model
     loads = np.geomspace(*ALPHA_RANGE, 80)
-    stable = [[p for p in points if p["stable"] and p["status"] == Status.SUCCESS]
-              for points in th.fixed_point_scan(loads, **params)]
-    exists = np.array([len(points) > 0 for points in stable])
-    if not model.prior.perfect_recovery_fixed_point:
-        if any(len(points) > 1 for points in stable):
-            raise ReplicaError(f"{model.name} has two stable branches below perfect recovery at some loads; locating "
-                               "their crossing is not implemented")
+    points = [_classify(model, float(a), found) for a, found in zip(loads, th.fixed_point_scan(loads, **params))]
+    coexist = np.array([p.algorithmic is not None and p.algorithmic is not _highest(p) for p in points])
+    if not coexist.any():
         return {"alpha_it": None, "alpha_alg": None}
-    if exists.all() or not exists.any():
-        return {"alpha_it": None, "alpha_alg": None}
-    last = int(np.flatnonzero(exists)[-1])
+    first, last = int(np.flatnonzero(coexist)[0]), int(np.flatnonzero(coexist)[-1])
     if last == len(loads) - 1:
-        return {"alpha_it": None, "alpha_alg": None}
+        raise ReplicaError(f"two stable branches coexist up to the largest load scanned ({loads[-1]:g}); "
+                           "the spinodal is beyond the search range")
     alpha_alg = _spinodal(th, loads[last], loads[last + 1], params, LOAD_TOLERANCE)
-    target = float(model.prior.perfect_recovery_entropy)
 
     def gap(a):
-        return _low_branch(th, a, params)["free_entropy"] - target
+        point = _classify(model, a, th.fixed_points(a, **params))
+        return point.algorithmic["free_entropy"] - _highest(point)["free_entropy"]
 
-    first = next(i for i in range(last + 1) if exists[i])
     if gap(loads[first]) * gap(loads[last]) > 0:
-        raise ReplicaError("the uninformative branch never crosses the perfect-recovery potential below the spinodal")
-    alpha_it = optimize.brentq(gap, loads[first], min(loads[last], alpha_alg), xtol=LOAD_TOLERANCE)
+        raise ReplicaError("the potentials of the two coexisting branches do not cross below the spinodal")
+    alpha_it = optimize.brentq(gap, loads[first], loads[last], xtol=LOAD_TOLERANCE)
     return {"alpha_it": alpha_it, "alpha_alg": alpha_alg}

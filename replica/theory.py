@@ -424,8 +424,10 @@ class Theory:
         -------
         list of dict
             Per fixed point, increasing in ``q``: the values of :meth:`saddle_point`, ``stable`` (the residual
-            goes from positive to negative) and ``status`` (a :class:`~replica.solvers.Status`; a root that fails
-            the doubled-quadrature check is ``INACCURATE``).
+            goes from positive to negative), ``status`` (a :class:`~replica.solvers.Status`; a root that fails
+            the doubled-quadrature check is ``INACCURATE``) and ``at_boundary``: where the residual is still
+            positive at the last grid point, a stable fixed point lies within :math:`1 - q_{\max}` of
+            :math:`q = 1` (beyond double precision, e.g. near-perfect recovery) and is reported at the grid's end.
         """
         load = check_real("alpha", load, 0.0, low_open=True)
         return self.fixed_point_scan([load], grid=grid, **params)[0]
@@ -447,7 +449,7 @@ class Theory:
             grid = np.unique(np.concatenate([np.geomspace(Q_MIN * 10, 0.05, 40), np.linspace(0.05, 0.95, 130),
                                              1 - np.geomspace(0.05, Q_MIN * 10, 80)]))
         grid = check_real_array("grid", grid, 0.0, 1.0, low_open=True, high_open=True).ravel()
-        rows, columns, stable = [], [], []
+        rows, columns, stable, beyond = [], [], [], []
         for start in range(0, loads.size, self.SCAN_BLOCK):
             block = loads[start:start + self.SCAN_BLOCK]
             q_grid, load_grid = np.meshgrid(grid, block)
@@ -458,8 +460,18 @@ class Theory:
             rows.append(i + start)
             columns.append(j)
             stable.append(values[i, j] > 0)
+            beyond.append(np.flatnonzero(np.isfinite(values[:, -1]) & (values[:, -1] > 0)) + start)
         rows, columns, stable = np.concatenate(rows), np.concatenate(columns), np.concatenate(stable)
         found = [[] for _ in loads]
+        beyond = np.concatenate(beyond)
+        if beyond.size:  # the map still pushes q up at the last grid point: a stable fixed point within its
+            edge = np.full(beyond.shape, grid[-1])  # distance of q = 1, reported there and flagged
+            arrays = [np.full(beyond.shape, a) for a in scalars]
+            values = self._complete({"q": edge}, loads[beyond], arrays)
+            for k, row in enumerate(beyond):
+                point = {name: float(np.asarray(v)[k]) for name, v in values.items()}
+                point.update({"stable": True, "status": Status.SUCCESS, "at_boundary": True})
+                found[row].append(point)
         if rows.size == 0:
             return found
         at = loads[rows]
@@ -472,8 +484,8 @@ class Theory:
         values = self._complete({"q": roots["x"]}, at, arrays)
         for k, row in enumerate(rows):
             point = {name: float(np.asarray(v)[k]) for name, v in values.items()}
-            point.update({"stable": bool(stable[k]), "status": Status(int(status[k]))})
-            found[row].append(point)
+            point.update({"stable": bool(stable[k]), "status": Status(int(status[k])), "at_boundary": False})
+            found[row].insert(len([p for p in found[row] if not p["at_boundary"]]), point)
         return found
 
     def _inner_root(self, name, equation, orders, hats, load, arrays):

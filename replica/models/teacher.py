@@ -28,13 +28,15 @@ from ..symbolic.symbols import q_hat, z
 from .channels import Channel, ParameterSpec
 from .priors import Prior
 
-__all__ = ["BayesPrior", "GaussianPrior", "RademacherPrior", "GaussBernoulliPrior", "rho", "TeacherChannel", "SignTeacher", "LinearTeacher",
-           "Delta", "BAYES_PRIORS", "TEACHER_CHANNELS"]
+__all__ = ["BayesPrior", "GaussianPrior", "RademacherPrior", "GaussBernoulliPrior", "TeacherChannel", "SignTeacher",
+           "NoisySignTeacher", "LinearTeacher", "Delta", "rho", "eta", "BAYES_PRIORS", "TEACHER_CHANNELS"]
 
 #: Noise variance of the linear channel.
 Delta = sp.Symbol("Delta", positive=True)
 #: Fraction of nonzero teacher weights (Gauss-Bernoulli prior).
 rho = sp.Symbol("rho", positive=True)
+#: Label-flip probability of the noisy sign channel.
+eta = sp.Symbol("eta", positive=True)
 
 
 class BayesPrior(Prior):
@@ -42,8 +44,9 @@ class BayesPrior(Prior):
 
     #: :math:`\rho = \mathbb{E}[w^2]`, the largest overlap.
     second_moment = sp.S.One
-    #: Whether perfect recovery :math:`q = \rho` is a fixed point at every load (discrete priors: the posterior
-    #: can concentrate on the teacher), with potential :attr:`perfect_recovery_entropy` there.
+    #: Whether perfect recovery :math:`q = \rho` is a fixed point at every load when the channel is noiseless
+    #: (discrete priors: the posterior can concentrate on the teacher), with potential
+    #: :attr:`perfect_recovery_entropy` there.
     perfect_recovery_fixed_point = False
     perfect_recovery_entropy = None
 
@@ -136,6 +139,9 @@ class TeacherChannel(Channel):
 
     #: What :meth:`generalisation_error` measures.
     error_meaning: str = ""
+    #: Whether labels are a deterministic function of the pre-activation (then a discrete prior can be recovered
+    #: perfectly at finite load; with noise :math:`\hat q` stays finite at :math:`q = \rho`).
+    noiseless: bool = False
 
     def noise_entropy(self) -> sp.Expr:
         r"""Entropy :math:`h(Y\mid\omega)` of one label given the teacher's pre-activation (0 if noiseless)."""
@@ -157,6 +163,7 @@ class SignTeacher(TeacherChannel):
 
     name = "sign"
     error_meaning = "probability of a wrong label, arccos(sqrt(q/rho))/pi"
+    noiseless = True
 
     @property
     def parameters(self):
@@ -168,6 +175,37 @@ class SignTeacher(TeacherChannel):
 
     def generalisation_error(self, q, rho):
         return sp.acos(sp.sqrt(q / rho)) / sp.pi
+
+
+class NoisySignTeacher(TeacherChannel):
+    r""":math:`y = \pm\mathrm{sign}(w^*\cdot x/\sqrt N)`, the sign flipped with probability :math:`\eta`:
+    :math:`Z_{out}(y) = \eta + (1 - 2\eta) H(-y\omega/\sqrt V)`, so
+
+    .. math:: \Psi_{out}(q) = 2\int Dz\, Z(z) \ln Z(z), \qquad Z(z) = \eta + (1-2\eta) H(a z),\quad
+              a = \sqrt{q/(\rho - q)}.
+
+    The reported error is the probability of disagreeing with the teacher's noiseless label,
+    :math:`\arccos(\sqrt{q/\rho})/\pi`; the noise entropy is the binary entropy of :math:`\eta`."""
+
+    name = "noisy-sign"
+    error_meaning = "probability of disagreeing with the teacher's noiseless label, arccos(sqrt(q/rho))/pi"
+    ETA = ParameterSpec(eta, "probability that a label is flipped", default=None, low=0.0, high=0.5,
+                        low_open=True, high_open=True)
+
+    @property
+    def parameters(self):
+        return (self.ETA,)
+
+    def nishimori_term(self, q, rho):
+        a = sp.sqrt(q / (rho - q))
+        partition = eta + (1 - 2 * eta) * H(a * z)
+        return GaussianMean(2 * partition * sp.log(partition), z)
+
+    def generalisation_error(self, q, rho):
+        return sp.acos(sp.sqrt(q / rho)) / sp.pi
+
+    def noise_entropy(self):
+        return -eta * sp.log(eta) - (1 - eta) * sp.log(1 - eta)
 
 
 class LinearTeacher(TeacherChannel):
@@ -196,4 +234,4 @@ class LinearTeacher(TeacherChannel):
 
 #: Parts selectable by name in the ``glm`` family (``--set prior=... --set channel=...``).
 BAYES_PRIORS = {"gaussian": GaussianPrior, "rademacher": RademacherPrior, "gauss-bernoulli": GaussBernoulliPrior}
-TEACHER_CHANNELS = {"sign": SignTeacher, "linear": LinearTeacher}
+TEACHER_CHANNELS = {"sign": SignTeacher, "noisy-sign": NoisySignTeacher, "linear": LinearTeacher}

@@ -31,7 +31,7 @@ import scipy.special as sc
 import sympy as sp
 
 from ..errors import ReplicaError
-from .gaussian import GaussianMean, LogAddExp, LogH, LogTwoCosh
+from .gaussian import GaussianMean, H, LogAddExp, LogH, LogTwoCosh
 
 __all__ = ["compile_expression", "CompiledExpression", "gauss_hermite", "layered_rule"]
 
@@ -116,13 +116,13 @@ class _CompiledMean:
 
 
 #: Functions whose argument ``a z + b`` makes a layer of width 1/|a| at z = -b/a in a Gaussian mean.
-_LAYERED = (LogH, LogTwoCosh, sp.tanh)
+_LAYERED = (H, LogH, LogTwoCosh, sp.tanh)
 
 
 def _layers(mean, arguments):
     """Centres and widths of the boundary layers of a Gaussian mean's integrand.
 
-    ``ln H``, ``ln 2cosh`` and ``tanh`` of :math:`a z + b`: a layer of width :math:`1/|a|` at :math:`-b/a`.
+    ``H``, ``ln H``, ``ln 2cosh`` and ``tanh`` of :math:`a z + b`: a layer of width :math:`1/|a|` at :math:`-b/a`.
     :class:`~replica.symbolic.gaussian.LogAddExp` of two exponents differing by :math:`b + c z^2` (a spike-and-slab
     posterior): the weights switch at :math:`\\pm z_0 = \\pm\\sqrt{-b/c}` over a width :math:`1/|2 c z_0|`.
     """

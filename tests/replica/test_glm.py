@@ -207,3 +207,22 @@ def test_curve_is_the_pointwise_answer_vectorised():
         assert row.amp_overlap == pytest.approx(single["amp_overlap"], abs=1e-12)
         assert row.branch == single["branch"]
     assert list(curve.branch) == ["uninformative", "uninformative", "perfect", "perfect", "perfect"]
+
+
+def test_noisy_sign_reduces_to_sign_and_has_a_shifted_transition():
+    clean = solve_glm("gaussian", "sign", 1.3).quantities
+    nearly = solve_glm("gaussian", "noisy-sign", 1.3, eta=1e-6).quantities
+    assert nearly["overlap"] == pytest.approx(clean["overlap"], abs=1e-4)
+    noisy = solve_glm("gaussian", "noisy-sign", 1.3, eta=0.1).quantities
+    assert noisy["overlap"] < clean["overlap"]
+    h2 = -(0.1 * np.log(0.1) + 0.9 * np.log(0.9))
+    assert noisy["mutual_information"] == pytest.approx(-noisy["free_entropy"] - 1.3 * h2, abs=1e-14)
+    shifted = glm_transitions("rademacher", "noisy-sign", eta=0.05).quantities
+    assert 1.2447 < shifted["alpha_it"] < shifted["alpha_alg"] and shifted["alpha_alg"] > 1.4927
+
+
+def test_near_perfect_recovery_beyond_resolution_is_flagged():
+    """Rademacher teacher, linear channel with small noise: 1 - q ~ exp(-alpha / 2 Delta) is below 1e-9."""
+    report = solve_glm("rademacher", "linear", 1.3, Delta=0.01)
+    assert report.quantities["resolution_limited"] is True and "upper bounds" in report.message
+    assert report.quantities["mmse"] <= 1e-9
