@@ -97,7 +97,11 @@ def _cmd_models(args, out):
                                  "range": "{" + ", ".join(TEACHER_CHANNELS) + "}"},
                                 {"name": "alpha", "description": "load P/N", "default": None, "range": "(0, inf)"},
                                 {"name": "Delta", "description": "noise variance (linear channel)",
-                                 "default": None, "range": "(0, 1e+06]"}]})
+                                 "default": None, "range": "(0, 1e+06]"},
+                                {"name": "eta", "description": "label-flip probability (noisy-sign channel)",
+                                 "default": None, "range": "(0, 0.5)"},
+                                {"name": "rho", "description": "fraction of nonzero weights (gauss-bernoulli prior)",
+                                 "default": None, "range": "(0, 1)"}]})
     rows.append({"model": "glm-transitions", "summary": "alpha_IT and alpha_alg of a GLM (--set prior=... "
                                                         "--set channel=...)",
                  "reference": rows[-1]["reference"], "parameters": rows[-1]["parameters"][:2]})
