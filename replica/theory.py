@@ -22,6 +22,7 @@ from .models import Model, get_model
 from .solvers import Solution, Status, damped_iteration, find_roots
 from .symbolic import compile_expression
 from .symbolic.codegen import DEFAULT_NODES
+from .symbolic.saddle_point import fixed_point_form
 from .symbolic.symbols import alpha, q
 from .validation import check_int, check_real, check_real_array
 
@@ -80,20 +81,29 @@ class Theory:
             self._free_entropy = compile_expression(saddle.reduced, point, self.n_nodes)
             self._replicon = None if d.replicon is None else compile_expression(d.replicon, point, self.n_nodes)
             self._conjugates = {str(c): compile_expression(v, (q,)) for c, v in saddle.conjugate_solution.items()}
+            if self.model.bayes_optimal:  # state evolution iterates the map even where the conjugate is eliminated
+                mapping, _ = fixed_point_form(d.free_entropy, saddle.gradient)
+                self._compile_maps(mapping, {}, symbols)
         else:
+            self._compile_maps(saddle.fixed_point, saddle.inner_equations, symbols)
             fe = d.free_entropy
             point = fe.order_parameters + fe.conjugates + (alpha,) + symbols
-            self._orders = tuple(str(x) for x in fe.order_parameters)
-            self._conjugate_names = tuple(str(x) for x in fe.conjugates)
-            self._maps, self._inner = {}, {}  # per quadrature order: n_nodes solves, 2 n_nodes checks
-            for n in (self.n_nodes, 2 * self.n_nodes):
-                self._maps[n] = {str(x): compile_expression(v, point, n) for x, v in saddle.fixed_point.items()}
-                self._inner[n] = {str(x): compile_expression(e, point, n) for x, e in saddle.inner_equations.items()}
-            if len(saddle.inner_equations) > 1:
-                raise ModelDeclarationError("at most one conjugate without a partner order parameter is supported; "
-                                            f"got {list(saddle.inner_equations)}")
             self._free_entropy_at = compile_expression(fe.expression, point, self.n_nodes)
             self._replicon = None if d.replicon is None else compile_expression(d.replicon, point, self.n_nodes)
+
+    def _compile_maps(self, mapping: dict, inner: dict, symbols: tuple) -> None:
+        """Compile the fixed-point map (and inner equations) at the solve and the check quadrature orders."""
+        fe = self.derivation.free_entropy
+        point = fe.order_parameters + fe.conjugates + (alpha,) + symbols
+        self._orders = tuple(str(x) for x in fe.order_parameters)
+        self._conjugate_names = tuple(str(x) for x in fe.conjugates)
+        self._maps, self._inner = {}, {}  # per quadrature order: n_nodes solves, 2 n_nodes checks
+        for n in (self.n_nodes, 2 * self.n_nodes):
+            self._maps[n] = {str(x): compile_expression(v, point, n) for x, v in mapping.items()}
+            self._inner[n] = {str(x): compile_expression(e, point, n) for x, e in inner.items()}
+        if len(inner) > 1:
+            raise ModelDeclarationError("at most one conjugate without a partner order parameter is supported; "
+                                        f"got {list(inner)}")
 
     # -- parameters -------------------------------------------------------------------------------------------
     def _parameter_arrays(self, params: dict) -> list[np.ndarray]:
@@ -374,6 +384,30 @@ class Theory:
         values = self._complete({name: value}, loads, [np.full(loads.shape, a) for a in arrays])
         values.update({"jumped": jumped, "at_boundary": at_boundary})
         return Solution(values, status, evaluations, remainder)
+
+    def state_evolution(self, load: float, *, start: float = 0.0, steps: int = 50, **params) -> np.ndarray:
+        r"""Iterates :math:`q_{t+1} = G(q_t)` of the fixed-point map, undamped: the state evolution of AMP.
+
+        For a Bayes-optimal model the overlap of AMP's estimate at iteration :math:`t` concentrates on
+        :math:`q_t` as :math:`N \to \infty` (Bayati & Montanari 2011; Rangan 2011), from :math:`q_0 = 0` for an
+        uninformative start. Overlaps are kept in :math:`[10^{-10}, 1 - 10^{-10}]`.
+
+        Returns
+        -------
+        ndarray, shape (steps + 1,)
+            :math:`q_0, \dots, q_{steps}`.
+        """
+        if not hasattr(self, "_maps") or not self._maps[self.n_nodes]:
+            raise ReplicaError(f"{self.model.name} has no fixed-point map to iterate")
+        load = np.asarray(check_real("alpha", load, 0.0, low_open=True))
+        steps = check_int("steps", steps, 0, 10**6)
+        arrays = [np.asarray(float(a)) for a in self._parameter_arrays(params)]
+        name = self._orders[0]
+        trajectory = [float(check_real("start", start, 0.0, 1.0))]
+        for _ in range(steps):
+            current = np.clip(trajectory[-1], Q_MIN, 1 - Q_MIN)
+            trajectory.append(float(np.clip(self._map({name: np.asarray(current)}, load, arrays)[name], 0.0, 1.0)))
+        return np.array(trajectory)
 
     @staticmethod
     def _warm_root(residual, guess, step, top):

@@ -18,7 +18,7 @@ from .free_entropy import FreeEntropy
 from .gaussian import GaussianMean, integrate_by_parts
 from .symbols import q, to_latex
 
-__all__ = ["SaddlePoint", "derive_saddle_point"]
+__all__ = ["SaddlePoint", "derive_saddle_point", "fixed_point_form"]
 
 _PROBE_OVERLAPS = (sp.Rational(1, 5), sp.Rational(1, 2), sp.Rational(4, 5))
 
@@ -118,7 +118,7 @@ def derive_saddle_point(free_entropy: FreeEntropy, convergence_conditions=()) ->
     gradient = {x: sp.diff(phi, x) for x in free_entropy.variables}
     conjugates = free_entropy.conjugates
     if any(gradient[c].has(GaussianMean) for c in conjugates):
-        mapping, inner = _fixed_point_form(free_entropy, gradient)
+        mapping, inner = fixed_point_form(free_entropy, gradient)
         return SaddlePoint(free_entropy, gradient, {}, None, None, mapping, inner)
     # Solve the polynomial system of numerators (fast), then drop roots where a denominator vanishes.
     fractions = [sp.fraction(sp.together(gradient[c])) for c in conjugates]
@@ -145,7 +145,7 @@ def _solve_linear(equation, variable):
     return -equation.subs(variable, 0) / slope
 
 
-def _fixed_point_form(free_entropy: FreeEntropy, gradient: dict) -> tuple[dict, dict]:
+def fixed_point_form(free_entropy: FreeEntropy, gradient: dict) -> tuple[dict, dict]:
     """Each order parameter from its conjugate's equation and each conjugate from its order parameter's.
 
     Gaussian integration by parts is applied to the conjugate's equation (the prior's side), where it turns
