@@ -140,6 +140,7 @@ def run_amp(prior: str, channel: str, n: int, alpha: float, *, iterations: int =
     n = check_int("n", n, 10, 10**6)
     iterations = check_int("iterations", iterations, 1, 10**5)
     damping = check_real("damping", damping, 0.0, 1.0, low_open=True)
+    se = theory(model).state_evolution(load, steps=iterations, **checked)  # also checks required parameters
     p = max(1, round(load * n))
     if p * n > 5 * 10**8:
         raise ParameterError("n", f"alpha N^2 = {p * n:.2e} entries exceed the 5e8 this dense implementation allows")
@@ -152,7 +153,6 @@ def run_amp(prior: str, channel: str, n: int, alpha: float, *, iterations: int =
 
     estimate, variance, g = np.zeros(n), np.ones(n), np.zeros(p)
     rows = []
-    se = theory(model).state_evolution(load, steps=iterations, **checked)
     with np.errstate(all="ignore"):
         for t in range(iterations + 1):
             rows.append({"t": t, "overlap": estimate @ teacher / n, "self_overlap": estimate @ estimate / n,
