@@ -181,6 +181,8 @@ def _cmd_verify(args, out):
 
     from .verify import DEFAULTS, verify
 
+    if args.model == "glm":
+        return _verify_glm(args, out)
     model = get_model(args.model)
     if model.name not in DEFAULTS:
         raise UsageError(f"model: verification is available for: {', '.join(DEFAULTS)}; got {model.name!r}")
@@ -223,6 +225,31 @@ def _cmd_verify(args, out):
         if args.plot:
             print(f"plot written to {args.plot}", file=out)
     return 0 if verification.status != "failure" else 1
+
+
+def _verify_glm(args, out):
+    from replica.validation import check_int
+
+    from .verify_glm import verify_glm
+
+    model, rest = _resolve("glm", args.set)
+    params = _parse_settings(rest, model)
+    if "alpha" not in params:
+        raise UsageError("alpha: verify glm needs --set alpha=VALUE, the load P/N in (0, inf)")
+    if args.n and len(args.n) != 1:
+        raise UsageError(f"n: verify glm runs GAMP at one size; got {args.n}")
+    n = check_int("n", args.n[0] if args.n else 2000, 10, 10**6)
+    trials = check_int("trials", args.trials if args.trials is not None else 8, 2, 10**4)
+    seed = check_int("seed", args.seed, 0, 2**63 - 1)
+    verification = verify_glm(model.prior.name, model.channel.name, params.pop("alpha"), n=n, trials=trials,
+                              seed=seed, **params)
+    if args.json:
+        print(json.dumps(verification.to_dict()), file=out)
+    else:
+        print(f"{model.name}, {verification.params}", file=out)
+        print(verification.trajectory.to_string(index=False, float_format=lambda v: f"{v:.4f}"), file=out)
+        print(f"status: {verification.status} ({verification.message})", file=out)
+    return 0 if verification.agree else 1
 
 
 def _build_parser() -> argparse.ArgumentParser:

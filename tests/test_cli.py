@@ -132,3 +132,11 @@ def test_solve_glm_json_contract(capfd):
     payload = json.loads(capfd.readouterr().out)
     assert {"overlap", "mmse", "gen_error", "mutual_information", "branch"} <= set(payload["quantities"])
     assert payload["quantities"]["branch"] == "perfect" and payload["status"] == "success"
+
+
+def test_verify_glm_runs_amp(capfd):
+    code = main(["verify", "glm", "--set", "prior=rademacher", "--set", "channel=sign", "--set", "alpha=0.8",
+                 "--n", "500", "--trials", "3", "--json"])
+    payload = json.loads(capfd.readouterr().out)
+    assert code in (0, 1) and isinstance(payload["agree"], bool)
+    assert len(payload["trajectory"]["state_evolution"]) == 31

@@ -47,3 +47,13 @@ def test_amp_parameter_errors():
         run_amp("gaussian", "sign", 5, 1.0)
     with pytest.raises(ParameterError, match="entries exceed"):
         run_amp("gaussian", "sign", 100_000, 1.0)
+
+
+def test_verify_glm_checks_amp_and_ridge_by_cvxpy():
+    from capacity.verify_glm import verify_glm
+
+    check = verify_glm("gaussian", "linear", 1.0, n=1000, trials=4, Delta=0.2)
+    assert check.agree, check.message
+    assert check.ridge["largest_estimator_difference"] < 1e-5  # cvxpy and the closed form are the same estimator
+    assert abs(check.ridge["mse_cvxpy"] - check.theory["mmse"]) < 0.05
+    assert list(check.trajectory.columns) == ["t", "amp_mean", "amp_standard_error", "state_evolution"]
