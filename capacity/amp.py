@@ -31,7 +31,7 @@ from replica.validation import check_int, check_real
 __all__ = ["run_amp", "PRIOR_DENOISERS", "CHANNEL_OUTPUTS", "CONVERGED_VARIANCE"]
 
 #: Mean posterior variance below which the estimate is final (perfect recovery); iterating further divides by it.
-CONVERGED_VARIANCE = 1e-9
+CONVERGED_VARIANCE = 1e-6
 
 
 def _inverse_mills(u):
