@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass, field
 
 
+from .errors import ReplicaError
 from .models import Model, get_model
 from .serialization import json_safe
 from .theory import RSInstabilityWarning, stability_label, theory
@@ -66,6 +67,9 @@ def solve(model: str | Model, **params) -> Report:
     :class:`~replica.errors.ParameterError` for bad parameters.
     """
     model = get_model(model)
+    if model.bayes_optimal:
+        raise ReplicaError(f"{model.name} is a Bayes-optimal teacher-student model without a capacity; use "
+                           "replica.solve_glm (or `replica solve glm`)")
     checked = model.check_parameters(params)
     load = checked.pop("alpha", None)
     th = theory(model)

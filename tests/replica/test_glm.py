@@ -132,6 +132,8 @@ def test_glm_parameter_and_declaration_errors():
         Model(name="mixed", summary="", reference="", prior=SphericalPrior(), channel=SignTeacher())
     with pytest.raises(replica.ReplicaError, match="no capacity"):
         replica.theory(glm_model("gaussian", "sign")).alpha_c()
+    with pytest.raises(replica.ReplicaError, match="solve_glm"):
+        replica.solve(glm_model("gaussian", "sign"), alpha=1.0)
 
 
 def _spike_slab_overlap(q_hat, rho):
