@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 import sympy as sp
 from scipy import optimize
 
@@ -104,8 +105,6 @@ def glm_curve(prior: str, channel: str, loads, **params):
         ``branch``, the AMP ``amp_overlap`` and ``amp_gen_error``, and ``n_fixed_points`` (``nan`` quantities
         where no stable fixed point was certified).
     """
-    import pandas as pd
-
     model = glm_model(prior, channel)
     checked = model.check_parameters(params)
     checked.pop("alpha", None)
