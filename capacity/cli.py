@@ -185,7 +185,7 @@ def _cmd_verify(args, out):
         return _verify_glm(args, out)
     model = get_model(args.model)
     if model.name not in DEFAULTS:
-        raise UsageError(f"model: verification is available for: {', '.join(DEFAULTS)}; got {model.name!r}")
+        raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, 'glm'])}; got {model.name!r}")
     params = _parse_settings(args.set, model)
     if "alpha" in params:
         raise UsageError("alpha: verify estimates the critical load itself; set only kappa")
