@@ -28,7 +28,7 @@ from replica.glm import glm_model
 from replica.theory import theory
 from replica.validation import check_int, check_real
 
-__all__ = ["run_amp", "PRIOR_DENOISERS", "CHANNEL_OUTPUTS", "CONVERGED_VARIANCE"]
+__all__ = ["run_amp", "draw_teacher", "PRIOR_DENOISERS", "CHANNEL_OUTPUTS", "CONVERGED_VARIANCE"]
 
 #: Mean posterior variance below which the estimate is final (perfect recovery); iterating further divides by it.
 CONVERGED_VARIANCE = 1e-6
@@ -89,7 +89,8 @@ def _linear_out(y, omega, v, params):
 CHANNEL_OUTPUTS = {"sign": _sign_out, "noisy-sign": _noisy_sign_out, "linear": _linear_out}
 
 
-def _teacher(prior, n, params, rng):
+def draw_teacher(prior: str, n: int, params: dict, rng) -> np.ndarray:
+    """Teacher weights from the named prior (unit second moment)."""
     if prior == "rademacher":
         return rng.choice([-1.0, 1.0], size=n)
     if prior == "gaussian":
@@ -145,7 +146,7 @@ def run_amp(prior: str, channel: str, n: int, alpha: float, *, iterations: int =
     if p * n > 5 * 10**8:
         raise ParameterError("n", f"alpha N^2 = {p * n:.2e} entries exceed the 5e8 this dense implementation allows")
     rng = np.random.default_rng([seed, n, p])
-    teacher = _teacher(prior, n, checked, rng)
+    teacher = draw_teacher(prior, n, checked, rng)
     patterns = rng.standard_normal((p, n)) / np.sqrt(n)
     labels = _labels(channel, patterns @ teacher, checked, rng)
     denoise, output = PRIOR_DENOISERS[prior], CHANNEL_OUTPUTS[channel]

@@ -21,7 +21,7 @@ import pandas as pd
 from replica.errors import ParameterError
 from replica.validation import check_int, check_real
 
-from .amp import _teacher
+from .amp import draw_teacher
 
 __all__ = ["erm_errors", "LOSSES"]
 
@@ -76,7 +76,7 @@ def erm_errors(prior: str, alpha: float, *, n: int = 200, trials: int = 10, loss
     errors = {loss: [] for loss in losses}
     failed = {loss: 0 for loss in losses}
     for _ in range(trials):
-        teacher = _teacher(prior, n, {}, rng)
+        teacher = draw_teacher(prior, n, {}, rng)
         patterns = rng.standard_normal((p, n))
         signed = np.sign(patterns @ teacher)[:, None] * patterns
         for loss in losses:

@@ -188,14 +188,9 @@ def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
                   quantities, "success", message)
 
 
-def _low_branch(th, alpha, params):
-    stable = [p for p in th.fixed_points(alpha, **params) if p["stable"] and p["status"] == Status.SUCCESS]
-    return min(stable, key=lambda p: p["q"]) if stable else None
-
-
 def _spinodal(th, low, high, params, xtol):
     """Largest load with the uninformative branch: root of the minimum of G(q) - q between the merging roots."""
-    last = _low_branch(th, low, params)
+    last = _classify(th.model, low, th.fixed_points(low, **params)).algorithmic
     span = (max(last["q"] / 2, 1e-6), min((1 + last["q"]) / 2, 1 - 1e-6))
 
     def depth(a):

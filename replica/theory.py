@@ -69,6 +69,7 @@ class Theory:
         symbols = tuple(spec.symbol for spec in specs)
         d = self.derivation
         saddle = d.saddle_point
+        self._maps, self._inner = {}, {}  # fixed-point map per quadrature order, where the model has one
         self._alpha_c = None if d.capacity is None else compile_expression(d.capacity.alpha_c, symbols)
         self._replicon_at_capacity = (None if d.replicon_at_capacity is None
                                       else compile_expression(d.replicon_at_capacity, symbols))
@@ -97,13 +98,12 @@ class Theory:
         point = fe.order_parameters + fe.conjugates + (alpha,) + symbols
         self._orders = tuple(str(x) for x in fe.order_parameters)
         self._conjugate_names = tuple(str(x) for x in fe.conjugates)
-        self._maps, self._inner = {}, {}  # per quadrature order: n_nodes solves, 2 n_nodes checks
-        for n in (self.n_nodes, 2 * self.n_nodes):
-            self._maps[n] = {str(x): compile_expression(v, point, n) for x, v in mapping.items()}
-            self._inner[n] = {str(x): compile_expression(e, point, n) for x, e in inner.items()}
         if len(inner) > 1:
             raise ModelDeclarationError("at most one conjugate without a partner order parameter is supported; "
                                         f"got {list(inner)}")
+        for n in (self.n_nodes, 2 * self.n_nodes):  # n_nodes solves, 2 n_nodes checks
+            self._maps[n] = {str(x): compile_expression(v, point, n) for x, v in mapping.items()}
+            self._inner[n] = {str(x): compile_expression(e, point, n) for x, e in inner.items()}
 
     # -- parameters -------------------------------------------------------------------------------------------
     def _parameter_arrays(self, params: dict) -> list[np.ndarray]:
@@ -235,8 +235,7 @@ class Theory:
         overlap = solution["x"]
         refined = np.abs(self._scaled_stationarity[2 * self.n_nodes](np.nan_to_num(overlap, nan=0.5), load, *arrays))
         status = solution.status.copy()
-        status[(status == Status.SUCCESS) & ~self._quadrature_converged({"q": overlap}, load, arrays)] = \
-            Status.INACCURATE
+        status[(status == Status.SUCCESS) & ~(refined <= QUADRATURE_TOLERANCE)] = Status.INACCURATE
         return Solution(self._complete({"q": overlap}, load, arrays), status, solution.n_iter,
                         np.fmax(solution.residual, refined))
 
@@ -249,15 +248,14 @@ class Theory:
         ``method="damped"``: damped iteration from :math:`q = 1/2`, for any number of order parameters.
         """
 
-        update = self._map
         if method == "root" and len(self._orders) == 1:
             name = self._orders[0]
             # the root finder drops converged points between calls, so the parameters travel as arguments
-            roots = find_roots(lambda x, a, *ps: update({name: x}, a, ps)[name] - x, Q_MIN, 1 - Q_MIN,
+            roots = find_roots(lambda x, a, *ps: self._map({name: x}, a, ps)[name] - x, Q_MIN, 1 - Q_MIN,
                                (load, *arrays))
             solution = Solution({name: roots["x"]}, roots.status, roots.n_iter, roots.residual)
         else:
-            solution = damped_iteration(lambda orders: update(orders, load, arrays),
+            solution = damped_iteration(lambda orders: self._map(orders, load, arrays),
                                         {name: np.full(load.shape, 0.5) for name in self._orders},
                                         damping=DAMPING, tol=FIXED_POINT_TOLERANCE)
         status = solution.status.copy()
@@ -397,7 +395,7 @@ class Theory:
         ndarray, shape (steps + 1,)
             :math:`q_0, \dots, q_{steps}`.
         """
-        if not hasattr(self, "_maps") or not self._maps[self.n_nodes]:
+        if not self._maps:
             raise ReplicaError(f"{self.model.name} has no fixed-point map to iterate")
         load = np.asarray(check_real("alpha", load, 0.0, low_open=True))
         steps = check_int("steps", steps, 0, 10**6)

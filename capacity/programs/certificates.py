@@ -33,9 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from replica.errors import ParameterError
 from replica.serialization import json_safe
 
-__all__ = ["Verdict", "Certificate", "margin_lower_bound", "margin_upper_bound", "decide", "FARKAS_TOLERANCE"]
+__all__ = ["Verdict", "Certificate", "signed_rows", "trivial_certificate", "margin_lower_bound", "margin_upper_bound", "decide", "FARKAS_TOLERANCE"]
 
 #: Largest certified margin bound accepted as "no separator" at kappa = 0 (margins of N(0, I) data are O(1)).
 FARKAS_TOLERANCE = 1e-6
@@ -77,6 +78,20 @@ class Certificate:
 
     def to_dict(self) -> dict:
         return json_safe(self)
+
+
+def signed_rows(signed_patterns, n: int) -> np.ndarray:
+    """The rows :math:`a_\\mu` as a float array, checked to have shape ``(p, n)``."""
+    rows = np.asarray(signed_patterns, dtype=float)
+    if rows.ndim != 2 or rows.shape[1] != n:
+        raise ParameterError("signed_patterns", f"must have shape (p, {n}); got {rows.shape}")
+    return rows
+
+
+def trivial_certificate(solver: str) -> Certificate:
+    """The verdict for an instance without constraints: every margin is achievable."""
+    return Certificate(Verdict.SEPARABLE, math.inf, math.inf, solver, "trivial",
+                       "no constraints: every margin is achievable")
 
 
 def _rounding_allowance(signed_patterns: np.ndarray) -> float:

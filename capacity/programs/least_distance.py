@@ -30,10 +30,11 @@ import math
 import numpy as np
 from scipy.optimize import nnls
 
-from replica.errors import ParameterError
 from replica.validation import check_int, check_real
 
-from .certificates import Certificate, Verdict, decide, margin_lower_bound, margin_upper_bound
+from .certificates import (
+    Certificate, Verdict, decide, margin_lower_bound, margin_upper_bound, signed_rows, trivial_certificate,
+)
 from .margin_programs import MaxMarginQP
 
 __all__ = ["LeastDistanceProgram"]
@@ -93,13 +94,10 @@ class LeastDistanceProgram:
             succeeds).
         """
         kappa = check_real("kappa", kappa, 0.0)
-        signed_patterns = np.asarray(signed_patterns, dtype=float)
-        if signed_patterns.ndim != 2 or signed_patterns.shape[1] != self.n:
-            raise ParameterError("signed_patterns", f"must have shape (p, {self.n}); got {signed_patterns.shape}")
+        signed_patterns = signed_rows(signed_patterns, self.n)
         p = signed_patterns.shape[0]
         if p == 0:
-            return Certificate(Verdict.SEPARABLE, math.inf, math.inf, self.solver, "trivial",
-                               "no constraints: every margin is achievable")
+            return trivial_certificate(self.solver)
         certificate = self._certify_by_nnls(signed_patterns, kappa)
         if certificate.certified or self.fallback_solver is None:
             return certificate

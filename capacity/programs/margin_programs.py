@@ -29,7 +29,9 @@ from replica.errors import ParameterError
 from replica.validation import check_int, check_real
 
 from ..native_output import redirect_native_stdout
-from .certificates import Certificate, Verdict, decide, margin_lower_bound, margin_upper_bound
+from .certificates import (
+    Certificate, Verdict, decide, margin_lower_bound, margin_upper_bound, signed_rows, trivial_certificate,
+)
 
 __all__ = ["MarginProgram", "SeparabilityLP", "MaxMarginQP"]
 
@@ -95,8 +97,6 @@ class MarginProgram(ABC):
 
     def _load(self, signed_patterns: np.ndarray) -> None:
         p = signed_patterns.shape[0]
-        if signed_patterns.ndim != 2 or signed_patterns.shape[1] != self.n:
-            raise ParameterError("signed_patterns", f"must have shape (p, {self.n}); got {signed_patterns.shape}")
         if p > self.max_patterns:
             raise ParameterError("p", f"must lie in [0, {self.max_patterns}] for this program; got {p}")
         rows = np.zeros((self.max_patterns, self.n))
@@ -121,11 +121,10 @@ class MarginProgram(ABC):
             The margin asked about (:math:`\ge 0`).
         """
         kappa = check_real("kappa", kappa, 0.0)
-        signed_patterns = np.asarray(signed_patterns, dtype=float)
+        signed_patterns = signed_rows(signed_patterns, self.n)
         self._load(signed_patterns)
         if signed_patterns.shape[0] == 0:
-            return Certificate(Verdict.SEPARABLE, math.inf, math.inf, self.solver, "trivial",
-                               "no constraints: every margin is achievable")
+            return trivial_certificate(self.solver)
         certificate = self._certify_with(self.solver, signed_patterns, kappa)
         fallback = self.fallback_solver
         if certificate.certified or not fallback or fallback == self.solver:
