@@ -94,7 +94,8 @@ def test_overlap_reaches_one_and_replicon_tends_to_its_capacity_value(sign):
     gaps = np.array([1e-2, 1e-3, 1e-4])
     solution = sign.saddle_point(alpha_c * (1 - gaps), kappa=k)
     assert solution.success and np.all(solution.residual < 1e-10)
-    np.testing.assert_allclose((1 - solution["q"]) / gaps, 0.27, rtol=0.05)
+    slopes = (1 - solution["q"]) / gaps  # constant if 1 - q vanishes linearly in the distance to capacity
+    np.testing.assert_allclose(slopes[:-1] / slopes[1:], 1.0, rtol=0.05)
     distance = solution["replicon"] - float(sign.replicon_at_capacity(kappa=k))
     assert np.all(distance > 0)
     np.testing.assert_allclose(distance[:-1] / distance[1:], np.sqrt(10), rtol=0.05)
