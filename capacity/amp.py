@@ -19,24 +19,27 @@ the state evolution :math:`q_{t+1} = G(q_t)` of the replica potential
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import scipy.special as sc
+import sympy as sp
 
 from replica.errors import ParameterError
 from replica.glm import glm_model
+from replica.models.teacher import TEACHER_CHANNELS
+from replica.symbolic import compile_expression
+from replica.symbolic.symbols import V as V_symbol
+from replica.symbolic.symbols import omega as omega_symbol
+from replica.symbolic.symbols import y as y_symbol
 from replica.theory import theory
 from replica.validation import check_int, check_real
 
-__all__ = ["run_amp", "draw_teacher", "PRIOR_DENOISERS", "CHANNEL_OUTPUTS", "CONVERGED_VARIANCE"]
+__all__ = ["run_amp", "draw_teacher", "PRIOR_DENOISERS", "channel_output", "CONVERGED_VARIANCE"]
 
 #: Mean posterior variance below which the estimate is final (perfect recovery); iterating further divides by it.
 CONVERGED_VARIANCE = 1e-6
-
-
-def _inverse_mills(u):
-    r""":math:`\varphi(u)/H(u)`, stable in both tails (``erfcx``)."""
-    return np.sqrt(2 / np.pi) / sc.erfcx(u / np.sqrt(2))
 
 
 def _rademacher(b, a, params):
@@ -63,30 +66,28 @@ def _gauss_bernoulli(b, a, params):
 PRIOR_DENOISERS = {"rademacher": _rademacher, "gaussian": _gaussian, "gauss-bernoulli": _gauss_bernoulli}
 
 
-def _sign_out(y, omega, v, params):
-    u = -y * omega / np.sqrt(v)
-    r = _inverse_mills(u)
-    return y * r / np.sqrt(v), -r * (r - u) / v
+@lru_cache(maxsize=None)
+def channel_output(channel: str):
+    r""":math:`g_{out} = \partial_\omega \ln Z_{out}` and :math:`\partial_\omega g_{out}` of a teacher channel.
 
+    Both are differentiated symbolically from the channel's declared
+    :meth:`~replica.models.teacher.TeacherChannel.label_log_partition` and compiled (tail-stable: derivatives of
+    :math:`\ln H` become inverse Mills ratios through ``erfcx``), so GAMP and the replica potential use one
+    declaration of the channel. Returns a function of ``(y, omega, V, params)``.
+    """
+    declared = TEACHER_CHANNELS[channel]()
+    names = tuple(spec.name for spec in declared.parameters)
+    symbols = tuple(spec.symbol for spec in declared.parameters)
+    log_partition = declared.label_log_partition(y_symbol, omega_symbol, V_symbol)
+    first = sp.diff(log_partition, omega_symbol)
+    arguments = (y_symbol, omega_symbol, V_symbol) + symbols
+    g_out, dg_out = compile_expression(first, arguments), compile_expression(sp.diff(first, omega_symbol), arguments)
 
-def _noisy_sign_out(y, omega, v, params):
-    eta = params["eta"]
-    u = y * omega / np.sqrt(v)
-    tail = sc.ndtr(u)
-    z_out = eta + (1 - 2 * eta) * tail
-    density = np.exp(-u**2 / 2) / np.sqrt(2 * np.pi)
-    g = y * (1 - 2 * eta) * density / (np.sqrt(v) * z_out)
-    dg = -(1 - 2 * eta) * density * u / (v * z_out) - g**2
-    return g, dg
+    def output(labels, omega, variance, params):
+        values = [params[name] for name in names]
+        return g_out(labels, omega, variance, *values), dg_out(labels, omega, variance, *values)
 
-
-def _linear_out(y, omega, v, params):
-    total = v + params["Delta"]
-    return (y - omega) / total, np.full_like(omega, -1 / total)
-
-
-#: :math:`g_{out}` and :math:`\partial_\omega g_{out}` of each teacher channel.
-CHANNEL_OUTPUTS = {"sign": _sign_out, "noisy-sign": _noisy_sign_out, "linear": _linear_out}
+    return output
 
 
 def draw_teacher(prior: str, n: int, params: dict, rng) -> np.ndarray:
@@ -104,6 +105,8 @@ def _labels(channel, field, params, rng):
         return np.sign(field)
     if channel == "noisy-sign":
         return np.sign(field) * np.where(rng.random(field.size) < params["eta"], -1.0, 1.0)
+    if channel == "relu":
+        return np.maximum(field, 0.0) + np.sqrt(params["Delta"]) * rng.standard_normal(field.size)
     return field + np.sqrt(params["Delta"]) * rng.standard_normal(field.size)
 
 
@@ -149,7 +152,7 @@ def run_amp(prior: str, channel: str, n: int, alpha: float, *, iterations: int =
     teacher = draw_teacher(prior, n, checked, rng)
     patterns = rng.standard_normal((p, n)) / np.sqrt(n)
     labels = _labels(channel, patterns @ teacher, checked, rng)
-    denoise, output = PRIOR_DENOISERS[prior], CHANNEL_OUTPUTS[channel]
+    denoise, output = PRIOR_DENOISERS[prior], channel_output(channel)
     ratio = p / n
 
     estimate, variance, g = np.zeros(n), np.ones(n), np.zeros(p)

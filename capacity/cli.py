@@ -96,7 +96,7 @@ def _cmd_models(args, out):
                                 {"name": "channel", "description": "teacher channel", "default": None,
                                  "range": "{" + ", ".join(TEACHER_CHANNELS) + "}"},
                                 {"name": "alpha", "description": "load P/N", "default": None, "range": "(0, inf)"},
-                                {"name": "Delta", "description": "noise variance (linear channel)",
+                                {"name": "Delta", "description": "noise variance (linear and relu channels)",
                                  "default": None, "range": "(0, 1e+06]"},
                                 {"name": "eta", "description": "label-flip probability (noisy-sign channel)",
                                  "default": None, "range": "(0, 0.5)"},
@@ -248,6 +248,8 @@ def _verify_glm(args, out):
     else:
         print(f"{model.name}, {verification.params}", file=out)
         print(verification.trajectory.to_string(index=False, float_format=lambda v: f"{v:.4f}"), file=out)
+        if verification.erm is not None:
+            print(verification.erm.to_string(index=False, float_format=lambda v: f"{v:.4f}"), file=out)
         print(f"status: {verification.status} ({verification.message})", file=out)
     return 0 if verification.agree else 1
 

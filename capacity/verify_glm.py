@@ -7,6 +7,10 @@ r"""Finite-size verification of the Bayes-optimal GLM theory: GAMP against state
 * Gaussian prior with the linear channel: the posterior mean is ridge regression with :math:`\lambda = \Delta`
   (REFERENCE.md §3), solved both in closed form and as a cvxpy problem on the same instances; its error is
   compared with the MMSE.
+* Sign channel with a Gaussian or Rademacher prior: convex ERM (max-margin, hinge, logistic; :func:`capacity.erm.
+  erm_errors`) on fresh instances, each generalisation error beside the Bayes-optimal one, which no estimator
+  may beat: an ERM error more than three standard errors plus :data:`FINITE_SIZE_ALLOWANCE` below it is a
+  disagreement.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from replica.serialization import json_safe
 from replica.validation import check_int
 
 from .amp import run_amp
+from .erm import erm_errors
 
-__all__ = ["GLMVerification", "verify_glm", "ridge_errors", "FINITE_SIZE_ALLOWANCE"]
+__all__ = ["GLMVerification", "verify_glm", "ridge_errors", "FINITE_SIZE_ALLOWANCE", "CONVEX_N"]
 
 #: Allowance for O(1/N)-type deviations of a finite-N average from its N -> infinity limit, at N ~ 10^3.
 FINITE_SIZE_ALLOWANCE = 0.01
@@ -40,6 +45,7 @@ class GLMVerification:
     amp_overlap: float
     amp_standard_error: float
     ridge: dict | None
+    erm: pd.DataFrame | None
     agree: bool
     message: str
 
@@ -51,7 +57,8 @@ class GLMVerification:
         return json_safe({"params": self.params, "theory": self.theory,
                           "trajectory": self.trajectory.to_dict(orient="list"),
                           "amp_overlap": self.amp_overlap, "amp_standard_error": self.amp_standard_error,
-                          "ridge": self.ridge, "agree": self.agree, "status": self.status, "message": self.message})
+                          "ridge": self.ridge,
+                          "erm": None if self.erm is None else self.erm.to_dict(orient="records"), "agree": self.agree, "status": self.status, "message": self.message})
 
 
 def ridge_errors(n: int, alpha: float, delta: float, trials: int, seed: int = 0) -> dict:
@@ -80,9 +87,14 @@ def ridge_errors(n: int, alpha: float, delta: float, trials: int, seed: int = 0)
             "standard_error": sem, "largest_estimator_difference": float(max(gaps))}
 
 
+#: Largest dimension of the convex solves (ridge, ERM): cvxpy's interior point on dense data scales as N^3.
+CONVEX_N = 400
+
+
 def verify_glm(prior: str, channel: str, alpha: float, *, n: int = 2000, trials: int = 8, iterations: int = 30,
                seed: int = 0, **params) -> GLMVerification:
-    """GAMP (and, for the Gaussian prior with the linear channel, ridge by cvxpy) against the GLM theory."""
+    """GAMP, and the convex checks that apply (ridge for the Gaussian prior with the linear channel, ERM for the
+    sign channel), against the GLM theory; the convex solves use ``min(n, CONVEX_N)``."""
     n = check_int("n", n, 10, 10**6)
     trials = check_int("trials", trials, 2, 10**4)
     report = solve_glm(prior, channel, alpha, **params)
@@ -102,13 +114,24 @@ def verify_glm(prior: str, channel: str, alpha: float, *, n: int = 2000, trials:
     if prior == "gaussian" and channel == "linear":
         model = glm_model(prior, channel)
         delta = model.check_parameters(params)["Delta"]
-        ridge = ridge_errors(min(n, 400), alpha, delta, trials, seed)
+        ridge = ridge_errors(min(n, CONVEX_N), alpha, delta, trials, seed)
         mmse = float(report.quantities["mmse"])
         ridge_agree = abs(ridge["mse_closed_form"] - mmse) <= 3 * ridge["standard_error"] + FINITE_SIZE_ALLOWANCE
         ridge["agree"] = bool(ridge_agree and ridge["largest_estimator_difference"] < 1e-5)
         agree = agree and ridge["agree"]
         parts.append(f"ridge at N = {ridge['n']}: mse {ridge['mse_closed_form']:.4f} ± {ridge['standard_error']:.4f} "
                      f"(cvxpy {ridge['mse_cvxpy']:.4f}); MMSE {mmse:.4f}: {'agree' if ridge['agree'] else 'disagree'}")
+    erm = None
+    if channel == "sign" and prior in ("gaussian", "rademacher"):
+        erm = erm_errors(prior, alpha, n=min(n, CONVEX_N), trials=trials, seed=seed)
+        bayes = float(report.quantities["gen_error"])
+        erm["bayes_optimal"] = bayes
+        erm["above_bayes_optimal"] = erm["mean"] >= bayes - 3 * erm["standard_error"] - FINITE_SIZE_ALLOWANCE
+        erm_agree = bool(erm["above_bayes_optimal"].all() and (erm["failed"] == 0).all())
+        agree = agree and erm_agree
+        summary = ", ".join(f"{row.loss} {row.mean:.4f} ± {row.standard_error:.4f}" for row in erm.itertuples())
+        parts.append(f"ERM at N = {min(n, CONVEX_N)}: {summary}; Bayes-optimal {bayes:.4f}: "
+                     f"{'none below it' if erm_agree else 'an estimator below it or a failed solve'}")
     checked = {"prior": prior, "channel": channel, "alpha": alpha, "n": n, "trials": trials, "seed": seed, **params}
-    return GLMVerification(checked, dict(report.quantities), trajectory, final, sem, ridge, bool(agree),
+    return GLMVerification(checked, dict(report.quantities), trajectory, final, sem, ridge, erm, bool(agree),
                            "; ".join(parts))

@@ -32,6 +32,7 @@ from .models import Model
 from .models.teacher import BAYES_PRIORS, TEACHER_CHANNELS
 from .report import Report
 from .solvers import Status
+from .symbolic.codegen import compile_expression
 from .symbolic.symbols import q as q_symbol
 from .theory import theory
 
@@ -135,7 +136,8 @@ def _channel_functions(model: Model):
     """The channel's generalisation error (of q and the parameters) and noise entropy, compiled once."""
     names = tuple(spec.name for spec in model.parameters[1:])
     symbols = tuple(spec.symbol for spec in model.parameters[1:])
-    error = sp.lambdify((q_symbol, *symbols), model.channel.generalisation_error(q_symbol, model.prior.second_moment))
+    error = compile_expression(model.channel.generalisation_error(q_symbol, model.prior.second_moment),
+                               (q_symbol, *symbols))
     noise = sp.lambdify(symbols, model.channel.noise_entropy())
     return names, error, noise
 

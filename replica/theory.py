@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import sympy as sp
 from scipy.optimize import elementwise
 
 from .derivation import Derivation, derive
@@ -50,6 +51,51 @@ def stability_label(replicon_value: float) -> str:
     return "stable" if replicon_value > 0 else "unstable"
 
 
+class LoadAffineExpression:
+    r"""A compiled :math:`a(x, \theta) + \alpha\, b(x, \theta)`, with :math:`a` and :math:`b` evaluated once per distinct argument.
+
+    The energetic term of a replica free entropy enters as :math:`\alpha\,\Psi_{out}`, so stationarity conditions
+    and conjugate updates are affine in the load (e.g. :math:`\hat q = 2\alpha\Psi_{out}'(q)` on the Nishimori
+    line). A scan over loads evaluates the same overlaps at every load; this evaluates both parts on the distinct
+    tuples of the other arguments only (the expensive part when :math:`\Psi_{out}` is a nested Gaussian mean) and
+    combines them with the load.
+    """
+
+    def __init__(self, expression, point, n_nodes):
+        self._load_index = point.index(alpha)
+        constant = expression.xreplace({alpha: sp.S.Zero})
+        rate = expression.xreplace({alpha: sp.S.One}) - constant
+        self._parts = []
+        for part in (constant, rate):
+            used = [i for i, symbol in enumerate(point) if symbol in part.free_symbols] or [0]  # 0: a constant
+            self._parts.append((used, compile_expression(part, [point[i] for i in used], n_nodes)))
+
+    @staticmethod
+    def applies(expression) -> bool:
+        """Whether ``expression`` is affine in the load (and depends on it)."""
+        return expression.has(alpha) and sp.diff(expression, alpha, 2) == 0
+
+    def __call__(self, *values):
+        arrays = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in values])
+        shape = arrays[0].shape
+        constant, rate = (self._distinct(used, function, arrays, shape) for used, function in self._parts)
+        out = constant + arrays[self._load_index] * rate
+        return out[()] if out.ndim == 0 else out
+
+    @staticmethod
+    def _distinct(used, function, arrays, shape):
+        stacked = np.stack([arrays[i].ravel() for i in used], axis=1)
+        distinct, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        return np.asarray(function(*distinct.T), dtype=float)[inverse.ravel()].reshape(shape)
+
+
+def _compile_affine(expression, point, n_nodes):
+    """Compile ``expression``, as a :class:`LoadAffineExpression` where it is affine in the load."""
+    if LoadAffineExpression.applies(expression):
+        return LoadAffineExpression(expression, point, n_nodes)
+    return compile_expression(expression, point, n_nodes)
+
+
 class Theory:
     """Numerical theory of one model, compiled from its :class:`~replica.derivation.Derivation`.
 
@@ -76,7 +122,7 @@ class Theory:
         if saddle.eliminated:
             point = (q, alpha) + symbols
             scaled = 2 * (1 - q) ** 2 * saddle.stationarity
-            self._scaled_stationarity = {n: compile_expression(scaled, point, n)
+            self._scaled_stationarity = {n: _compile_affine(scaled, point, n)
                                          for n in (self.n_nodes, 2 * self.n_nodes)}
             self._stationarity = compile_expression(saddle.stationarity, point, self.n_nodes)
             self._free_entropy = compile_expression(saddle.reduced, point, self.n_nodes)
@@ -102,7 +148,7 @@ class Theory:
             raise ModelDeclarationError("at most one conjugate without a partner order parameter is supported; "
                                         f"got {list(inner)}")
         for n in (self.n_nodes, 2 * self.n_nodes):  # n_nodes solves, 2 n_nodes checks
-            self._maps[n] = {str(x): compile_expression(v, point, n) for x, v in mapping.items()}
+            self._maps[n] = {str(x): _compile_affine(v, point, n) for x, v in mapping.items()}
             self._inner[n] = {str(x): compile_expression(e, point, n) for x, e in inner.items()}
 
     # -- parameters -------------------------------------------------------------------------------------------

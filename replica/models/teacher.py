@@ -11,8 +11,9 @@ Zdeborová, PNAS 116, 5451, 2019):
 with :math:`\psi_P(\hat q) = \mathbb{E}_{w^*, z} \ln \int dP_0(w)\, e^{\hat q w w^* + \sqrt{\hat q} z w - \hat q w^2/2}`
 and :math:`\Psi_{out}(q) = \mathbb{E}_z \int dy\, Z_{out}(y; \sqrt q z, \rho - q) \ln Z_{out}(y; \sqrt q z, \rho - q)`.
 A :class:`BayesPrior` declares :math:`\psi_P` (through :meth:`~replica.models.priors.Prior.entropic_term`, which
-returns :math:`\psi_P - q\hat q/2`), a :class:`TeacherChannel` declares :math:`\Psi_{out}` and what the overlap
-means for generalisation. The potential is the free entropy :math:`\frac1N \mathbb{E}\ln P(Y\mid X)`, so the mutual
+returns :math:`\psi_P - q\hat q/2`), a :class:`TeacherChannel` declares :math:`\ln Z_{out}(y; \omega, V)` (from
+which message passing takes its output function), :math:`\Psi_{out}` and what the overlap means for
+generalisation. The potential is the free entropy :math:`\frac1N \mathbb{E}\ln P(Y\mid X)`, so the mutual
 information per weight is :math:`-f - \alpha\, h(Y \mid \omega)` with :math:`h` the channel's noise entropy.
 """
 
@@ -24,12 +25,12 @@ import sympy as sp
 
 from ..errors import ModelDeclarationError
 from ..symbolic.gaussian import GaussianMean, H, LogAddExp, LogH, LogTwoCosh
-from ..symbolic.symbols import q_hat, z
+from ..symbolic.symbols import q_hat, xi, z
 from .channels import Channel, ParameterSpec
 from .priors import Prior
 
 __all__ = ["BayesPrior", "GaussianPrior", "RademacherPrior", "GaussBernoulliPrior", "TeacherChannel", "SignTeacher",
-           "NoisySignTeacher", "LinearTeacher", "Delta", "rho", "eta", "BAYES_PRIORS", "TEACHER_CHANNELS"]
+           "NoisySignTeacher", "LinearTeacher", "ReluTeacher", "Delta", "rho", "eta", "BAYES_PRIORS", "TEACHER_CHANNELS"]
 
 #: Noise variance of the linear channel.
 Delta = sp.Symbol("Delta", positive=True)
@@ -129,6 +130,12 @@ class TeacherChannel(Channel):
     r"""A teacher's output channel on the Nishimori line, declared by :math:`\Psi_{out}(q; \rho)`."""
 
     @abstractmethod
+    def label_log_partition(self, label, omega, variance) -> sp.Expr:
+        r""":math:`\ln Z_{out}(y; \omega, V) = \ln \int Dx\, P_{out}(y \mid \omega + \sqrt V x)`, the log-likelihood
+        of a label given a Gaussian belief about the pre-activation; its :math:`\omega`-derivative is message
+        passing's output function :math:`g_{out}` (Rangan 2011)."""
+
+    @abstractmethod
     def nishimori_term(self, q, rho) -> sp.Expr:
         r""":math:`\Psi_{out}(q) = \mathbb{E}_z \int dy\, Z_{out} \ln Z_{out}` at :math:`\omega = \sqrt q z`,
         :math:`V = \rho - q`."""
@@ -169,6 +176,9 @@ class SignTeacher(TeacherChannel):
     def parameters(self):
         return ()
 
+    def label_log_partition(self, label, omega, variance):
+        return LogH(-label * omega / sp.sqrt(variance))
+
     def nishimori_term(self, q, rho):
         a = sp.sqrt(q / (rho - q))
         return GaussianMean(2 * H(a * z) * LogH(a * z), z)
@@ -196,6 +206,9 @@ class NoisySignTeacher(TeacherChannel):
     def parameters(self):
         return (self.ETA,)
 
+    def label_log_partition(self, label, omega, variance):
+        return sp.log(eta + (1 - 2 * eta) * H(-label * omega / sp.sqrt(variance)))
+
     def nishimori_term(self, q, rho):
         a = sp.sqrt(q / (rho - q))
         partition = eta + (1 - 2 * eta) * H(a * z)
@@ -222,6 +235,9 @@ class LinearTeacher(TeacherChannel):
     def parameters(self):
         return (self.DELTA,)
 
+    def label_log_partition(self, label, omega, variance):
+        return _log_normal_density(label, omega, variance + Delta)
+
     def nishimori_term(self, q, rho):
         return -sp.log(2 * sp.pi * sp.E * (rho - q + Delta)) / 2
 
@@ -232,6 +248,71 @@ class LinearTeacher(TeacherChannel):
         return sp.log(2 * sp.pi * sp.E * Delta) / 2
 
 
+def _log_normal_density(x, mean, variance):
+    return -(x - mean)**2 / (2 * variance) - sp.log(2 * sp.pi * variance) / 2
+
+
+class ReluTeacher(TeacherChannel):
+    r""":math:`y = \max(0, w^*\cdot x/\sqrt N) + \sqrt\Delta\,\xi`, a rectified teacher with Gaussian label noise.
+
+    A label comes either from a negative pre-activation (then it is pure noise) or from a positive one, so
+
+    .. math:: Z_{out}(y; \omega, V) = \mathcal N(y; 0, \Delta)\, H\!\left(\tfrac{\omega}{\sqrt V}\right)
+              + \mathcal N(y; \omega, V + \Delta)\, H\!\left(-\tfrac{m}{s}\right),\qquad
+              m = \frac{\omega\Delta + yV}{V + \Delta},\quad s^2 = \frac{V\Delta}{V + \Delta},
+
+    :math:`(m, s^2)` being the mean and variance of the pre-activation given the label on the positive branch.
+    :math:`\Psi_{out} = \mathbb{E}_z \int dy\, Z_{out} \ln Z_{out}` splits along the two components, each a Gaussian
+    mean over the label's own noise nested in the mean over :math:`z` (:math:`\omega = \sqrt q z`, :math:`V = \rho - q`):
+
+    .. math:: \Psi_{out} = \mathbb{E}_z\Big[H(a z)\, \mathbb{E}_\xi \ln Z_{out}(\sqrt\Delta\,\xi)
+              + \mathbb{E}_\xi\, H(-m/s)\, \ln Z_{out}(\omega + \sqrt{V+\Delta}\,\xi)\Big],
+              \qquad a = \sqrt{q/V}.
+
+    The test error is the mean squared error of the Bayes predictor :math:`\hat y(\omega, V) = \omega\,
+    H(-\omega/\sqrt V) + \sqrt V \varphi(\omega/\sqrt V)`: :math:`\rho/2 + \Delta - \mathbb{E}_z \hat y^2`, from
+    :math:`\rho(\pi - 1)/2\pi + \Delta` at :math:`q = 0` to :math:`\Delta` at :math:`q = \rho` (Barbier et al. 2019
+    treat the ReLU among their examples; with :math:`\Delta = 0` part of the labels are noiseless real numbers and the
+    mutual information is infinite, hence :math:`\Delta > 0`).
+    """
+
+    name = "relu"
+    error_meaning = "test mean squared error of the posterior-mean predictor, rho/2 + Delta - E[yhat^2]"
+    DELTA = ParameterSpec(Delta, "noise variance of the labels", default=None, low=0.0, high=1e6, low_open=True)
+
+    @property
+    def parameters(self):
+        return (self.DELTA,)
+
+    def label_log_partition(self, label, omega, variance):
+        centre = (omega * Delta + label * variance) / (variance + Delta)
+        spread = sp.sqrt(variance * Delta / (variance + Delta))
+        negative = _log_normal_density(label, 0, Delta) + LogH(omega / sp.sqrt(variance))
+        positive = _log_normal_density(label, omega, variance + Delta) + LogH(-centre / spread)
+        return LogAddExp(negative, positive)
+
+    def nishimori_term(self, q, rho):
+        omega, variance = sp.sqrt(q) * z, rho - q
+        noise_label = sp.sqrt(Delta) * xi
+        active_label = omega + sp.sqrt(variance + Delta) * xi
+        centre = (omega * Delta + active_label * variance) / (variance + Delta)
+        spread = sp.sqrt(variance * Delta / (variance + Delta))
+        inactive = H(omega / sp.sqrt(variance)) * GaussianMean(self.label_log_partition(noise_label, omega, variance),
+                                                                xi)
+        active = GaussianMean(H(-sp.expand(centre) / spread) * self.label_log_partition(active_label, omega, variance),
+                              xi)
+        return GaussianMean(inactive + active, z)
+
+    def generalisation_error(self, q, rho):
+        omega, variance = sp.sqrt(q) * z, rho - q
+        u = omega / sp.sqrt(variance)
+        prediction = omega * H(-u) + sp.sqrt(variance) * sp.exp(-u**2 / 2) / sp.sqrt(2 * sp.pi)
+        return rho / 2 + Delta - GaussianMean(sp.expand(prediction**2), z)
+
+    def noise_entropy(self):
+        return sp.log(2 * sp.pi * sp.E * Delta) / 2
+
+
 #: Parts selectable by name in the ``glm`` family (``--set prior=... --set channel=...``).
 BAYES_PRIORS = {"gaussian": GaussianPrior, "rademacher": RademacherPrior, "gauss-bernoulli": GaussBernoulliPrior}
-TEACHER_CHANNELS = {"sign": SignTeacher, "noisy-sign": NoisySignTeacher, "linear": LinearTeacher}
+TEACHER_CHANNELS = {"sign": SignTeacher, "noisy-sign": NoisySignTeacher, "linear": LinearTeacher, "relu": ReluTeacher}

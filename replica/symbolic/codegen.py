@@ -8,7 +8,10 @@ quadrature with the probabilists' weight :math:`e^{-z^2/2}`:
 
 .. math:: \int Dz\, f(z) \approx \sum_{i=1}^{n} w_i f(z_i), \qquad \sum_i w_i = 1,
 
-broadcast over any array shape of the parameters (the nodes occupy a trailing axis).
+broadcast over any array shape of the parameters (the nodes occupy a trailing axis). A mean nested in another
+(a two-dimensional Gaussian integral, such as a channel whose label is itself averaged over its noise) is the
+tensor product of the two rules: the inner integrand is compiled with the outer variable as one more argument
+and evaluated on the outer nodes, so its own nodes occupy a second trailing axis.
 
 Integrands containing :math:`\ln H(a z + b)` have a boundary layer of width :math:`1/|a|` around
 :math:`z_0 = -b/a`; near :math:`q \to 1` it becomes a kink that Gauss–Hermite resolves only algebraically.
@@ -36,6 +39,8 @@ from .gaussian import GaussianMean, H, LogAddExp, LogH, LogTwoCosh
 __all__ = ["compile_expression", "CompiledExpression", "gauss_hermite", "layered_rule"]
 
 DEFAULT_NODES = 201
+#: Parameter points evaluated together in an expression with nested means (bounds the node arrays' memory).
+NESTED_BLOCK = 8
 
 _NUMERIC_FUNCTIONS = {
     "H": lambda x: sc.ndtr(-x),
@@ -123,28 +128,45 @@ def _layers(mean, arguments):
     """Centres and widths of the boundary layers of a Gaussian mean's integrand.
 
     ``H``, ``ln H``, ``ln 2cosh`` and ``tanh`` of :math:`a z + b`: a layer of width :math:`1/|a|` at :math:`-b/a`.
-    :class:`~replica.symbolic.gaussian.LogAddExp` of two exponents differing by :math:`b + c z^2` (a spike-and-slab
-    posterior): the weights switch at :math:`\\pm z_0 = \\pm\\sqrt{-b/c}` over a width :math:`1/|2 c z_0|`.
+    :class:`~replica.symbolic.gaussian.LogAddExp` of two exponents differing by :math:`c z^2 + b z + d` (a
+    spike-and-slab posterior, a mixture of label densities): the weights switch at each real root :math:`z_0` over a
+    width :math:`1/|2 c z_0 + b|`.
     """
     z = mean.variable
     compile_ = functools.partial(sp.lambdify, arguments, modules=_MODULES)
+    known = set(arguments)
     layers = []
     for term in sorted(mean.integrand.atoms(*_LAYERED), key=sp.default_sort_key):
         argument = sp.expand(term.args[0])
         slope = argument.coeff(z, 1)
-        offset = sp.simplify(argument - slope * z)
-        if slope.has(z) or offset.has(z) or slope == 0:
-            continue
+        offset = sp.expand(argument - slope * z)
+        if slope.has(z) or offset.has(z) or slope == 0 or not (slope.free_symbols | offset.free_symbols) <= known:
+            continue  # not linear in z, or a term of an inner mean that also depends on its own variable
         layers.append((compile_(-offset / slope), compile_(1 / slope)))
     for term in sorted(mean.integrand.atoms(LogAddExp), key=sp.default_sort_key):
         difference = sp.expand(term.args[1] - term.args[0])
-        curvature, offset = difference.coeff(z, 2), difference.coeff(z, 0)
-        if difference.coeff(z, 1) != 0 or curvature == 0 or sp.expand(difference - curvature * z**2 - offset) != 0:
+        curvature, slope, offset = (difference.coeff(z, k) for k in (2, 1, 0))
+        if (sp.expand(difference - curvature * z**2 - slope * z - offset) != 0
+                or not (curvature.free_symbols | slope.free_symbols | offset.free_symbols) <= known):
             continue
-        crossing = sp.sqrt(sp.Max(-offset / curvature, 0))
-        width = 1 / (2 * sp.Abs(curvature) * crossing + 1 / SPAN)  # no crossing: one panel-wide "layer" at 0
-        layers += [(compile_(crossing), compile_(width)), (compile_(-crossing), compile_(width))]
+        if curvature == 0:
+            if slope != 0:
+                layers.append((compile_(-offset / slope), compile_(1 / slope)))
+            continue
+        # the exponents cross where curvature z^2 + slope z + offset = 0; no crossing: one panel-wide layer at the
+        # vertex
+        root = sp.sqrt(sp.Max(slope**2 - 4 * curvature * offset, 0)) / (2 * curvature)
+        for crossing in (-slope / (2 * curvature) + root, -slope / (2 * curvature) - root):
+            width = 1 / (sp.Abs(2 * curvature * crossing + slope) + 1 / SPAN)
+            layers.append((compile_(crossing), compile_(width)))
     return tuple(layers)
+
+
+def _outermost_means(expression) -> set:
+    """The Gaussian means of ``expression`` that are not inside another one."""
+    if isinstance(expression, GaussianMean):
+        return {expression}
+    return set().union(*(_outermost_means(arg) for arg in expression.args)) if expression.args else set()
 
 
 class TailRatio(sp.Function):
@@ -194,9 +216,18 @@ class CompiledExpression:
             names = ", ".join(str(a) for a in self.arguments)
             raise TypeError(f"expected {len(self.arguments)} arguments ({names}), got {len(values)}")
         arrays = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in values])
-        means = [mean(arrays, self.n_nodes) for mean in self._integrands]
-        out = np.broadcast_to(self._outer(*arrays, *means), arrays[0].shape)
+        if any(isinstance(mean.integrand, CompiledExpression) for mean in self._integrands) and arrays[0].size > 1:
+            # nested means hold (points x outer nodes x inner nodes) arrays: evaluate a block of points at a time
+            shape, flat = arrays[0].shape, [a.ravel() for a in arrays]
+            blocks = [self._evaluate([a[i:i + NESTED_BLOCK] for a in flat])
+                      for i in range(0, flat[0].size, NESTED_BLOCK)]
+            return np.concatenate(blocks).reshape(shape)
+        out = self._evaluate(arrays)
         return out[()] if out.ndim == 0 else np.array(out)
+
+    def _evaluate(self, arrays):
+        means = [mean(arrays, self.n_nodes) for mean in self._integrands]
+        return np.broadcast_to(self._outer(*arrays, *means), arrays[0].shape)
 
 
 def compile_expression(expression, arguments, n_nodes: int = DEFAULT_NODES) -> CompiledExpression:
@@ -214,7 +245,12 @@ def compile_expression(expression, arguments, n_nodes: int = DEFAULT_NODES) -> C
     Raises
     ------
     ReplicaError
-        If the expression has free symbols that are not arguments, or nested Gaussian means.
+        If the expression has free symbols that are not arguments.
+
+    Notes
+    -----
+    A Gaussian mean nested in another is compiled recursively (tensor-product quadrature), so its cost is the
+    product of the two rules' sizes per parameter point.
     """
     arguments = tuple(arguments)
     expression = sp.sympify(expression)
@@ -224,13 +260,15 @@ def compile_expression(expression, arguments, n_nodes: int = DEFAULT_NODES) -> C
             f"cannot compile: symbols {sorted(map(str, missing))} are not among the arguments "
             f"{[str(a) for a in arguments]}"
         )
-    means = sorted(expression.atoms(GaussianMean), key=sp.default_sort_key)
+    means = sorted(_outermost_means(expression), key=sp.default_sort_key)
     placeholders = [sp.Dummy(f"mean{i}") for i in range(len(means))]
     integrands = []
     for mean in means:
+        inner_arguments = arguments + (mean.variable,)
         if mean.integrand.has(GaussianMean):
-            raise ReplicaError("nested Gaussian means cannot be compiled; simplify the expression first")
-        integrand = sp.lambdify(arguments + (mean.variable,), stable_tail_ratios(mean.integrand), modules=_MODULES)
+            integrand = compile_expression(mean.integrand, inner_arguments, n_nodes)
+        else:
+            integrand = sp.lambdify(inner_arguments, stable_tail_ratios(mean.integrand), modules=_MODULES)
         integrands.append(_CompiledMean(integrand, _layers(mean, arguments)))
     outer = sp.lambdify(arguments + tuple(placeholders),
                         stable_tail_ratios(expression.xreplace(dict(zip(means, placeholders)))), modules=_MODULES)

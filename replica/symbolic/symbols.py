@@ -14,11 +14,13 @@ Q_hat = sp.Symbol("Q_hat", real=True)
 A_hat = sp.Symbol("A_hat", positive=True)  # precision Q_hat + q_hat of a single weight (sign-constrained prior)
 field = sp.Symbol("b", real=True)  # the field sqrt(q_hat) z acting on a single weight
 z = sp.Symbol("z", real=True)
+xi = sp.Symbol("xi", real=True)  # a second standard Gaussian variable (label noise) in nested means
+y = sp.Symbol("y", real=True)  # a label
 omega = sp.Symbol("omega", real=True)
 V = sp.Symbol("V", positive=True)
 epsilon = sp.Symbol("epsilon", positive=True)
 
-__all__ = ["alpha", "kappa", "q", "q_hat", "Q_hat", "A_hat", "field", "z", "omega", "V", "epsilon", "to_latex"]
+__all__ = ["alpha", "kappa", "q", "q_hat", "Q_hat", "A_hat", "field", "z", "xi", "y", "omega", "V", "epsilon", "to_latex"]
 
 _LATEX_NAMES = {q_hat: r"\hat{q}", Q_hat: r"\hat{Q}", A_hat: r"\hat{A}", epsilon: r"\epsilon"}
 
