@@ -146,9 +146,48 @@ def _cmd_derive(args, out):
     return 0
 
 
+#: Settings of the linear associative memory (not a replica Model: its theory is the q -> 1 formula of replica.lam).
+LAM_SETTINGS = {"d": "memory dimension d (an integer >= 2)", "kappa": "margin at unit score variance, >= 0",
+                "samples": "Monte Carlo samples of F(p, kappa) (integer, default 100000)"}
+
+
+def _lam_settings(settings, allowed):
+    values = {}
+    for item in settings or []:
+        name, text = _split(item)
+        if name not in allowed:
+            raise UsageError(f"{name}: lam takes {', '.join(f'{k} ({allowed[k]})' for k in allowed)}")
+        try:
+            values.setdefault(name, []).append(float(text))
+        except ValueError:
+            raise UsageError(f"{name}: must be a number ({allowed[name]}); got {text!r}") from None
+    return values
+
+
+def _whole(name, value, low, high):
+    from replica.validation import check_int
+
+    if value != int(value):
+        raise UsageError(f"{name}: must be a whole number in [{low}, {high}]; got {value:g}")
+    return check_int(name, int(value), low, high)
+
+
+def _solve_lam(args, out):
+    from replica.lam import DEFAULT_SAMPLES, solve_lam
+
+    values = _lam_settings(args.set, LAM_SETTINGS)
+    if "d" not in values:
+        raise UsageError("d: lam needs --set d=VALUE, the memory dimension (an integer >= 2)")
+    report = solve_lam(_whole("d", values["d"][-1], 2, 10**6), values.get("kappa", [0.0])[-1],
+                       samples=_whole("samples", values.get("samples", [DEFAULT_SAMPLES])[-1], 100, 10**7))
+    return _print_report(report, args, out)
+
+
 def _cmd_solve(args, out):
     from replica import solve
 
+    if args.model == "lam":
+        return _solve_lam(args, out)
     model, rest = _resolve(args.model, args.set)
     params = _parse_settings(rest, model)
     with warnings.catch_warnings():
@@ -165,6 +204,10 @@ def _cmd_solve(args, out):
                 report = solve_glm(prior, channel, params.pop("alpha"), **params)
         else:
             report = solve(model, **params)
+    return _print_report(report, args, out)
+
+
+def _print_report(report, args, out):
     if args.json:
         print(json.dumps(report.to_dict()), file=out)
     else:
@@ -183,9 +226,12 @@ def _cmd_verify(args, out):
 
     if args.model == "glm":
         return _verify_glm(args, out)
+    if args.model == "lam":
+        return _verify_lam(args, out)
     model = get_model(args.model)
     if model.name not in DEFAULTS:
-        raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, 'glm'])}; got {model.name!r}")
+        raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, 'glm', 'lam'])}; "
+                         f"got {model.name!r}")
     params = _parse_settings(args.set, model)
     if "alpha" in params:
         raise UsageError("alpha: verify estimates the critical load itself; set only kappa")
@@ -225,6 +271,45 @@ def _cmd_verify(args, out):
         if args.plot:
             print(f"plot written to {args.plot}", file=out)
     return 0 if verification.status != "failure" else 1
+
+
+def _verify_lam(args, out):
+    from replica.validation import check_int
+
+    from .programs import available_solvers
+    from .verify_lam import lam_agreement, lam_thresholds, summarise_thresholds
+
+    values = _lam_settings(args.set, {k: v for k, v in LAM_SETTINGS.items() if k != "samples"})
+    dimensions = [_whole("d", d, 2, 200) for d in values.get("d", [5, 10, 15])]
+    kappa = values.get("kappa", [0.0])[-1]
+    trials = check_int("trials", args.trials if args.trials is not None else 10, 2, 10**6)
+    seed = check_int("seed", args.seed, 0, 2**63 - 1)
+    jobs = check_int("jobs", args.jobs, -1, 512)
+    solver = args.solver.upper()
+    if solver not in available_solvers():
+        raise UsageError(f"solver: must be one of {', '.join(available_solvers())}; got {args.solver!r}")
+    from .store import TrialStore
+
+    if args.resume and not args.store:
+        raise UsageError("resume: needs --store FILE, the record of the sweep to continue")
+    experiment = {"model": "lam", "kappa": kappa, "seed": seed, "decoupled": args.decoupled, "solver": solver}
+    store = TrialStore(args.store, experiment, resume=args.resume) if args.store else None
+    thresholds = lam_thresholds(dimensions, kappa=kappa, trials=trials, decoupled=args.decoupled, seed=seed,
+                                solver=solver, n_jobs=jobs, progress=not args.json, store=store)
+    summary = summarise_thresholds(thresholds, seed=seed)
+    agree, message = lam_agreement(summary)
+    if args.json:
+        print(json.dumps({"params": {"d": dimensions, "kappa": kappa, "decoupled": args.decoupled, "trials": trials,
+                                     "seed": seed, "solver": solver},
+                          "summary": summary.to_dict(orient="records"),
+                          "instances": thresholds.to_dict(orient="records"),
+                          "agree": agree, "status": "success" if agree else "failure", "message": message}), file=out)
+    else:
+        model = "decoupled" if args.decoupled else "original (shared competitors)"
+        print(f"linear associative memory, {model} model, kappa = {kappa:g}, seed {seed}", file=out)
+        print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"), file=out)
+        print(f"status: {'success' if agree else 'failure'} ({message})", file=out)
+    return 0 if agree else 1
 
 
 def _verify_glm(args, out):
@@ -283,6 +368,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (tcp://host:8786)")
     p.add_argument("--solver", default="NNLS", help="NNLS (default: least-distance active set) or a cvxpy solver "
                                                     "such as CLARABEL or HIGHS")
+    p.add_argument("--decoupled", action="store_true",
+                   help="lam: each input gets its own competitors (the model the theory solves)")
     return parser
 
 

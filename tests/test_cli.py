@@ -1,6 +1,7 @@
 """The command line: JSON contract, one-line usage errors with exit status 2, derive/solve/verify."""
 
 import json
+import math
 import subprocess
 import sys
 
@@ -144,3 +145,19 @@ def test_verify_glm_runs_amp(capfd):
     assert set(erm) == {"max-margin", "hinge", "logistic"}
     for row in erm.values():  # no convex estimator beats the Bayes-optimal error (arccos(sqrt q)/pi at alpha 0.8)
         assert row["trials"] == 3 and row["mean"] > payload["theory"]["gen_error"]
+
+
+def test_solve_and_verify_lam(capfd):
+    assert main(["solve", "lam", "--set", "d=20", "--set", "kappa=0", "--set", "samples=20000", "--json"]) == 0
+    quantities = json.loads(capfd.readouterr().out)["quantities"]
+    assert {"p_c", "p_c_log_p_c_over_d2", "hebbian_p_c"} <= set(quantities)
+    p_c = quantities["p_c"]
+    assert quantities["p_c_log_p_c_over_d2"] == pytest.approx(p_c * math.log(p_c) / 400, rel=1e-12)
+    assert quantities["hebbian_p_c"] < p_c / 4
+    code = main(["verify", "lam", "--set", "d=5", "--set", "d=8", "--decoupled", "--trials", "4", "--jobs", "1",
+                 "--json"])
+    payload = json.loads(capfd.readouterr().out)
+    assert code == (0 if payload["agree"] else 1) and payload["params"]["decoupled"] is True
+    assert [row["d"] for row in payload["summary"]] == [5, 8] and len(payload["instances"]) == 8
+    assert main(["solve", "lam", "--set", "d=2.5"]) == 2
+    assert "whole number" in capfd.readouterr().err
