@@ -105,6 +105,13 @@ def _cmd_models(args, out):
     rows.append({"model": "glm-transitions", "summary": "alpha_IT and alpha_alg of a GLM (--set prior=... "
                                                         "--set channel=...)",
                  "reference": rows[-1]["reference"], "parameters": rows[-1]["parameters"][:2]})
+    rows.append({"model": "lam", "summary": "linear associative memory (factual recall): optimal and Hebbian "
+                                            "storage capacity (--set d=... [--set kappa=...])",
+                 "reference": "Giorlandino, Goldt & Maillard (2026); Gardner (1988)",
+                 "parameters": [{"name": name, "description": description, "default": default, "range": interval}
+                                for (name, description), (default, interval) in zip(
+                                    LAM_SETTINGS.items(), [(None, "[2, 1e6]"), (0.0, "[0, 10]"),
+                                                           (100000, "[100, 1e7]")])]})
     if args.json:
         print(json.dumps(rows), file=out)
         return 0

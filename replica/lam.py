@@ -262,6 +262,7 @@ def hebbian_capacity(d: int, kappa: float = 0.0) -> float:
 
 def solve_lam(d: int, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> Report:
     """``p_c``, ``p_c_log_p_c_over_d2`` and ``hebbian_p_c`` (with the optimal capacity's standard error)."""
+    kappa = check_real("kappa", kappa, 0.0, 10.0)
     optimal = optimal_capacity(d, kappa, samples=samples, seed=seed)
     quantities = {"p_c": optimal["p_c"], "p_c_standard_error": optimal["standard_error"],
                   "p_c_log_p_c_over_d2": optimal["p_c_log_p_c_over_d2"], "correction_to_one_half": optimal["correction"]}
