@@ -260,19 +260,24 @@ def hebbian_capacity(d: int, kappa: float = 0.0) -> float:
     return math.exp(root)
 
 
+def _hebbian_or_reason(d: int, kappa: float) -> tuple[dict, str]:
+    """``hebbian_p_c`` and its ``p ln p / d^2`` (nan where the Hebbian memory cannot hold two associations), and
+    ``"ok"`` or why not."""
+    try:
+        hebbian = hebbian_capacity(d, kappa)
+    except ParameterError as error:
+        return {"hebbian_p_c": math.nan, "hebbian_p_c_log_p_c_over_d2": math.nan}, f"Hebbian memory: {error}"
+    return {"hebbian_p_c": hebbian, "hebbian_p_c_log_p_c_over_d2": hebbian * math.log(hebbian) / d**2}, "ok"
+
+
 def solve_lam(d: int, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> Report:
     """``p_c``, ``p_c_log_p_c_over_d2`` and ``hebbian_p_c`` (with the optimal capacity's standard error)."""
     kappa = check_real("kappa", kappa, 0.0, 10.0)
     optimal = optimal_capacity(d, kappa, samples=samples, seed=seed)
     quantities = {"p_c": optimal["p_c"], "p_c_standard_error": optimal["standard_error"],
                   "p_c_log_p_c_over_d2": optimal["p_c_log_p_c_over_d2"], "correction_to_one_half": optimal["correction"]}
-    message = "ok"
-    try:
-        hebbian = hebbian_capacity(d, kappa)
-        quantities.update({"hebbian_p_c": hebbian, "hebbian_p_c_log_p_c_over_d2": hebbian * math.log(hebbian) / d**2})
-    except ParameterError as error:
-        quantities["hebbian_p_c"] = float("nan")
-        message = f"Hebbian memory: {error}"
+    hebbian, message = _hebbian_or_reason(d, kappa)
+    quantities.update(hebbian)
     return Report("lam (linear associative memory)", {"d": d, "kappa": kappa, "samples": samples, "seed": seed},
                   quantities, "success", message)
 
@@ -282,10 +287,8 @@ def capacity_curve(dimensions, kappa: float = 0.0, *, samples: int = DEFAULT_SAM
     rows = []
     for d in dimensions:
         optimal = optimal_capacity(int(d), kappa, samples=samples, seed=seed)
-        hebbian = hebbian_capacity(int(d), kappa) if kappa == 0 or d > 2 * kappa else float("nan")
-        rows.append({"d": int(d), **{k: v for k, v in optimal.items() if k != "samples"},
-                     "hebbian_p_c": hebbian,
-                     "hebbian_p_c_log_p_c_over_d2": hebbian * math.log(hebbian) / int(d) ** 2})
+        hebbian, _ = _hebbian_or_reason(int(d), kappa)
+        rows.append({"d": int(d), **{k: v for k, v in optimal.items() if k != "samples"}, **hebbian})
     return pd.DataFrame(rows)
 
 

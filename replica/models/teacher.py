@@ -221,7 +221,21 @@ class NoisySignTeacher(TeacherChannel):
         return -eta * sp.log(eta) - (1 - eta) * sp.log(1 - eta)
 
 
-class LinearTeacher(TeacherChannel):
+class _GaussianLabelNoise(TeacherChannel):
+    r"""A channel whose labels carry additive Gaussian noise of variance :math:`\Delta` (its one parameter), so the
+    noise entropy is :math:`\tfrac12\ln(2\pi e\Delta)`."""
+
+    DELTA = ParameterSpec(Delta, "noise variance of the labels", default=None, low=0.0, high=1e6, low_open=True)
+
+    @property
+    def parameters(self):
+        return (self.DELTA,)
+
+    def noise_entropy(self):
+        return sp.log(2 * sp.pi * sp.E * Delta) / 2
+
+
+class LinearTeacher(_GaussianLabelNoise):
     r""":math:`y = w^*\cdot x/\sqrt N + \sqrt\Delta\,\xi`: :math:`Z_{out} = \mathcal N(y; \omega, V + \Delta)`, so
     :math:`\Psi_{out} = -\tfrac12\ln(2\pi e(\rho - q + \Delta))`. The test error of the Bayes predictor is
     :math:`\rho - q + \Delta`; with a Gaussian prior the posterior mean is ridge regression with
@@ -229,11 +243,6 @@ class LinearTeacher(TeacherChannel):
 
     name = "linear"
     error_meaning = "test mean squared error of the posterior-mean predictor, rho - q + Delta"
-    DELTA = ParameterSpec(Delta, "noise variance of the labels", default=None, low=0.0, high=1e6, low_open=True)
-
-    @property
-    def parameters(self):
-        return (self.DELTA,)
 
     def label_log_partition(self, label, omega, variance):
         return _log_normal_density(label, omega, variance + Delta)
@@ -244,15 +253,17 @@ class LinearTeacher(TeacherChannel):
     def generalisation_error(self, q, rho):
         return rho - q + Delta
 
-    def noise_entropy(self):
-        return sp.log(2 * sp.pi * sp.E * Delta) / 2
-
 
 def _log_normal_density(x, mean, variance):
     return -(x - mean)**2 / (2 * variance) - sp.log(2 * sp.pi * variance) / 2
 
 
-class ReluTeacher(TeacherChannel):
+def _active_posterior(label, omega, variance):
+    """Mean and standard deviation of a positive pre-activation given its noisy label (ReLU channel)."""
+    return (omega * Delta + label * variance) / (variance + Delta), sp.sqrt(variance * Delta / (variance + Delta))
+
+
+class ReluTeacher(_GaussianLabelNoise):
     r""":math:`y = \max(0, w^*\cdot x/\sqrt N) + \sqrt\Delta\,\xi`, a rectified teacher with Gaussian label noise.
 
     A label comes either from a negative pre-activation (then it is pure noise) or from a positive one, so
@@ -278,15 +289,9 @@ class ReluTeacher(TeacherChannel):
 
     name = "relu"
     error_meaning = "test mean squared error of the posterior-mean predictor, rho/2 + Delta - E[yhat^2]"
-    DELTA = ParameterSpec(Delta, "noise variance of the labels", default=None, low=0.0, high=1e6, low_open=True)
-
-    @property
-    def parameters(self):
-        return (self.DELTA,)
 
     def label_log_partition(self, label, omega, variance):
-        centre = (omega * Delta + label * variance) / (variance + Delta)
-        spread = sp.sqrt(variance * Delta / (variance + Delta))
+        centre, spread = _active_posterior(label, omega, variance)
         negative = _log_normal_density(label, 0, Delta) + LogH(omega / sp.sqrt(variance))
         positive = _log_normal_density(label, omega, variance + Delta) + LogH(-centre / spread)
         return LogAddExp(negative, positive)
@@ -295,8 +300,7 @@ class ReluTeacher(TeacherChannel):
         omega, variance = sp.sqrt(q) * z, rho - q
         noise_label = sp.sqrt(Delta) * xi
         active_label = omega + sp.sqrt(variance + Delta) * xi
-        centre = (omega * Delta + active_label * variance) / (variance + Delta)
-        spread = sp.sqrt(variance * Delta / (variance + Delta))
+        centre, spread = _active_posterior(active_label, omega, variance)
         inactive = H(omega / sp.sqrt(variance)) * GaussianMean(self.label_log_partition(noise_label, omega, variance),
                                                                 xi)
         active = GaussianMean(H(-sp.expand(centre) / spread) * self.label_log_partition(active_label, omega, variance),
@@ -308,9 +312,6 @@ class ReluTeacher(TeacherChannel):
         u = omega / sp.sqrt(variance)
         prediction = omega * H(-u) + sp.sqrt(variance) * sp.exp(-u**2 / 2) / sp.sqrt(2 * sp.pi)
         return rho / 2 + Delta - GaussianMean(sp.expand(prediction**2), z)
-
-    def noise_entropy(self):
-        return sp.log(2 * sp.pi * sp.E * Delta) / 2
 
 
 #: Parts selectable by name in the ``glm`` family (``--set prior=... --set channel=...``).
