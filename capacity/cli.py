@@ -111,7 +111,7 @@ def _cmd_models(args, out):
                  "parameters": [{"name": name, "description": description, "default": default, "range": interval}
                                 for (name, description), (default, interval) in zip(
                                     LAM_SETTINGS.items(), [(None, "[2, 1e6]"), (0.0, "[0, 10]"),
-                                                           (100000, "[100, 1e7]")])]})
+                                                           (None, "[1, d]"), (100000, "[100, 1e7]")])]})
     if args.json:
         print(json.dumps(rows), file=out)
         return 0
@@ -155,6 +155,7 @@ def _cmd_derive(args, out):
 
 #: Settings of the linear associative memory (not a replica Model: its theory is the q -> 1 formula of replica.lam).
 LAM_SETTINGS = {"d": "memory dimension d (an integer >= 2)", "kappa": "margin at unit score variance, >= 0",
+                "h": "hidden width of a two-layer memory W2 W1 (an integer in [1, d]; default: one layer)",
                 "samples": "Monte Carlo samples of F(p, kappa) (integer, default 100000)"}
 
 
@@ -185,7 +186,9 @@ def _solve_lam(args, out):
     values = _lam_settings(args.set, LAM_SETTINGS)
     if "d" not in values:
         raise UsageError("d: lam needs --set d=VALUE, the memory dimension (an integer >= 2)")
-    report = solve_lam(_whole("d", values["d"][-1], 2, 10**6), values.get("kappa", [0.0])[-1],
+    d = _whole("d", values["d"][-1], 2, 10**6)
+    hidden = _whole("h", values["h"][-1], 1, d) if "h" in values else None
+    report = solve_lam(d, values.get("kappa", [0.0])[-1], hidden=hidden,
                        samples=_whole("samples", values.get("samples", [DEFAULT_SAMPLES])[-1], 100, 10**7))
     return _print_report(report, args, out)
 
@@ -300,6 +303,8 @@ def _verify_lam(args, out):
     if args.resume and not args.store:
         raise UsageError("resume: needs --store FILE, the record of the sweep to continue")
     experiment = {"model": "lam", "kappa": kappa, "seed": seed, "decoupled": args.decoupled, "solver": solver}
+    if "h" in values:
+        return _verify_two_layer(args, out, values, dimensions, kappa, trials, seed, solver, jobs, experiment)
     store = TrialStore(args.store, experiment, resume=args.resume) if args.store else None
     thresholds = lam_thresholds(dimensions, kappa=kappa, trials=trials, decoupled=args.decoupled, seed=seed,
                                 solver=solver, n_jobs=jobs, progress=not args.json, store=store)
@@ -317,6 +322,39 @@ def _verify_lam(args, out):
         print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"), file=out)
         print(f"status: {'success' if agree else 'failure'} ({message})", file=out)
     return 0 if agree else 1
+
+
+def _verify_two_layer(args, out, values, dimensions, kappa, trials, seed, solver, jobs, experiment):
+    from .store import TrialStore
+    from .two_layer_memory import summarise_two_layer, two_layer_thresholds
+
+    if len(dimensions) != 1:
+        raise UsageError(f"d: the two-layer memory is verified at one d at a time; got {dimensions}")
+    d = dimensions[0]
+    widths = [_whole("h", h, 1, d) for h in values["h"]]
+    experiment = {**experiment, "model": "lam-two-layer", "d": d}
+    store = TrialStore(args.store, experiment, resume=args.resume) if args.store else None
+    thresholds = two_layer_thresholds(d, widths, kappa=kappa, trials=trials, decoupled=args.decoupled, seed=seed,
+                                      solver=solver, n_jobs=jobs, progress=not args.json, store=store)
+    summary = summarise_two_layer(thresholds)
+    consistent = bool((thresholds.p_star_full.isna() | (thresholds.p_witness < thresholds.p_star_full)).all()
+                      and (thresholds.full_outcome == "certified").all())
+    message = ("empirical only (no theory for 1 < h < d): p_witness is a certified lower bound (an explicit "
+               "rank-h memory stores that many), one_layer_p_star the certified one-layer threshold (an upper bound)")
+    if not consistent:
+        message = "a one-layer threshold was not certified or a witness exceeded it; " + message
+    if args.json:
+        print(json.dumps({"params": {"d": d, "h": widths, "kappa": kappa, "decoupled": args.decoupled,
+                                     "trials": trials, "seed": seed, "solver": solver},
+                          "summary": summary.to_dict(orient="records"),
+                          "instances": thresholds.to_dict(orient="records"),
+                          "status": "success" if consistent else "failure", "message": message}), file=out)
+    else:
+        model = "decoupled" if args.decoupled else "original (shared competitors)"
+        print(f"two-layer linear memory W2 W1, {model} model, d = {d}, kappa = {kappa:g}, seed {seed}", file=out)
+        print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"), file=out)
+        print(f"status: {'success' if consistent else 'failure'} ({message})", file=out)
+    return 0 if consistent else 1
 
 
 def _verify_glm(args, out):

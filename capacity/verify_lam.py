@@ -35,8 +35,39 @@ from replica.validation import check_int, check_real
 from .experiments import first_unseparable_prefix, run_trials
 from .programs import make_program
 
-__all__ = ["association_rows", "draw_memory_instance", "LAMThreshold", "lam_thresholds", "summarise_thresholds",
+__all__ = ["association_gaps", "outer_rows", "association_rows", "draw_memory_instance", "LAMThreshold", "lam_thresholds", "summarise_thresholds",
            "hebbian_trials", "lam_agreement", "FINITE_D_ALLOWANCE"]
+
+
+def association_gaps(targets: np.ndarray, competitors: np.ndarray | None = None) -> np.ndarray:
+    r"""Target gaps :math:`y_\mu - y_\nu` of every association :math:`\mu` against its :math:`p - 1` competitors.
+
+    Parameters
+    ----------
+    targets : ndarray, shape (p, d)
+    competitors : ndarray, shape (p, m, d) with m >= p - 1, optional
+        The decoupled model's competitors of each input (the first ``p - 1`` are used); without them the
+        competitors are the other targets (the original model).
+
+    Returns
+    -------
+    ndarray, shape (p, p - 1, d)
+    """
+    p, d = targets.shape
+    if competitors is None:
+        return (targets[:, None, :] - targets[None, :, :])[~np.eye(p, dtype=bool)].reshape(p, p - 1, d)
+    return targets[:, None, :] - competitors[:p, : p - 1, :]
+
+
+def outer_rows(gaps: np.ndarray, inputs: np.ndarray, scale: float) -> np.ndarray:
+    r"""Rows :math:`s\,\mathrm{vec}(g_{\mu\nu} x_\mu^\top)` (row-major) of every gap with its association's input.
+
+    ``gaps`` has shape (p, p - 1, a) and ``inputs`` shape (p, b); the result has shape (p (p - 1), a b), the
+    constraint rows of :math:`\langle M, g_{\mu\nu} x_\mu^\top\rangle \ge \dots` for an :math:`a\times b` matrix
+    :math:`M`, built with one ``einsum``.
+    """
+    p, others, a = gaps.shape
+    return scale * np.einsum("mnj,mk->mnjk", gaps, inputs).reshape(p * others, a * inputs.shape[1])
 
 
 def association_rows(inputs: np.ndarray, targets: np.ndarray, competitors: np.ndarray | None = None) -> np.ndarray:
@@ -46,19 +77,13 @@ def association_rows(inputs: np.ndarray, targets: np.ndarray, competitors: np.nd
     ----------
     inputs, targets : ndarray, shape (p, d)
     competitors : ndarray, shape (p, m, d) with m >= p - 1, optional
-        The decoupled model's competitors of each input (the first ``p - 1`` are used); without them the
-        competitors are the other targets (the original model).
+        See :func:`association_gaps`.
 
     Returns
     -------
     ndarray, shape (p (p - 1), d^2)
     """
-    p, d = inputs.shape
-    if competitors is None:
-        gaps = (targets[:, None, :] - targets[None, :, :])[~np.eye(p, dtype=bool)].reshape(p, p - 1, d)
-    else:
-        gaps = targets[:, None, :] - competitors[:p, : p - 1, :]
-    return d * np.einsum("mnj,mk->mnjk", gaps, inputs).reshape(p * (p - 1), d * d)
+    return outer_rows(association_gaps(targets, competitors), inputs, inputs.shape[1])
 
 
 def draw_memory_instance(d: int, max_associations: int, seed: int, trial: int, decoupled: bool):
@@ -89,7 +114,8 @@ class LAMThreshold:
         return json_safe(asdict(self))
 
 
-def _threshold(d, seed, trial, kappa, decoupled, max_associations, guess, solver) -> LAMThreshold:
+def instance_threshold(d, seed, trial, kappa, decoupled, max_associations, guess, solver) -> LAMThreshold:
+    """Certified first unstorable number of associations of one instance (:func:`draw_memory_instance`)."""
     start = time.perf_counter()
     inputs, targets, competitors = draw_memory_instance(d, max_associations, seed, trial, decoupled)
     program = make_program(d * d, max_associations * (max_associations - 1), kappa=kappa, solver=solver)
@@ -118,7 +144,7 @@ def lam_thresholds(dimensions, *, kappa: float = 0.0, trials: int = 10, decouple
         max_associations = int(2 * p_c + 4 * math.sqrt(p_c)) + 4
         tasks += [(d, seed, trial, kappa, bool(decoupled), max_associations, round(p_c), solver)
                   for trial in range(trials)]
-    rows = run_trials(_threshold, tasks, n_jobs=n_jobs, progress=progress, store=store,
+    rows = run_trials(instance_threshold, tasks, n_jobs=n_jobs, progress=progress, store=store,
                       description="memory instances")
     return pd.DataFrame(rows)
 

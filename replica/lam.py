@@ -52,6 +52,18 @@ with :math:`g` standard normal. The Hebbian capacity is the :math:`p` at which t
 the largest of the :math:`p^2` gap fluctuations (variance :math:`2p/d^2`) is :math:`\sqrt{(2p/d^2)\, 2\ln p^2}`,
 so all associations are stored while :math:`8 p\ln p/d^2 < 1`: :math:`p \ln p/d^2 \to 1/8`, four times below the
 optimal memory (approached slowly: 0.134 at :math:`d = 10^6`).
+
+Two-layer memory
+----------------
+:math:`W = W_2 W_1` with hidden width :math:`h` is any matrix of rank :math:`\le h`. For :math:`h \ge d` it is the
+one-layer memory. For :math:`h = 1`, :math:`W = uv^\top` scores target :math:`\nu` against input :math:`\mu` by
+:math:`(y_\nu\cdot u)(v\cdot x_\mu)`; association :math:`\mu` is stored only if :math:`y_\mu\cdot u` is the strict
+largest (:math:`v\cdot x_\mu > 0`) or smallest (:math:`v \cdot x_\mu < 0`) projection of all targets, so at most
+two associations are stored (original model; in the decoupled model every input has its own competitors and this
+argument does not apply). For :math:`1 < h < d` no theory is derived here; the rank constraint makes the problem
+non-convex (no Gardner volume over a convex set), and the dependence on :math:`h` is measured, as certified lower
+bounds, by :mod:`capacity.two_layer_memory`. A parameter count (:math:`h(2d - h)` in place of :math:`d^2`) is not a
+substitute: at :math:`d = 10` the measured rank-4 lower bound already exceeds it.
 """
 
 from __future__ import annotations
@@ -270,16 +282,38 @@ def _hebbian_or_reason(d: int, kappa: float) -> tuple[dict, str]:
     return {"hebbian_p_c": hebbian, "hebbian_p_c_log_p_c_over_d2": hebbian * math.log(hebbian) / d**2}, "ok"
 
 
-def solve_lam(d: int, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> Report:
-    """``p_c``, ``p_c_log_p_c_over_d2`` and ``hebbian_p_c`` (with the optimal capacity's standard error)."""
+def solve_lam(d: int, kappa: float = 0.0, *, hidden: int | None = None, samples: int = DEFAULT_SAMPLES,
+              seed: int = 0) -> Report:
+    r"""``p_c``, ``p_c_log_p_c_over_d2`` and ``hebbian_p_c`` (with the optimal capacity's standard error).
+
+    With ``hidden`` (the width :math:`h` of a two-layer memory :math:`W_2 W_1`, see "Two-layer memory" above):
+    :math:`h \ge d` gives the one-layer answer, :math:`h = 1` the exact ``p_c = 2`` (original model, at most two
+    associations), and :math:`1 < h < d` a ``"failure"`` report without ``p_c``: no theory is derived there, only
+    the bounds ``2 <= p_c <= one_layer_p_c``; the empirical dependence on :math:`h` comes from
+    ``replica verify lam --set h=...`` (:mod:`capacity.two_layer_memory`).
+    """
     kappa = check_real("kappa", kappa, 0.0, 10.0)
+    params = {"d": d, "kappa": kappa, "samples": samples, "seed": seed}
     optimal = optimal_capacity(d, kappa, samples=samples, seed=seed)
     quantities = {"p_c": optimal["p_c"], "p_c_standard_error": optimal["standard_error"],
                   "p_c_log_p_c_over_d2": optimal["p_c_log_p_c_over_d2"], "correction_to_one_half": optimal["correction"]}
+    if hidden is not None:
+        hidden = check_int("h", hidden, 1, 10**6)
+        params["h"] = hidden
+        if hidden == 1 and d > 1:
+            return Report("lam (two-layer memory)", params, {"p_c": 2.0, "p_c_standard_error": 0.0}, "success",
+                          "h = 1: W = u v^T stores an association only if its target's projection on u is the "
+                          "largest or the smallest of all targets' (original model; exact, at most 2)")
+        if hidden < d:
+            return Report("lam (two-layer memory)", params,
+                          {"p_c": math.nan, "p_c_lower_bound": 2.0, "p_c_upper_bound": optimal["p_c"]}, "failure",
+                          f"empirical only: no theory is derived for 1 < h < d (here h = {hidden}, d = {d}); the "
+                          "capacity lies between 2 (h = 1) and the one-layer p_c. Measure it with "
+                          f"`replica verify lam --set d={d} --set h={hidden}`")
+        quantities["note"] = f"h = {hidden} >= d: W2 W1 ranges over all d x d matrices (one-layer capacity)"
     hebbian, message = _hebbian_or_reason(d, kappa)
     quantities.update(hebbian)
-    return Report("lam (linear associative memory)", {"d": d, "kappa": kappa, "samples": samples, "seed": seed},
-                  quantities, "success", message)
+    return Report("lam (linear associative memory)", params, quantities, "success", message)
 
 
 def capacity_curve(dimensions, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> pd.DataFrame:
