@@ -112,6 +112,17 @@ def _cmd_models(args, out):
                                 for (name, description), (default, interval) in zip(
                                     LAM_SETTINGS.items(), [(None, "[2, 1e6]"), (0.0, "[0, 10]"),
                                                            (None, "[1, d]"), (100000, "[100, 1e7]")])]})
+    for name, summary in (("extensive-width", "Bayes-optimal error, feature overlaps and effective width k_c of a "
+                                              "width-kappa*d two-layer teacher (--set n_over_d2=...)"),
+                          ("extensive-width-scaling", "fitted scaling exponents of the error and the collapse "
+                                                      "constant eps n / (k_c d)")):
+        rows.append({"model": name, "summary": summary, "reference": "Nguyen & Barbier (2026); Maillard, Troiani, "
+                                                                     "Martin, Krzakala & Zdeborova (2024)",
+                     "parameters": [{"name": key, "description": text, "default": default, "range": interval}
+                                    for key, (default, text, interval) in EXTENSIVE_WIDTH_SETTINGS.items()
+                                    if key != "student_d"
+                                    and (key != "n_over_d2" or name == "extensive-width")
+                                    and (key != "points" or name != "extensive-width")]})
     if args.json:
         print(json.dumps(rows), file=out)
         return 0
@@ -119,7 +130,9 @@ def _cmd_models(args, out):
         print(f"{row['model']}: {row['summary']}", file=out)
         print(f"    {row['reference']}", file=out)
         for p in row["parameters"]:
-            default = "" if p["default"] is None else f", default {p['default']:g}"
+            default = p["default"]
+            default = ("" if default is None else f", default {default}" if isinstance(default, str)
+                       else f", default {default:g}")
             print(f"    --set {p['name']}=...  {p['description']} in {p['range']}{default}", file=out)
     return 0
 
@@ -193,11 +206,77 @@ def _solve_lam(args, out):
     return _print_report(report, args, out)
 
 
+#: Settings of the extensive-width network (replica.extensive_width): name -> (default, description).
+EXTENSIVE_WIDTH_SETTINGS = {
+    "beta": (1.0, "power-law exponent of the readouts", "(0.5, 10]"),
+    "kappa": (0.5, "width ratio k/d", "(0, 100]"),
+    "n_over_d2": (1.0, "data budget n/d^2", "(0, 1e12]"),
+    "Delta": (0.1, "label-noise variance", "[0, 100]"),
+    "d": (1000, "input dimension (verify: the SDP's, default 12)", "[2, 1e7]"),
+    "points": (80, "budgets on the scaling grid", "[2, 1e7]"),
+    "activation": ("tanh", "activation", "{tanh, quadratic}"),
+    "student_d": (60, "verify: dimension of the trained student", "[2, 2000]"),
+}
+
+
+def _extensive_width_settings(args, allowed):
+    values = {}
+    for item in args.set or []:
+        name, text = _split(item)
+        if name not in allowed:
+            raise UsageError(f"{name}: {args.model} takes {', '.join(allowed)}")
+        if name == "activation":
+            values[name] = text
+            continue
+        try:
+            values[name] = float(text)
+        except ValueError:
+            raise UsageError(f"{name}: must be a number in {EXTENSIVE_WIDTH_SETTINGS[name][2]}; got {text!r}") from None
+    for name in ("d", "points", "student_d"):
+        if name in values:
+            values[name] = _whole(name, values[name], 2, 10**7)
+    return {name: values.get(name, EXTENSIVE_WIDTH_SETTINGS[name][0]) for name in allowed}
+
+
+def _solve_extensive_width(args, out):
+    from replica.extensive_width import solve_extensive_width, solve_extensive_width_scaling
+
+    if args.model == "extensive-width":
+        v = _extensive_width_settings(args, ("beta", "kappa", "n_over_d2", "Delta", "d", "activation"))
+        report = solve_extensive_width(beta=v["beta"], kappa=v["kappa"], n_over_d2=v["n_over_d2"], delta=v["Delta"],
+                                       d=v["d"], activation_name=v["activation"])
+    else:
+        v = _extensive_width_settings(args, ("beta", "kappa", "Delta", "d", "points", "activation"))
+        report = solve_extensive_width_scaling(beta=v["beta"], kappa=v["kappa"], delta=v["Delta"], d=v["d"],
+                                               points=v["points"], activation_name=v["activation"])
+    return _print_report(report, args, out)
+
+
+def _verify_extensive_width(args, out):
+    from .verify_extensive_width import verify_extensive_width
+
+    v = _extensive_width_settings(args, ("beta", "kappa", "n_over_d2", "Delta", "d", "student_d"))
+    trials = _whole("trials", float(args.trials), 1, 1000) if args.trials is not None else 4
+    d = v["d"] if any(item.startswith("d=") for item in args.set or []) else 12
+    result = verify_extensive_width(v["kappa"], d=d, trials=trials, student_d=v["student_d"],
+                                    n_over_d2=v["n_over_d2"], beta=v["beta"], delta=v["Delta"], seed=int(args.seed))
+    if args.json:
+        print(json.dumps({**result, "sdp": result["sdp"].to_dict(orient="records")}, default=float), file=out)
+    else:
+        print(f"extensive width: SDP sweep at d = {d} (quadratic activation), trained tanh student", file=out)
+        print(result["sdp"].to_string(index=False, float_format=lambda x: f"{x:.4g}"), file=out)
+        print(f"student: {result['student']}", file=out)
+        print(f"status: {result['status']} ({result['message']})", file=out)
+    return 0 if result["status"] == "success" else 1
+
+
 def _cmd_solve(args, out):
     from replica import solve
 
     if args.model == "lam":
         return _solve_lam(args, out)
+    if args.model in ("extensive-width", "extensive-width-scaling"):
+        return _solve_extensive_width(args, out)
     model, rest = _resolve(args.model, args.set)
     params = _parse_settings(rest, model)
     with warnings.catch_warnings():
@@ -238,9 +317,11 @@ def _cmd_verify(args, out):
         return _verify_glm(args, out)
     if args.model == "lam":
         return _verify_lam(args, out)
+    if args.model == "extensive-width":
+        return _verify_extensive_width(args, out)
     model = get_model(args.model)
     if model.name not in DEFAULTS:
-        raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, 'glm', 'lam'])}; "
+        raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, 'glm', 'lam', 'extensive-width'])}; "
                          f"got {model.name!r}")
     params = _parse_settings(args.set, model)
     if "alpha" in params:

@@ -75,7 +75,8 @@ def test_derive_latex(capsys):
 
 def test_models_lists_parameters(capsys):
     assert main(["models"]) == 0
-    assert "--set kappa=..." in capsys.readouterr().out
+    listing = capsys.readouterr().out
+    assert "--set kappa=..." in listing and "extensive-width-scaling:" in listing and "default tanh" in listing
 
 
 def test_small_verify_json_and_plot(tmp_path):

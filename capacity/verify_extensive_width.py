@@ -1,0 +1,196 @@
+r"""Finite-size checks of the extensive-width theory (REFERENCE.md §6).
+
+Convex relaxation (quadratic activation)
+----------------------------------------
+With :math:`\sigma(x) = x^2 - 1` and positive readouts the teacher output is
+:math:`x^\top S^* x - \mathrm{tr}\,S^*` with :math:`S^* = \sum_i v_i w_i w_i^\top/d \succeq 0` of rank :math:`k`, so
+the noiseless problem is PSD matrix sensing. :func:`sdp_recovery` solves the trace minimisation
+
+.. math:: \min_{S \succeq 0} \mathrm{tr}\,S \quad\text{s.t.}\quad x_\mu^\top S x_\mu - \mathrm{tr}\,S = y_\mu,
+          \quad \mu = 1..n,
+
+with cvxpy (an SDP, SCS at tolerance 1e-9) and calls an instance recovered when :math:`|\hat S - S^*|_F \le 10^{-3}|S^*|_F`. A solve that
+does not end ``optimal`` is counted as doubtful, never as recovered or failed. :func:`sdp_threshold` sweeps
+:math:`n/d^2` and interpolates the budget where half the instances are recovered, to set against the Bayes-optimal
+:math:`\kappa - \kappa^2/2` (Maillard et al. 2024) and the decoupled closure's :math:`\kappa`.
+
+Trained student
+---------------
+:func:`trained_student` fits the teacher's architecture (``tanh`` activation, known readouts, the ``width`` largest
+ones) by full-batch Adam on the squared loss over :math:`n` noisy samples and measures its error on the noiseless
+teacher output on fresh inputs, to compare with :math:`\epsilon^{BO}` at the same :math:`d`, :math:`n`: the
+algorithmic gap, whatever its sign says.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from replica.extensive_width import activation, perfect_recovery_alpha, readouts, solve_overlaps
+from replica.validation import check_int, check_real
+
+__all__ = ["teacher_rows", "sdp_recovery", "sdp_threshold", "trained_student", "verify_extensive_width",
+           "RECOVERY_TOLERANCE"]
+
+#: Tight tolerances: near the threshold the default ones leave most solves "optimal_inaccurate" (doubtful).
+SOLVER_OPTIONS = {"SCS": {"eps": 1e-9, "max_iters": 200_000},
+                  "CLARABEL": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}}
+#: Relative Frobenius error below which the SDP recovered the teacher matrix.
+RECOVERY_TOLERANCE = 1e-3
+
+
+def teacher_rows(k: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    r"""``k`` orthogonal teacher rows of norm :math:`\sqrt d` (the orthonormalised Gaussian matrix, scaled)."""
+    if k > d:
+        raise ValueError(f"k: orthogonal rows need k <= d; got k = {k}, d = {d}")
+    basis, _ = np.linalg.qr(rng.standard_normal((d, k)))
+    return math.sqrt(d) * basis.T
+
+
+def sdp_recovery(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0, seed: int = 0, trial: int = 0,
+                 solver: str = "SCS") -> dict:
+    """One trace-minimisation instance: ``recovered`` (True/False, or None when the solve is doubtful), the
+    relative error and the solver status."""
+    d = check_int("d", d, 2, 80)
+    k = max(1, round(check_real("kappa", kappa, 0.0, 1.0, low_open=True) * d))
+    n = max(1, round(check_real("n_over_d2", n_over_d2, 0.0, 10.0, low_open=True) * d * d))
+    rng = np.random.default_rng([seed, d, k, n, trial])
+    rows = teacher_rows(k, d, rng)
+    target = (rows.T * readouts(k, beta)) @ rows / d
+    inputs = rng.standard_normal((n, d))
+    labels = np.einsum("mi,ij,mj->m", inputs, target, inputs) - np.trace(target)
+    estimate = cp.Variable((d, d), PSD=True)
+    # x^T S x = <x x^T, S>: one row per sample of the flattened outer products
+    sensing = np.einsum("mi,mj->mij", inputs, inputs).reshape(n, d * d)
+    constraints = [sensing @ cp.vec(estimate, order="C") - cp.trace(estimate) == labels]
+    problem = cp.Problem(cp.Minimize(cp.trace(estimate)), constraints)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            problem.solve(solver=solver, **SOLVER_OPTIONS.get(solver, {}))
+        except cp.error.SolverError as error:
+            return {"d": d, "k": k, "n": n, "n_over_d2": n / d**2, "trial": trial, "recovered": None,
+                    "relative_error": math.nan, "status": f"solver_error: {str(error)[:80]}"}
+    if problem.status != cp.OPTIMAL or estimate.value is None:
+        recovered, error = None, math.nan
+    else:
+        error = float(np.linalg.norm(estimate.value - target) / np.linalg.norm(target))
+        recovered = error <= RECOVERY_TOLERANCE
+    return {"d": d, "k": k, "n": n, "n_over_d2": n / d**2, "trial": trial, "recovered": recovered,
+            "relative_error": error, "status": problem.status}
+
+
+def sdp_threshold(d: int, kappa: float, n_over_d2_values, *, trials: int = 4, beta: float = 1.0, seed: int = 0,
+                  solver: str = "SCS") -> tuple[pd.DataFrame, dict]:
+    """Recovered fraction per budget (certain instances only) and the half-recovery budget against the theory.
+
+    Returns the per-budget table and a dict with ``sdp_threshold`` (linear interpolation of the fraction through
+    1/2; nan if it never crosses), ``bayes_optimal`` and ``decoupled`` budgets and the number of doubtful solves.
+    """
+    trials = check_int("trials", trials, 1, 10**4)
+    rows = [sdp_recovery(d, kappa, alpha, beta=beta, seed=seed, trial=trial, solver=solver)
+            for alpha in n_over_d2_values for trial in range(trials)]
+    instances = pd.DataFrame(rows)
+    table = (instances.assign(certain=instances.recovered.notna(),
+                              success=instances.recovered.fillna(False).astype(bool))
+             .groupby("n_over_d2").agg(instances=("trial", "size"), certain=("certain", "sum"),
+                                       recovered=("success", "sum"), median_error=("relative_error", "median"))
+             .reset_index())
+    table["fraction"] = table.recovered / table.certain.where(table.certain > 0)
+    crossing = math.nan
+    known = table[table.fraction.notna()]
+    fractions, budgets = known.fraction.to_numpy(), known.n_over_d2.to_numpy()
+    for i in range(1, len(known)):
+        if fractions[i - 1] < 0.5 <= fractions[i]:
+            crossing = budgets[i - 1] + (0.5 - fractions[i - 1]) * (budgets[i] - budgets[i - 1]) / (
+                fractions[i] - fractions[i - 1])
+            break
+    k = int(instances.k.iloc[0])
+    counted = (k * d - k * (k - 1) / 2) / d**2  # dimension of rank-k PSD matrices, over d^2
+    below = instances[(instances.n < k * d - k * (k - 1) / 2) & (instances.recovered == True)]  # noqa: E712
+    summary = {"d": d, "kappa": kappa, "k": k, "sdp_threshold": crossing, **perfect_recovery_alpha(kappa),
+               "bayes_optimal_finite_d": counted, "recovered_below_count": len(below),
+               "doubtful": int((~instances.recovered.notna()).sum())}
+    return table, summary
+
+
+def verify_extensive_width(kappa: float = 0.5, *, d: int = 12, trials: int = 4, student_d: int = 60,
+                           n_over_d2: float = 2.0, beta: float = 1.0, delta: float = 0.1, seed: int = 0) -> dict:
+    r"""The SDP sweep (quadratic activation) and one trained ``tanh`` student, with a verdict.
+
+    The verdict is ``success`` when no instance is recovered below the finite-:math:`d` dimension count
+    :math:`(kd - k(k-1)/2)/d^2` (no method can: the rank-:math:`k` PSD matrices form a manifold of that dimension),
+    the half-recovery budget exists and is not below it, and fewer than half the solves are doubtful. The student's
+    gap to :math:`\epsilon^{BO}` is reported, not judged.
+    """
+    kappa = check_real("kappa", kappa, 0.0, 1.0, low_open=True)
+    bounds = perfect_recovery_alpha(kappa)
+    grid = np.linspace(0.6 * bounds["bayes_optimal"], 1.3 * bounds["decoupled"], 10)
+    table, summary = sdp_threshold(d, kappa, grid, trials=trials, beta=beta, seed=seed)
+    student = trained_student(student_d, kappa, n_over_d2, beta=beta, delta=delta, seed=seed)
+    problems = []
+    if summary["recovered_below_count"]:
+        problems.append(f"{summary['recovered_below_count']} instances recovered below the dimension count")
+    if not summary["sdp_threshold"] >= summary["bayes_optimal_finite_d"]:
+        problems.append(f"SDP half-recovery budget {summary['sdp_threshold']:.3g} not found above the count "
+                        f"{summary['bayes_optimal_finite_d']:.3g}")
+    if summary["doubtful"] * 2 >= len(grid) * trials:
+        problems.append(f"{summary['doubtful']} doubtful SDP solves")
+    return {"sdp": table, "sdp_summary": summary, "student": student,
+            "status": "failure" if problems else "success",
+            "message": "; ".join(problems) if problems else
+            (f"SDP recovers from n/d^2 = {summary['sdp_threshold']:.3f} (Bayes-optimal {summary['bayes_optimal']:.3f}, "
+             f"{summary['bayes_optimal_finite_d']:.3f} at d = {d}; decoupled closure {summary['decoupled']:.3f}); "
+             f"trained student error {student['ratio']:.2f} x the Bayes-optimal one at d = {student_d}")}
+
+
+def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0, delta: float = 0.1,
+                    width: int | None = None, steps: int = 3000, learning_rate: float = 0.01, seed: int = 0,
+                    test_samples: int = 20_000) -> dict:
+    r"""Adam-trained student of the ``tanh`` teacher against :math:`\epsilon^{BO}` at the same size.
+
+    The student is :math:`f(x) = \sum_{i\le h} v_i\sigma(\hat w_i\cdot x/\sqrt d)` with the teacher's ``width``
+    largest readouts (default: :math:`h = \max(k_c, 1)` from the theory), trained on the mean squared error.
+    Returns the student's test error on the noiseless output, :math:`\epsilon^{BO}`, their ratio, :math:`k_c` and
+    the final training loss.
+    """
+    d = check_int("d", d, 2, 2000)
+    delta = check_real("Delta", delta, 0.0, 100.0)
+    steps = check_int("steps", steps, 1, 10**6)
+    k = max(1, round(check_real("kappa", kappa, 0.0, 1.0, low_open=True) * d))
+    n = max(1, round(check_real("n_over_d2", n_over_d2, 0.0, 1e4, low_open=True) * d * d))
+    theory = solve_overlaps(n / d**2, beta=beta, kappa=k / d, delta=delta, d=d)
+    width = check_int("width", width if width is not None else max(theory.k_c, 1), 1, k)
+    rng = np.random.default_rng([seed, d, k, n])
+    rows = teacher_rows(k, d, rng)
+    v = readouts(k, beta)
+    sigma = activation("tanh")
+
+    def teacher(x):
+        return sigma(x @ rows.T / math.sqrt(d)) @ v
+
+    inputs = rng.standard_normal((n, d))
+    labels = teacher(inputs) + math.sqrt(delta) * rng.standard_normal(n)
+    weights = rng.standard_normal((width, d))
+    first, second = np.zeros_like(weights), np.zeros_like(weights)
+    for step in range(1, steps + 1):
+        fields = inputs @ weights.T / math.sqrt(d)
+        residual = sigma(fields) @ v[:width] - labels
+        derivative = sigma.derivative(fields)
+        gradient = ((residual[:, None] * derivative * v[:width]).T @ inputs) * (2 / (n * math.sqrt(d)))
+        first = 0.9 * first + 0.1 * gradient
+        second = 0.999 * second + 0.001 * gradient**2
+        weights -= learning_rate * (first / (1 - 0.9**step)) / (np.sqrt(second / (1 - 0.999**step)) + 1e-12)
+    test = rng.standard_normal((test_samples, d))
+    student = sigma(test @ weights.T / math.sqrt(d)) @ v[:width]
+    error = float(np.mean((student - teacher(test)) ** 2))
+    return {"d": d, "k": k, "n": n, "n_over_d2": n / d**2, "width": width, "Delta": delta, "student_error": error,
+            "student_error_standard_error": float(np.std((student - teacher(test)) ** 2) / math.sqrt(test_samples)),
+            "bayes_optimal_error": theory.gen_error, "ratio": error / theory.gen_error, "k_c": theory.k_c,
+            "training_loss": float(np.mean(residual**2))}
+

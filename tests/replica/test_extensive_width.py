@@ -1,0 +1,109 @@
+"""Extensive-width networks: Hermite kernel g, the scalar channel, the closure, its regimes and the CLI."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+
+from replica.errors import ParameterError
+from replica.extensive_width import (
+    activation, feature_onsets, perfect_recovery_alpha, readouts, scalar_channel, scaling_table, solve_extensive_width,
+    solve_overlaps,
+)
+
+
+def _gauss_mean(function):
+    """E f(z) by adaptive quadrature (independent of the library's Gauss-Hermite rule)."""
+    return quad(lambda z: function(z) * math.exp(-z * z / 2) / math.sqrt(2 * math.pi), -np.inf, np.inf,
+                epsabs=1e-13, epsrel=1e-12, limit=400)[0]
+
+
+def test_hermite_kernel_matches_direct_gaussian_means():
+    tanh = activation("tanh")
+    mu1 = _gauss_mean(lambda z: z * np.tanh(2 * z))
+    assert tanh.slope == pytest.approx(mu1, rel=1e-10)
+    assert tanh.g(0.0) == pytest.approx(0.0, abs=1e-14) and tanh.g(0.0, 1) == pytest.approx(0.0, abs=1e-14)
+    assert tanh.g(1.0) == pytest.approx(_gauss_mean(lambda z: tanh(z) ** 2), rel=1e-7)  # Parseval
+    assert tanh.g(1.0, 1) == pytest.approx(_gauss_mean(lambda z: tanh.derivative(z) ** 2), rel=1e-7)  # Price
+    # g(q) = E sigma(u) sigma(q u + sqrt(1 - q^2) u') by nested adaptive quadrature
+    for q in (0.3, 0.8, 0.97):
+        def inner(u, q=q):
+            return tanh(u) * _gauss_mean(lambda w: tanh(q * u + math.sqrt(1 - q * q) * w))
+        assert tanh.g(q) == pytest.approx(_gauss_mean(inner), abs=1e-10)
+    quadratic = activation("quadratic")
+    q = np.linspace(0, 1, 7)
+    np.testing.assert_allclose(quadratic.g(q), 2 * q**2, atol=1e-12)
+
+
+def test_scalar_channel_is_the_global_maximiser():
+    channel, tanh = scalar_channel("tanh"), activation("tanh")
+    assert 0 < channel.lambda_s < channel.lambda_e and 0.5 < channel.q_jump < 1
+    q = np.linspace(0, 1 - 1e-7, 2_000_001)
+    for lam in (0.5 * channel.lambda_s, 0.999 * channel.lambda_e, 1.001 * channel.lambda_e, 40.0, 2000.0):
+        brute = q[np.argmax(lam * tanh.g(q) + q + np.log1p(-q))]
+        assert float(channel.overlap(lam)) == pytest.approx(brute, abs=2e-6)
+    # at lambda_e the upper branch is stationary and ties with q = 0 (free-entropy comparison)
+    qe, lam = channel.q_jump, channel.lambda_e
+    assert lam * tanh.g(qe, 1) == pytest.approx(qe / (1 - qe), rel=1e-6)
+    assert lam * tanh.g(qe) + qe + math.log1p(-qe) == pytest.approx(0.0, abs=1e-8)
+    # the quadratic activation has a continuous transition at 1 / g''(0) = 1/4
+    quadratic = scalar_channel("quadratic")
+    assert quadratic.continuous and quadratic.lambda_e == pytest.approx(0.25, rel=1e-5)
+    assert float(quadratic.overlap(1.0)) == pytest.approx(0.75, rel=1e-6)  # q = 1 - 1/(4 lambda)
+
+
+def test_closure_fixed_point_and_effective_width():
+    params = dict(beta=1.0, kappa=0.5, delta=0.1, d=1000)
+    channel = scalar_channel("tanh")
+    previous = math.inf
+    for alpha in (0.01, 0.1, 1.0, 10.0):
+        solution = solve_overlaps(alpha, **params)
+        v2 = readouts(500, 1.0) ** 2
+        lam = alpha * 1000 * v2 / (0.1 + solution.gen_error)
+        assert solution.k_c == int(np.sum(lam > channel.lambda_e))
+        expected = np.sum(v2 * np.where(solution.overlaps > 0, activation("tanh").g(1.0)
+                                        - activation("tanh").g(solution.overlaps), activation("tanh").g(1.0)))
+        assert solution.gen_error == pytest.approx(expected, rel=1e-9)
+        assert solution.gen_error < previous  # more data, less error
+        previous = solution.gen_error
+    fast = solve_overlaps(1.0, beta=1.0, kappa=10.0, d=1000)  # k = 10^4 features
+    assert fast.overlaps.size == 10_000 and fast.residual < 1e-12
+
+
+def test_refinement_and_perfect_recovery_match_their_expansions():
+    # all features learnt: eps = kappa (Delta + eps) / alpha to leading order, i.e. kappa Delta / (alpha - kappa)
+    alpha = 1e8
+    solution = solve_overlaps(alpha, beta=1.0, kappa=0.5, delta=0.1, d=200)
+    assert solution.k_c == 100
+    assert solution.gen_error == pytest.approx(0.5 * 0.1 / (alpha - 0.5), rel=1e-3)
+    # noiseless: the decoupled closure recovers perfectly exactly from alpha = kappa
+    for name in ("tanh", "quadratic"):
+        assert solve_overlaps(0.45, beta=1.0, kappa=0.4, delta=0.0, d=200, activation_name=name).gen_error == 0
+        assert solve_overlaps(3e-2, beta=1.0, kappa=0.4, delta=0.0, d=200, activation_name=name).gen_error > 0
+    assert perfect_recovery_alpha(0.5) == {"bayes_optimal": 0.375, "decoupled": 0.5}
+
+
+def test_feature_onsets_bracket_the_jump():
+    onsets = feature_onsets([3], beta=1.0, kappa=0.5, delta=0.1, d=500)
+    jump = onsets.n_over_d2_jump.iloc[0]
+    assert onsets.n_over_d2_spinodal.iloc[0] < jump
+    below, above = (solve_overlaps(jump * f, beta=1.0, kappa=0.5, delta=0.1, d=500).overlaps[2] for f in (0.999, 1.001))
+    assert below == 0 and above > scalar_channel("tanh").q_jump * 0.99
+
+
+def test_scaling_exponents_are_measured_not_assumed():
+    table = scaling_table([2.0], [0.5], [0.1], d=1000, points=50)
+    row = table.iloc[0]
+    assert row.learning_exponent == pytest.approx(1 / (2 * 2.0) - 1, abs=0.02)
+    assert row.refinement_exponent == pytest.approx(-1.0, abs=0.02)
+    assert row.collapse_spread < 0.1 * row.collapse_constant
+
+
+def test_report_and_errors():
+    report = solve_extensive_width(beta=1.0, kappa=0.5, n_over_d2=1.0)
+    assert report.status == "success" and report.quantities["k_c"] == report.quantities["overlaps_summary"]["learnt"]
+    with pytest.raises(ParameterError, match="beta"):
+        solve_overlaps(1.0, beta=0.4)
+    with pytest.raises(ParameterError, match="activation"):
+        activation("relu6")
