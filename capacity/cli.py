@@ -123,6 +123,15 @@ def _cmd_models(args, out):
                                     if key != "student_d"
                                     and (key != "n_over_d2" or name == "extensive-width")
                                     and (key != "points" or name != "extensive-width")]})
+    rows.append({"model": "invariant", "summary": "capacity P_c = 2 N_0 of group-invariant linear readouts (cyclic "
+                                                  "shifts by step, or --set matrices=FILE.npy)",
+                 "reference": "Farrell, Bordelon, Trivedi & Pehlevan, ICLR (2022)",
+                 "parameters": [{"name": "N", "description": "dimension acted on", "default": None,
+                                 "range": "[1, 1e4]"},
+                                {"name": "step", "description": "shift step (divides N)", "default": 1,
+                                 "range": "[1, N]"},
+                                {"name": "matrices", "description": ".npy file of the group's matrices (|G|, N, N)",
+                                 "default": None, "range": "file"}]})
     if args.json:
         print(json.dumps(rows), file=out)
         return 0
@@ -270,8 +279,58 @@ def _verify_extensive_width(args, out):
     return 0 if result["status"] == "success" else 1
 
 
+def _invariant_group(args):
+    """The group of ``--set N=... --set step=...`` (cyclic shifts) or ``--set matrices=FILE.npy`` ((|G|, N, N))."""
+    import numpy as np
+
+    from replica.invariant import cyclic_shifts
+
+    values = {}
+    for item in args.set or []:
+        name, text = _split(item)
+        if name not in ("N", "step", "matrices"):
+            raise UsageError(f"{name}: {args.model} takes N and step (cyclic shifts) or matrices=FILE.npy")
+        values[name] = text
+    if "matrices" in values:
+        try:
+            return np.load(values["matrices"])
+        except (OSError, ValueError) as error:
+            raise UsageError(f"matrices: cannot read {values['matrices']!r} as a .npy array: {error}") from None
+    if "N" not in values:
+        raise UsageError("N: invariant needs --set N=VALUE (cyclic shifts of R^N) or --set matrices=FILE.npy")
+    numbers = {}
+    for name in ("N", "step"):
+        try:
+            numbers[name] = float(values.get(name, 1))
+        except ValueError:
+            raise UsageError(f"{name}: must be a whole number; got {values[name]!r}") from None
+    n = _whole("N", numbers["N"], 1, 10**4)
+    return cyclic_shifts(n, _whole("step", numbers["step"], 1, n))
+
+
+def _verify_invariant(args, out):
+    from replica.validation import check_int
+
+    from .verify_invariant import verify_invariant
+
+    trials = check_int("trials", int(args.trials) if args.trials is not None else 100, 1, 10**6)
+    result = verify_invariant(_invariant_group(args), trials=trials, seed=int(args.seed))
+    if args.json:
+        print(json.dumps({**result, "table": result["table"].to_dict(orient="records")}, default=float), file=out)
+    else:
+        print(f"invariant readouts: N = {result['N']}, N_0 = {result['N_0']}, P_c = {result['P_c']}", file=out)
+        print(result["table"].to_string(index=False, float_format=lambda x: f"{x:.4g}"), file=out)
+        print(f"status: {result['status']} ({result['message']})", file=out)
+    return 0 if result["status"] == "success" else 1
+
+
 def _cmd_solve(args, out):
     from replica import solve
+
+    if args.model == "invariant":
+        from replica.invariant import solve_invariant
+
+        return _print_report(solve_invariant(_invariant_group(args)), args, out)
 
     if args.model == "lam":
         return _solve_lam(args, out)
@@ -319,9 +378,11 @@ def _cmd_verify(args, out):
         return _verify_lam(args, out)
     if args.model == "extensive-width":
         return _verify_extensive_width(args, out)
+    if args.model == "invariant":
+        return _verify_invariant(args, out)
     model = get_model(args.model)
     if model.name not in DEFAULTS:
-        raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, 'glm', 'lam', 'extensive-width'])}; "
+        raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, 'glm', 'lam', 'extensive-width', 'invariant'])}; "
                          f"got {model.name!r}")
     params = _parse_settings(args.set, model)
     if "alpha" in params:
