@@ -265,10 +265,13 @@ def _verify_extensive_width(args, out):
     from .verify_extensive_width import verify_extensive_width
 
     v = _extensive_width_settings(args, ("beta", "kappa", "n_over_d2", "Delta", "d", "student_d"))
-    trials = _whole("trials", float(args.trials), 1, 1000) if args.trials is not None else 4
-    d = v["d"] if any(item.startswith("d=") for item in args.set or []) else 12
+    from replica.validation import check_int
+
+    trials = check_int("trials", args.trials if args.trials is not None else 4, 1, 1000)
+    d = v["d"] if any(_split(item)[0] == "d" for item in args.set or []) else 12  # the SDP's own default
     result = verify_extensive_width(v["kappa"], d=d, trials=trials, student_d=v["student_d"],
-                                    n_over_d2=v["n_over_d2"], beta=v["beta"], delta=v["Delta"], seed=int(args.seed))
+                                    n_over_d2=v["n_over_d2"], beta=v["beta"], delta=v["Delta"],
+                                    seed=check_int("seed", args.seed, 0, 2**63 - 1))
     if args.json:
         print(json.dumps({**result, "sdp": result["sdp"].to_dict(orient="records")}, default=float), file=out)
     else:
@@ -313,8 +316,8 @@ def _verify_invariant(args, out):
 
     from .verify_invariant import verify_invariant
 
-    trials = check_int("trials", int(args.trials) if args.trials is not None else 100, 1, 10**6)
-    result = verify_invariant(_invariant_group(args), trials=trials, seed=int(args.seed))
+    trials = check_int("trials", args.trials if args.trials is not None else 100, 1, 10**6)
+    result = verify_invariant(_invariant_group(args), trials=trials, seed=check_int("seed", args.seed, 0, 2**63 - 1))
     if args.json:
         print(json.dumps({**result, "table": result["table"].to_dict(orient="records")}, default=float), file=out)
     else:
