@@ -262,22 +262,31 @@ def _solve_extensive_width(args, out):
 
 
 def _verify_extensive_width(args, out):
+    from replica.validation import check_int
+
     from .verify_extensive_width import verify_extensive_width
 
     v = _extensive_width_settings(args, ("beta", "kappa", "n_over_d2", "Delta", "d", "student_d"))
-    from replica.validation import check_int
-
     trials = check_int("trials", args.trials if args.trials is not None else 4, 1, 1000)
     d = v["d"] if any(_split(item)[0] == "d" for item in args.set or []) else 12  # the SDP's own default
     result = verify_extensive_width(v["kappa"], d=d, trials=trials, student_d=v["student_d"],
                                     n_over_d2=v["n_over_d2"], beta=v["beta"], delta=v["Delta"],
                                     seed=check_int("seed", args.seed, 0, 2**63 - 1))
+    return _print_verification(result, "sdp", args, out,
+                               f"extensive width: SDP sweep at d = {d} (quadratic activation), trained tanh student",
+                               f"student: {result['student']}")
+
+
+def _print_verification(result: dict, table: str, args, out, header: str, *notes: str) -> int:
+    """Print a verification ``result`` (with ``status``, ``message`` and a DataFrame under ``table``): one JSON object
+    with ``--json``, otherwise the header, the table, the notes and the status line. Exit status 0 on success."""
     if args.json:
-        print(json.dumps({**result, "sdp": result["sdp"].to_dict(orient="records")}, default=float), file=out)
+        print(json.dumps({**result, table: result[table].to_dict(orient="records")}, default=float), file=out)
     else:
-        print(f"extensive width: SDP sweep at d = {d} (quadratic activation), trained tanh student", file=out)
-        print(result["sdp"].to_string(index=False, float_format=lambda x: f"{x:.4g}"), file=out)
-        print(f"student: {result['student']}", file=out)
+        print(header, file=out)
+        print(result[table].to_string(index=False, float_format=lambda x: f"{x:.4g}"), file=out)
+        for note in notes:
+            print(note, file=out)
         print(f"status: {result['status']} ({result['message']})", file=out)
     return 0 if result["status"] == "success" else 1
 
@@ -318,13 +327,8 @@ def _verify_invariant(args, out):
 
     trials = check_int("trials", args.trials if args.trials is not None else 100, 1, 10**6)
     result = verify_invariant(_invariant_group(args), trials=trials, seed=check_int("seed", args.seed, 0, 2**63 - 1))
-    if args.json:
-        print(json.dumps({**result, "table": result["table"].to_dict(orient="records")}, default=float), file=out)
-    else:
-        print(f"invariant readouts: N = {result['N']}, N_0 = {result['N_0']}, P_c = {result['P_c']}", file=out)
-        print(result["table"].to_string(index=False, float_format=lambda x: f"{x:.4g}"), file=out)
-        print(f"status: {result['status']} ({result['message']})", file=out)
-    return 0 if result["status"] == "success" else 1
+    return _print_verification(result, "table", args, out,
+                               f"invariant readouts: N = {result['N']}, N_0 = {result['N_0']}, P_c = {result['P_c']}")
 
 
 def _cmd_solve(args, out):

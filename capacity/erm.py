@@ -22,6 +22,7 @@ from replica.errors import ParameterError
 from replica.validation import check_int, check_real
 
 from .amp import draw_teacher
+from .estimates import standard_error_of_mean
 
 __all__ = ["erm_errors", "LOSSES"]
 
@@ -90,6 +91,6 @@ def erm_errors(prior: str, alpha: float, *, n: int = 200, trials: int = 10, loss
     for loss in losses:
         values = np.array(errors[loss])
         rows.append({"loss": loss, "alpha": alpha, "n": n, "mean": values.mean() if values.size else np.nan,
-                     "standard_error": values.std(ddof=1) / np.sqrt(values.size) if values.size > 1 else np.nan,
+                     "standard_error": standard_error_of_mean(values),
                      "trials": int(values.size), "failed": failed[loss]})
     return pd.DataFrame(rows)

@@ -23,8 +23,15 @@ from replica.errors import ParameterError
 from replica.serialization import json_safe
 from replica.validation import check_real
 
-__all__ = ["separable_fraction", "median_interval", "ThresholdEstimate", "threshold_estimates", "Extrapolation", "extrapolate",
+__all__ = ["standard_error_of_mean", "separable_fraction", "median_interval", "ThresholdEstimate", "threshold_estimates", "Extrapolation", "extrapolate",
            "proportion_interval"]
+
+
+def standard_error_of_mean(values) -> float:
+    """Standard error of the mean of ``values`` (sample standard deviation over the square root of the count);
+    nan with fewer than two values."""
+    values = np.asarray(values, dtype=float)
+    return float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.nan
 
 
 def proportion_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:

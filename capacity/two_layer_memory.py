@@ -40,13 +40,13 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from replica.lam import optimal_capacity
 from replica.serialization import json_safe
 from replica.validation import check_int, check_real
 
+from .estimates import standard_error_of_mean
 from .experiments import run_trials
 from .programs.certificates import margin_lower_bound
-from .verify_lam import association_gaps, draw_memory_instance, instance_threshold, outer_rows
+from .verify_lam import association_gaps, draw_memory_instance, instance_threshold, outer_rows, search_range
 
 __all__ = ["FactorisedMemory", "factorised_memory", "TwoLayerThreshold", "two_layer_thresholds",
            "summarise_two_layer"]
@@ -217,9 +217,8 @@ def two_layer_thresholds(d: int, widths, *, kappa: float = 0.0, trials: int = 10
     kappa = check_real("kappa", kappa, 0.0, 10.0)
     trials = check_int("trials", trials, 1, 10**6)
     widths = [check_int("h", h, 1, d) for h in widths]
-    p_c = optimal_capacity(d, kappa, samples=samples, seed=seed)["p_c"]
-    max_associations = int(2 * p_c + 4 * math.sqrt(p_c)) + 4
-    tasks = [(d, h, seed, trial, kappa, bool(decoupled), max_associations, round(p_c), solver)
+    guess, max_associations = search_range(d, kappa, samples=samples, seed=seed)
+    tasks = [(d, h, seed, trial, kappa, bool(decoupled), max_associations, guess, solver)
              for h in widths for trial in range(trials)]
     rows = run_trials(_two_layer_threshold, tasks, n_jobs=n_jobs, progress=progress, store=store,
                       description="two-layer memory instances")
@@ -235,12 +234,8 @@ def summarise_two_layer(thresholds: pd.DataFrame) -> pd.DataFrame:
         full = group[group.full_outcome == "certified"].p_star_full.to_numpy(float) - 0.5
         rows.append({"d": int(d), "hidden": int(hidden), "kappa": float(kappa), "decoupled": bool(decoupled),
                      "instances": len(group), "p_witness": witness.mean(),
-                     "p_witness_standard_error": _standard_error(witness),
+                     "p_witness_standard_error": standard_error_of_mean(witness),
                      "one_layer_p_star": full.mean() if full.size else math.nan,
-                     "one_layer_standard_error": _standard_error(full),
+                     "one_layer_standard_error": standard_error_of_mean(full),
                      "fraction_of_one_layer": witness.mean() / full.mean() if full.size else math.nan})
     return pd.DataFrame(rows)
-
-
-def _standard_error(values: np.ndarray) -> float:
-    return float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.nan

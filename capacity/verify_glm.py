@@ -28,6 +28,7 @@ from replica.validation import check_int
 
 from .amp import run_amp
 from .erm import erm_errors
+from .estimates import standard_error_of_mean
 
 __all__ = ["GLMVerification", "verify_glm", "ridge_errors", "FINITE_SIZE_ALLOWANCE", "CONVEX_N"]
 
@@ -82,7 +83,7 @@ def ridge_errors(n: int, alpha: float, delta: float, trials: int, seed: int = 0)
         closed.append(np.mean((exact - w) ** 2))
         convex.append(np.mean((variable.value - w) ** 2))
         gaps.append(float(np.max(np.abs(variable.value - exact))))
-    sem = float(np.std(closed, ddof=1) / np.sqrt(trials)) if trials > 1 else float("nan")
+    sem = standard_error_of_mean(closed)
     return {"n": n, "trials": trials, "mse_closed_form": float(np.mean(closed)), "mse_cvxpy": float(np.mean(convex)),
             "standard_error": sem, "largest_estimator_difference": float(max(gaps))}
 

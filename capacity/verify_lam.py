@@ -32,11 +32,13 @@ from replica.lam import hebbian_success_probability, optimal_capacity
 from replica.serialization import json_safe
 from replica.validation import check_int, check_real
 
+from .estimates import standard_error_of_mean
 from .experiments import first_unseparable_prefix, run_trials
 from .programs import make_program
 
-__all__ = ["association_gaps", "outer_rows", "association_rows", "draw_memory_instance", "LAMThreshold", "lam_thresholds", "summarise_thresholds",
-           "hebbian_trials", "lam_agreement", "FINITE_D_ALLOWANCE"]
+__all__ = ["association_gaps", "outer_rows", "association_rows", "draw_memory_instance", "LAMThreshold",
+           "instance_threshold", "search_range", "lam_thresholds", "summarise_thresholds", "hebbian_trials",
+           "lam_agreement", "FINITE_D_ALLOWANCE"]
 
 
 def association_gaps(targets: np.ndarray, competitors: np.ndarray | None = None) -> np.ndarray:
@@ -127,12 +129,19 @@ def instance_threshold(d, seed, trial, kappa, decoupled, max_associations, guess
     return LAMThreshold(d, trial, seed, kappa, decoupled, p_star, outcome, solves, time.perf_counter() - start)
 
 
+def search_range(d: int, kappa: float, *, samples: int, seed: int) -> tuple[int, int]:
+    """Where an instance's threshold search starts (the theory's :math:`p_c(d, \\kappa)`, rounded) and the longest
+    prefix it searches, :math:`2 p_c + 4\\sqrt{p_c} + 4` associations."""
+    p_c = optimal_capacity(d, kappa, samples=samples, seed=seed)["p_c"]
+    return round(p_c), int(2 * p_c + 4 * math.sqrt(p_c)) + 4
+
+
 def lam_thresholds(dimensions, *, kappa: float = 0.0, trials: int = 10, decoupled: bool = False, seed: int = 0,
                    solver: str | None = None, n_jobs: int = 1, progress: bool = True, store=None,
                    samples: int = 20_000) -> pd.DataFrame:
     """Certified :math:`p^*` per instance for each ``d``, searched from the theory's :math:`p_c(d, \\kappa)`.
 
-    The search range is :math:`2 p_c + 4\\sqrt{p_c} + 4` associations. Returns one row per instance
+    The search range is :func:`search_range`. Returns one row per instance
     (:class:`LAMThreshold` fields).
     """
     kappa = check_real("kappa", kappa, 0.0, 10.0)
@@ -140,9 +149,8 @@ def lam_thresholds(dimensions, *, kappa: float = 0.0, trials: int = 10, decouple
     tasks = []
     for d in dimensions:
         d = check_int("d", d, 2, 200)
-        p_c = optimal_capacity(d, kappa, samples=samples, seed=seed)["p_c"]
-        max_associations = int(2 * p_c + 4 * math.sqrt(p_c)) + 4
-        tasks += [(d, seed, trial, kappa, bool(decoupled), max_associations, round(p_c), solver)
+        guess, max_associations = search_range(d, kappa, samples=samples, seed=seed)
+        tasks += [(d, seed, trial, kappa, bool(decoupled), max_associations, guess, solver)
                   for trial in range(trials)]
     rows = run_trials(instance_threshold, tasks, n_jobs=n_jobs, progress=progress, store=store,
                       description="memory instances")
@@ -156,7 +164,7 @@ def summarise_thresholds(thresholds: pd.DataFrame, *, samples: int = 100_000, se
     for (d, kappa, decoupled), group in thresholds.groupby(["d", "kappa", "decoupled"]):
         certified = group[group.outcome == "certified"].p_star.to_numpy(float) - 0.5
         theory = optimal_capacity(int(d), float(kappa), samples=samples, seed=seed)
-        sem = certified.std(ddof=1) / math.sqrt(certified.size) if certified.size > 1 else math.nan
+        sem = standard_error_of_mean(certified)
         mean = certified.mean() if certified.size else math.nan
         rows.append({"d": int(d), "kappa": float(kappa), "decoupled": bool(decoupled), "instances": len(group),
                      "certified": int(certified.size), "doubtful": int((group.outcome == "doubtful").sum()),
