@@ -26,6 +26,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+#: Models verified by their own checks (not the capacity sweep of capacity.verify).
+OTHER_VERIFIERS = ("glm", "lam", "extensive-width", "invariant", "kernel-curve", "committee")
+
 #: Model families whose parts are chosen with --set prior=... --set channel=... (replica.glm).
 FAMILIES = ("glm", "glm-transitions")
 
@@ -132,6 +135,12 @@ def _cmd_models(args, out):
                                  "range": "[1, N]"},
                                 {"name": "matrices", "description": ".npy file of the group's matrices (|G|, N, N)",
                                  "default": None, "range": "file"}]})
+    rows.append({"model": "kernel-curve", "summary": "learning curve of kernel ridge regression on a power-law spectrum: "
+                                                     "effective ridge kappa, E_g, its bias and noise parts (--set P=...)",
+                 "reference": "Bordelon, Canatar & Pehlevan, ICML (2020); Canatar, Bordelon & Pehlevan, Nat. Commun. "
+                              "(2021)",
+                 "parameters": [{"name": key, "description": text, "default": default, "range": interval}
+                                for key, (default, text, interval) in KERNEL_CURVE_SETTINGS.items()]})
     if args.json:
         print(json.dumps(rows), file=out)
         return 0
@@ -228,23 +237,37 @@ EXTENSIVE_WIDTH_SETTINGS = {
 }
 
 
-def _extensive_width_settings(args, allowed):
+def _table_settings(args, table: dict, allowed, *, whole=(), text=(), repeated=()):
+    """The ``--set`` values of a model whose settings are described by ``table`` (name -> (default, description,
+    range)): numbers, whole numbers (``whole``), words (``text``) and lists (``repeated``, one ``--set`` each); only
+    the names in ``allowed``, defaults filled in."""
     values = {}
     for item in args.set or []:
-        name, text = _split(item)
+        name, value = _split(item)
         if name not in allowed:
             raise UsageError(f"{name}: {args.model} takes {', '.join(allowed)}")
-        if name == "activation":
-            values[name] = text
+        if name in text:
+            values[name] = value
             continue
         try:
-            values[name] = float(text)
+            number = float(value)
         except ValueError:
-            raise UsageError(f"{name}: must be a number in {EXTENSIVE_WIDTH_SETTINGS[name][2]}; got {text!r}") from None
-    for name in ("d", "points", "student_d"):
+            raise UsageError(f"{name}: must be a number in {table[name][2]}; got {value!r}") from None
+        if name in repeated:
+            values.setdefault(name, []).append(number)
+        else:
+            values[name] = number
+    for name in whole:
         if name in values:
-            values[name] = _whole(name, values[name], 2, 10**7)
-    return {name: values.get(name, EXTENSIVE_WIDTH_SETTINGS[name][0]) for name in allowed}
+            low, high = (float(x) for x in table[name][2].strip("[]").split(","))
+            values[name] = ([_whole(name, v, int(low), int(high)) for v in values[name]] if name in repeated
+                            else _whole(name, values[name], int(low), int(high)))
+    return {name: values.get(name, table[name][0]) for name in allowed}
+
+
+def _extensive_width_settings(args, allowed):
+    return _table_settings(args, EXTENSIVE_WIDTH_SETTINGS, allowed, whole=("d", "points", "student_d"),
+                           text=("activation",))
 
 
 def _solve_extensive_width(args, out):
@@ -275,6 +298,78 @@ def _verify_extensive_width(args, out):
     return _print_verification(result, "sdp", args, out,
                                f"extensive width: SDP sweep at d = {d} (quadratic activation), trained tanh student",
                                f"student: {result['student']}")
+
+
+#: Settings of the kernel-regression learning curve (replica.kernel_curve): name -> (default, description, range).
+KERNEL_CURVE_SETTINGS = {
+    "modes": (1000, "number of kernel modes M", "[1, 1e7]"),
+    "decay": (1.5, "spectrum eta_k = k^-decay (0: isotropic)", "[0, 20]"),
+    "target_decay": (1.5, "target power v_k^2 ~ k^-target_decay, sum 1", "[0, 40]"),
+    "ridge": (1e-3, "ridge lambda", "[0, 1e12]"),
+    "noise": (0.05, "label-noise variance sigma^2", "[0, 1e12]"),
+    "P": (None, "training-set size (repeatable; default 1 to 10 M)", "[1, 1e9]"),
+    "kernel": ("rbf", "verify: kernel on the sphere pool", "{rbf, laplace}"),
+    "width": (1.0, "verify: kernel bandwidth", "(0, 1e6]"),
+    "pool_size": (2000, "verify: points in the pool", "[10, 20000]"),
+    "pool_dimension": (10, "verify: dimension d of the sphere S^(d-1)", "[3, 10000]"),
+}
+
+
+def _kernel_curve_settings(args, allowed):
+    return _table_settings(args, KERNEL_CURVE_SETTINGS, allowed, whole=("modes", "P", "pool_size", "pool_dimension"),
+                           text=("kernel",), repeated=("P",))
+
+
+def _solve_kernel_curve(args, out):
+    import numpy as np
+
+    from replica.kernel_curve import solve_kernel_curve
+
+    v = _kernel_curve_settings(args, ("modes", "decay", "target_decay", "ridge", "noise", "P"))
+    sizes = v["P"] or np.unique(np.geomspace(1, 10 * v["modes"], 13).round().astype(int)).tolist()
+    report = solve_kernel_curve(sizes, modes=v["modes"], decay=v["decay"], target_decay=v["target_decay"],
+                                ridge=v["ridge"], noise=v["noise"])
+    if args.json:
+        return _print_report(report, args, out)
+    import pandas as pd
+
+    print(f"{report.model} {report.params}", file=out)
+    print(pd.DataFrame(report.quantities).to_string(index=False, float_format=lambda x: f"{x:.5g}"), file=out)
+    print(f"status: {report.status} ({report.message})", file=out)
+    return 0
+
+
+def _verify_kernel_curve(args, out):
+    from replica.validation import check_int
+
+    from .verify_kernel_curve import verify_kernel_curve
+
+    v = _kernel_curve_settings(args, ("modes", "decay", "target_decay", "ridge", "noise", "P", "kernel", "width",
+                                      "pool_size", "pool_dimension"))
+    if not any(_split(item)[0] == "modes" for item in args.set or []):
+        v["modes"] = 200  # a smaller default than solve's: every size is simulated
+    trials = check_int("trials", args.trials if args.trials is not None else 30, 2, 10**5)
+    result = verify_kernel_curve(modes=v["modes"], decay=v["decay"], target_decay=v["target_decay"], ridge=v["ridge"],
+                                 noise=v["noise"], sizes=v["P"], trials=trials, kernel=v["kernel"], width=v["width"],
+                                 pool_size=v["pool_size"], pool_dimension=v["pool_dimension"],
+                                 seed=check_int("seed", args.seed, 0, 2**63 - 1))
+    if args.json:
+        tables = {name: result[name].to_dict(orient="records") for name in ("curve", "modes", "peak", "pool")}
+        print(json.dumps({**result, **tables}, default=float), file=out)
+        return 0 if result["status"] == "success" else 1
+    p = result["params"]
+    sections = [(f"learning curve: M = {p['modes']}, eta_k = k^-{p['decay']:g}, ridge {p['ridge']:g}, noise "
+                 f"{p['noise']:g}, Gaussian features", "curve"),
+                ("mode errors at the middle size", "modes"),
+                (f"interpolation peak: isotropic M = {p['peak_modes']}, ridge 0, noise {p['peak_noise']:g} "
+                 f"(exact finite-P means)", "peak"),
+                (f"{p['kernel']} kernel, width {p['width']:g}, on {p['pool_size']} points of the sphere in "
+                 f"d = {p['pool_dimension']} (Gaussian approximation, allowance 25%)", "pool")]
+    for title, name in sections:
+        print(title, file=out)
+        print(result[name].to_string(index=False, float_format=lambda x: f"{x:.4g}"), file=out)
+    print(f"status: {result['status']} ({result['message']})", file=out)
+    return 0 if result["status"] == "success" else 1
 
 
 def _print_verification(result: dict, table: str, args, out, header: str, *notes: str) -> int:
@@ -343,6 +438,8 @@ def _cmd_solve(args, out):
         return _solve_lam(args, out)
     if args.model in ("extensive-width", "extensive-width-scaling"):
         return _solve_extensive_width(args, out)
+    if args.model == "kernel-curve":
+        return _solve_kernel_curve(args, out)
     model, rest = _resolve(args.model, args.set)
     params = _parse_settings(rest, model)
     with warnings.catch_warnings():
@@ -387,9 +484,11 @@ def _cmd_verify(args, out):
         return _verify_extensive_width(args, out)
     if args.model == "invariant":
         return _verify_invariant(args, out)
+    if args.model == "kernel-curve":
+        return _verify_kernel_curve(args, out)
     model = get_model(args.model)
     if model.name not in DEFAULTS:
-        raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, 'glm', 'lam', 'extensive-width', 'invariant'])}; "
+        raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, *OTHER_VERIFIERS])}; "
                          f"got {model.name!r}")
     params = _parse_settings(args.set, model)
     if "alpha" in params:
