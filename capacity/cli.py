@@ -141,6 +141,12 @@ def _cmd_models(args, out):
                               "(2021)",
                  "parameters": [{"name": key, "description": text, "default": default, "range": interval}
                                 for key, (default, text, interval) in KERNEL_CURVE_SETTINGS.items()]})
+    rows.append({"model": "committee", "summary": "tree committee or parity machine: RS capacity (q -> 1), large-K law, "
+                                                  "replicon at capacity and alpha_AT (--set K=3 [--set rule=parity])",
+                 "reference": "Barkai, Hansel & Kanter (1990); Barkai, Hansel & Sompolinsky (1992); Monasson & "
+                              "Zecchina (1995)",
+                 "parameters": [{"name": key, "description": text, "default": default, "range": interval}
+                                for key, (default, text, interval) in COMMITTEE_SETTINGS.items()]})
     if args.json:
         print(json.dumps(rows), file=out)
         return 0
@@ -295,7 +301,7 @@ def _verify_extensive_width(args, out):
     result = verify_extensive_width(v["kappa"], d=d, trials=trials, student_d=v["student_d"],
                                     n_over_d2=v["n_over_d2"], beta=v["beta"], delta=v["Delta"],
                                     seed=check_int("seed", args.seed, 0, 2**63 - 1))
-    return _print_verification(result, "sdp", args, out,
+    return _print_verification(result, [(None, "sdp")], args, out,
                                f"extensive width: SDP sweep at d = {d} (quadratic activation), trained tanh student",
                                f"student: {result['student']}")
 
@@ -353,10 +359,6 @@ def _verify_kernel_curve(args, out):
                                  noise=v["noise"], sizes=v["P"], trials=trials, kernel=v["kernel"], width=v["width"],
                                  pool_size=v["pool_size"], pool_dimension=v["pool_dimension"],
                                  seed=check_int("seed", args.seed, 0, 2**63 - 1))
-    if args.json:
-        tables = {name: result[name].to_dict(orient="records") for name in ("curve", "modes", "peak", "pool")}
-        print(json.dumps({**result, **tables}, default=float), file=out)
-        return 0 if result["status"] == "success" else 1
     p = result["params"]
     sections = [(f"learning curve: M = {p['modes']}, eta_k = k^-{p['decay']:g}, ridge {p['ridge']:g}, noise "
                  f"{p['noise']:g}, Gaussian features", "curve"),
@@ -365,21 +367,59 @@ def _verify_kernel_curve(args, out):
                  f"(exact finite-P means)", "peak"),
                 (f"{p['kernel']} kernel, width {p['width']:g}, on {p['pool_size']} points of the sphere in "
                  f"d = {p['pool_dimension']} (Gaussian approximation, allowance 25%)", "pool")]
-    for title, name in sections:
-        print(title, file=out)
-        print(result[name].to_string(index=False, float_format=lambda x: f"{x:.4g}"), file=out)
-    print(f"status: {result['status']} ({result['message']})", file=out)
-    return 0 if result["status"] == "success" else 1
+    return _print_verification(result, sections, args, out, "kernel ridge regression against its learning curve")
 
 
-def _print_verification(result: dict, table: str, args, out, header: str, *notes: str) -> int:
-    """Print a verification ``result`` (with ``status``, ``message`` and a DataFrame under ``table``): one JSON object
-    with ``--json``, otherwise the header, the table, the notes and the status line. Exit status 0 on success."""
+#: Settings of the tree committee and parity machines (replica.tree_machine): name -> (default, description, range).
+COMMITTEE_SETTINGS = {
+    "K": (3, "hidden units (odd for the committee; verify: 1 to 3)", "[1, 1000000]"),
+    "rule": ("committee", "output rule", "{committee, parity}"),
+    "n": (None, "verify: inputs per hidden unit (repeatable; default 2 and 3)", "[1, 6]"),
+}
+
+
+def _committee_settings(args, allowed):
+    return _table_settings(args, COMMITTEE_SETTINGS, allowed, whole=("K", "n"), text=("rule",), repeated=("n",))
+
+
+def _solve_committee(args, out):
+    from replica.tree_machine import solve_committee
+
+    v = _committee_settings(args, ("K", "rule"))
+    return _print_report(solve_committee(v["K"], v["rule"]), args, out)
+
+
+def _verify_committee(args, out):
+    from replica.validation import check_int
+
+    from .verify_committee import verify_committee
+
+    v = _committee_settings(args, ("K", "rule", "n"))
+    trials = check_int("trials", args.trials if args.trials is not None else 20, 2, 10**5)
+    result = verify_committee(check_int("K", v["K"], 1, 3), v["rule"], sizes=tuple(v["n"] or (2, 3)), trials=trials,
+                              seed=check_int("seed", args.seed, 0, 2**63 - 1))
+    if not args.json:
+        result.pop("instances")
+    return _print_verification(result, [(None, "table")], args, out,
+                               f"tree {result['rule']} machine, K = {result['K']}: largest storable prefix P* by exact "
+                               f"enumeration of internal representations")
+
+
+def _print_verification(result: dict, tables, args, out, header: str, *notes: str) -> int:
+    """Print a verification ``result`` (with ``status``, ``message`` and DataFrames): one JSON object with ``--json``
+    (every DataFrame as a list of records), otherwise the header, the ``tables`` (``(title, key)`` pairs, ``title``
+    ``None`` for none), the notes and the status line. Exit status 0 on success."""
+    import pandas as pd
+
     if args.json:
-        print(json.dumps({**result, table: result[table].to_dict(orient="records")}, default=float), file=out)
+        print(json.dumps({key: value.to_dict(orient="records") if isinstance(value, pd.DataFrame) else value
+                          for key, value in result.items()}, default=float), file=out)
     else:
         print(header, file=out)
-        print(result[table].to_string(index=False, float_format=lambda x: f"{x:.4g}"), file=out)
+        for title, key in tables:
+            if title:
+                print(title, file=out)
+            print(result[key].to_string(index=False, float_format=lambda x: f"{x:.4g}"), file=out)
         for note in notes:
             print(note, file=out)
         print(f"status: {result['status']} ({result['message']})", file=out)
@@ -422,7 +462,7 @@ def _verify_invariant(args, out):
 
     trials = check_int("trials", args.trials if args.trials is not None else 100, 1, 10**6)
     result = verify_invariant(_invariant_group(args), trials=trials, seed=check_int("seed", args.seed, 0, 2**63 - 1))
-    return _print_verification(result, "table", args, out,
+    return _print_verification(result, [(None, "table")], args, out,
                                f"invariant readouts: N = {result['N']}, N_0 = {result['N_0']}, P_c = {result['P_c']}")
 
 
@@ -440,6 +480,8 @@ def _cmd_solve(args, out):
         return _solve_extensive_width(args, out)
     if args.model == "kernel-curve":
         return _solve_kernel_curve(args, out)
+    if args.model == "committee":
+        return _solve_committee(args, out)
     model, rest = _resolve(args.model, args.set)
     params = _parse_settings(rest, model)
     with warnings.catch_warnings():
@@ -486,6 +528,8 @@ def _cmd_verify(args, out):
         return _verify_invariant(args, out)
     if args.model == "kernel-curve":
         return _verify_kernel_curve(args, out)
+    if args.model == "committee":
+        return _verify_committee(args, out)
     model = get_model(args.model)
     if model.name not in DEFAULTS:
         raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, *OTHER_VERIFIERS])}; "

@@ -1,0 +1,338 @@
+r"""Tree committee and tree parity machines: RS storage capacity, stability and large-:math:`K` behaviour.
+
+:math:`K` hidden units each see their own :math:`N/K` inputs through spherical weights :math:`w_k`; the output is
+:math:`f(\tau)` of the hidden signs :math:`\tau_k = \mathrm{sign}(w_k\cdot x_k)`: the majority (committee, odd
+:math:`K`) or the product (parity). References: Barkai, Hansel & Kanter, PRL 65, 2312 (1990) (parity);
+Barkai, Hansel & Sompolinsky, PRA 45, 4146 (1992) (committee, replica-symmetry breaking); Monasson & Zecchina,
+PRL 75, 2432 (1995) and Mod. Phys. Lett. B 9, 1887 (1995) (large :math:`K`); Engel & Van den Broeck, *Statistical
+Mechanics of Learning* (2001), ch. 12.
+
+RS free entropy (per weight, :math:`\alpha = P/N`, a random label taken as :math:`+1` by symmetry), derived by the
+engine from the spherical prior and the channel
+
+.. math:: Z_{out}(\omega_1..\omega_K, V) = \sum_{\tau: f(\tau) = +1}\prod_k H\!\left(-\frac{\tau_k\omega_k}{\sqrt V}\right),
+    \qquad \phi(q) = \tfrac12\ln(1-q) + \frac{q}{2(1-q)} + \alpha\int\prod_k Dt_k\,\ln Z_{out}(\sqrt q\,t, 1-q)
+
+(each branch has its own overlap; by symmetry they are equal). As :math:`q\to1` the sum is dominated by its
+cheapest internal representation, :math:`\ln Z_{out} \approx -C(t)/(2(1-q))` with the cost
+:math:`C(t) = \min_{f(\tau)=1}\sum_k t_k^2\,\theta(-\tau_kt_k)`, so
+
+.. math:: \alpha_c^{RS} = 1/\mathbb E\,C(t), \qquad
+    \mathbb E\,C = \int_0^\infty 2x\;\mathbb E\big[(n(x) - \tfrac{K-1}2)_+\big]\,dx \ \ \text{(committee)},\qquad
+    \mathbb E\,C = \tfrac12\int_0^\infty 2x\,(2H(x))^K\,dx \ \ \text{(parity)},
+
+with :math:`n(x)\sim\mathrm{Binomial}(K, H(x))` the number of branches whose field is below :math:`-x` (all beyond
+the :math:`(K-1)/2` that may disagree must be flipped), and for parity the cheapest flip of the smallest field when
+the signs' product is wrong.
+
+Relation to the kernel (infinite-width) limit: the divergence with :math:`K` comes from fields near the sign's
+discontinuity, :math:`|t| \sim K^{-1/2}` (committee) or :math:`K^{-1}` (parity), where flipping a hidden unit costs
+almost nothing. Zavatone-Veth & Pehlevan, PRE 103, L020301 (2021), relate the boundedness of the infinite-width
+capacity to the smoothness of the activation: smooth activations keep it finite, the sign makes it diverge. Only
+the sign activation is implemented here. Large :math:`K`: :math:`\alpha_c^{RS} \to 6\sqrt{2/\pi}\,\sqrt K` (committee) and
+:math:`2K^2/\pi` (parity), both above the Mitchison–Durbin bound :math:`O(\ln K)`: replica symmetry is wrong there
+(the committee's capacity is :math:`(16/\pi)\sqrt{\ln K}` with RSB, Monasson & Zecchina 1995).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+from scipy import integrate, optimize, special, stats
+
+from .errors import ParameterError
+from .models.channels import Channel
+from .models.priors import SphericalPrior
+from .report import Report
+from .symbolic.free_entropy import assemble_free_entropy
+from .symbolic.gaussian import GaussianMean, LogAddExp, LogH
+from .symbolic.saddle_point import derive_saddle_point
+from .validation import check_int, check_real
+
+__all__ = ["RULES", "internal_representations", "TreeChannel", "tree_free_entropy", "TreeTheory", "rs_capacity", "branch_rule",
+           "expected_cost", "replicon_matrix_at", "large_k_constant", "solve_committee"]
+
+#: Output rules: the hidden signs that give output +1.
+RULES = ("committee", "parity")
+#: Largest K whose finite-overlap free entropy is integrated (a K-fold tensor-product quadrature).
+MAX_QUADRATURE_K = 3
+
+
+def check_machine(rule: str, k: int) -> tuple[str, int]:
+    if rule not in RULES:
+        raise ParameterError("rule", f"must be one of {', '.join(RULES)}; got {rule!r}")
+    k = check_int("K", k, 1, 10**6)
+    if rule == "committee" and k % 2 == 0:
+        raise ParameterError("K", f"must be odd for a committee machine (no ties in the majority vote); got {k}")
+    return rule, k
+
+
+def internal_representations(rule: str, k: int) -> list[tuple[int, ...]]:
+    """The hidden sign vectors :math:`\\tau\\in\\{\\pm1\\}^K` with output :math:`f(\\tau) = +1`."""
+    rule, k = check_machine(rule, k)
+    if k > 12:
+        raise ParameterError("K", f"internal representations are listed for K <= 12 (2^K of them); got {k}")
+    signs = itertools.product((1, -1), repeat=k)
+    if rule == "committee":
+        return [t for t in signs if sum(t) > 0]
+    return [t for t in signs if math.prod(t) > 0]
+
+
+class TreeChannel(Channel):
+    r"""The per-pattern term of a tree machine: :math:`K` branch fields, one Gaussian mean each.
+
+    :math:`\ln Z_{out} = \ln\sum_{f(\tau)=1}\exp\sum_k\ln H(-\tau_k\omega_k/\sqrt V)`, written with nested
+    :class:`~replica.symbolic.gaussian.LogAddExp` so that every term stays finite as :math:`V\to0`.
+    """
+
+    def __init__(self, rule: str, k: int):
+        self.rule, self.k = check_machine(rule, k)
+        self.name = f"tree-{rule}-{k}"
+        self.fields = tuple(sp.Symbol(f"t_{i + 1}", real=True) for i in range(self.k))
+
+    @property
+    def parameters(self):
+        return ()
+
+    def log_partition(self, omegas, variance):
+        exponents = [sp.Add(*(LogH(-tau_i * w / sp.sqrt(variance)) for tau_i, w in zip(tau, omegas)))
+                     for tau in internal_representations(self.rule, self.k)]
+        total = exponents[0]
+        for exponent in exponents[1:]:
+            total = LogAddExp(total, exponent)
+        return total
+
+    def energetic_term(self, overlap, z=None):
+        term = self.log_partition([sp.sqrt(overlap) * t for t in self.fields], 1 - overlap)
+        for t in reversed(self.fields):
+            term = GaussianMean(term, t)
+        return term
+
+
+@lru_cache(maxsize=None)
+def tree_free_entropy(rule: str, k: int):
+    """The engine's derivation for a tree machine: ``(saddle, channel)`` with the reduced :math:`\\phi(q)` and
+    :math:`\\partial_q\\phi` (conjugates of the spherical prior eliminated)."""
+    channel = TreeChannel(rule, k)
+    prior = SphericalPrior()
+    saddle = derive_saddle_point(assemble_free_entropy(prior, channel), prior.convergence_conditions())
+    return saddle, channel
+
+
+def branch_rule(overlap: float, order: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    r"""Nodes and weights of :math:`\int Dt\,(\cdot)` resolving the layer of :math:`H(\mp\sqrt{q}\,t/\sqrt{1-q})`.
+
+    Composite Gauss–Legendre (``order`` nodes per panel) on :math:`[-12, 12]`, with panel edges at
+    :math:`0, \pm w/2, \pm 2w, \pm 8w` for the layer width :math:`w = \sqrt{(1-q)/q}` and at
+    :math:`\pm 1.5, \pm 3, \pm 6` for the Gaussian weight.
+    """
+    width = math.sqrt((1 - overlap) / overlap)
+    edges = np.array([0.0, 1.5, 3.0, 6.0, 12.0, 0.5 * width, 2 * width, 8 * width])
+    edges = np.unique(np.clip(np.concatenate([-edges, edges]), -12.0, 12.0))
+    x, w = np.polynomial.legendre.leggauss(order)
+    left, right = edges[:-1, None], edges[1:, None]
+    nodes = ((left + right) / 2 + (right - left) / 2 * x).ravel()
+    weights = ((right - left) / 2 * w).ravel() * np.exp(-nodes**2 / 2) / math.sqrt(2 * math.pi)
+    return nodes, weights
+
+
+def _log_phi_over_cdf(y):
+    r""":math:`\ln(\varphi(y)/\Phi(y))`, finite for all real y."""
+    return -y**2 / 2 - 0.5 * math.log(2 * math.pi) - special.log_ndtr(y)
+
+
+class TreeTheory:
+    r"""Finite-overlap RS numerics of a tree machine (:math:`K \le 3`): :math:`\phi(q)`, its saddle point, and the
+    replicon along it.
+
+    The engine derives :math:`\phi(q)` symbolically (:func:`tree_free_entropy`); its compiled form integrates every
+    branch with its own layered rule, which for :math:`K = 3` costs minutes per overlap. Here the same integrals are
+    evaluated on one tensor grid of :func:`branch_rule` with the internal representations summed in log space
+    (:math:`\ln Z = \mathrm{logsumexp}_\tau\sum_k\ln\Phi(\tau_kx_k)`, :math:`x_k = t_k\sqrt{q/(1-q)}`), and checked
+    against the engine's compiled expression in the tests.
+    """
+
+    def __init__(self, rule: str, k: int, order: int = 6):
+        rule, k = check_machine(rule, k)
+        if k > MAX_QUADRATURE_K:
+            raise ParameterError("K", f"the finite-overlap free entropy is integrated for K <= {MAX_QUADRATURE_K} "
+                                      f"(a K-fold quadrature); got {k}. The capacity (rs_capacity) has no limit.")
+        self.rule, self.k, self.order = rule, k, order
+        self.signs = np.array(internal_representations(rule, k), dtype=float)  # (configurations, K)
+
+    def _moments(self, overlap: float) -> dict:
+        r"""Gaussian means at overlap :math:`q`: ``log_z`` :math:`E\ln Z`, ``dq`` :math:`E\,\partial_q\ln Z`,
+        ``diagonal`` and ``cross`` :math:`E(\partial_{\omega_1}^2\ln Z)^2` and :math:`E(\partial_{\omega_1}\partial_{\omega_2}\ln Z)^2`."""
+        overlap = check_real("q", overlap, 0.0, 1.0, low_open=True, high_open=True)
+        nodes, weights = branch_rule(overlap, self.order)
+        grids = np.meshgrid(*([nodes] * self.k), indexing="ij")
+        t = np.stack([g.ravel() for g in grids], axis=-1)  # (points, K)
+        weight = np.prod(np.stack([g.ravel() for g in np.meshgrid(*([weights] * self.k), indexing="ij")], -1), -1)
+        scale = math.sqrt(overlap / (1 - overlap))
+        y = t[:, None, :] * scale * self.signs[None, :, :]  # (points, configurations, K): tau_k x_k
+        log_terms = special.log_ndtr(y).sum(-1)
+        log_z = special.logsumexp(log_terms, axis=1)
+        share = np.exp(log_terms - log_z[:, None])  # posterior weight of each internal representation
+        ratio = np.exp(_log_phi_over_cdf(y))  # r(tau x) = phi/Phi
+        signed = self.signs[None] * ratio  # d/dx_k of ln Phi(tau_k x_k)
+        first = np.einsum("pc,pck->pk", share, signed)  # d ln Z / dx_k
+        dx_dq = t / (2 * math.sqrt(overlap) * (1 - overlap) ** 1.5)
+        out = {"log_z": weight @ log_z, "dq": weight @ np.sum(first * dx_dq, -1)}
+        # second derivatives in omega = sqrt(q) t (V = 1 - q): (1/V) d^2/dx_k dx_l
+        curvature = -ratio * (y + ratio)  # r'(y)
+        diagonal = (np.einsum("pc,pc->p", share, signed[:, :, 0] ** 2 + curvature[:, :, 0]) - first[:, 0] ** 2)
+        out["diagonal"] = weight @ (diagonal / (1 - overlap)) ** 2
+        if self.k > 1:
+            cross = np.einsum("pc,pc->p", share, signed[:, :, 0] * signed[:, :, 1]) - first[:, 0] * first[:, 1]
+            out["cross"] = weight @ (cross / (1 - overlap)) ** 2
+        return out
+
+    def free_entropy(self, overlap: float, load: float) -> float:
+        r""":math:`\phi(q) = \tfrac12\ln(1-q) + q/(2(1-q)) + \alpha\,E\ln Z_{out}` (the RS log-volume per weight)."""
+        return (0.5 * math.log(1 - overlap) + overlap / (2 * (1 - overlap))
+                + load * self._moments(overlap)["log_z"])
+
+    def stationarity(self, overlap: float, load: float) -> float:
+        r""":math:`\partial_q\phi = q/(2(1-q)^2) + \alpha\,E\,\partial_q\ln Z_{out}`, zero at the saddle point."""
+        return overlap / (2 * (1 - overlap) ** 2) + load * self._moments(overlap)["dq"]
+
+    def saddle_point(self, load: float, grid: int = 24) -> float:
+        r"""The RS overlap at load :math:`\alpha`: the largest root of :math:`\partial_q\phi = 0` in :math:`(0, 1)`,
+        or 0 when there is none (the parity machine keeps :math:`q = 0` up to a load where the root leaves zero).
+
+        Raises
+        ------
+        ParameterError
+            If ``alpha`` is not below the RS capacity (no saddle point in :math:`[0, 1)`).
+        """
+        load = check_real("alpha", load, 0.0, None, low_open=True)
+        capacity = rs_capacity(self.rule, self.k)
+        if load >= capacity:
+            raise ParameterError("alpha", f"must be below the RS capacity {capacity:.6g} (the overlap reaches 1 "
+                                          f"there); got {load:g}")
+        overlaps = 1 - np.geomspace(1 - 1e-3, 1e-5, grid)
+        values = np.array([self.stationarity(x, load) for x in overlaps])
+        change = np.nonzero(np.diff(np.sign(values)) != 0)[0]
+        if len(change) == 0:
+            return 0.0
+        i = change[-1]
+        return float(optimize.brentq(lambda x: self.stationarity(x, load), overlaps[i], overlaps[i + 1],
+                                     xtol=1e-12, rtol=1e-10))
+
+    def replicon(self, overlap: float, load: float) -> float:
+        r"""The replicon eigenvalue :math:`\lambda = 1 - \alpha K(1-q)^2\,\mu_{max}`, :math:`\mu_{max}` the largest
+        eigenvalue of :math:`M_{kl} = \int\prod Dt\,[\partial_{\omega_k}\partial_{\omega_l}\ln Z_{out}]^2`
+        (:func:`replicon_matrix_at`); at :math:`q = 0` with the parity rule, the curvatures vanish and
+        :math:`\lambda = 1`."""
+        if overlap == 0.0:
+            overlap = 1e-9
+        moments = self._moments(overlap)
+        entries = [moments["diagonal"]] + ([moments["cross"]] if self.k > 1 else [])
+        return 1.0 - load * self.k * (1 - overlap) ** 2 * replicon_matrix_at(entries, self.k)
+
+    def instability_load(self, points: int = 16) -> float:
+        r"""The load :math:`\alpha_{AT}` where the replicon along the RS saddle first vanishes (de Almeida–Thouless),
+        bracketed on ``points`` loads below the RS capacity and refined by bisection (the capacity itself if the
+        replicon stays positive)."""
+        top = rs_capacity(self.rule, self.k)
+
+        def along(load):
+            return self.replicon(self.saddle_point(load), load)
+        loads = np.linspace(1.0 / points, 1 - 1e-3, points) * top
+        for below, above in zip(loads[:-1], loads[1:]):
+            if along(above) < 0:
+                return float(optimize.brentq(along, below, above, xtol=1e-5 * top))
+        return top
+
+
+def replicon_matrix_at(entries, k: int) -> float:
+    r"""Largest eigenvalue of the permutation-symmetric replicon matrix :math:`M = a I + b(J - I)` of a tree machine.
+
+    Each branch's weights are spherical (entropic replicon factor :math:`(1-q)^{-2}` per branch, weighted
+    :math:`1/K`), and the branches couple through the channel: stability needs
+    :math:`K^{-1}(1-q)^{-2}I - \alpha M \succ 0`, i.e. :math:`1 - \alpha K(1-q)^2\mu_{max} > 0` with
+    :math:`\mu_{max} = a + (K-1)b` (:math:`b\ge0`). :math:`K = 1` gives the perceptron's Gardner–Derrida condition.
+    """
+    a = entries[0]
+    b = entries[1] if k > 1 else 0.0
+    return a + (k - 1) * b
+
+
+def expected_cost(rule: str, k: int) -> float:
+    r""":math:`\mathbb E\,C(t)`, the mean cost of the cheapest internal representation (module docstring), by
+    one-dimensional quadrature (exact for any :math:`K`)."""
+    rule, k = check_machine(rule, k)
+    if rule == "parity":
+        def integrand(x):
+            return x * np.exp(k * (np.log(2.0) + special.log_ndtr(-x)))
+        scale = 1.0 / k
+    else:
+        allowed = (k - 1) // 2
+
+        def integrand(x):  # E(n - a)_+ = sum_{j > a} P(n >= j)
+            return 2 * x * np.sum(stats.binom.sf(np.arange(allowed, k), k, special.ndtr(-x)))
+        scale = 1.0 / math.sqrt(k)
+    # the integrand lives on x ~ 1/K (parity) or 1/sqrt(K) (committee); split the range there
+    edges = [0.0, scale, 4 * scale, 16 * scale, 40.0]
+    return float(sum(integrate.quad(integrand, a, b, limit=200, epsabs=0, epsrel=1e-12)[0]
+                     for a, b in zip(edges[:-1], edges[1:])))
+
+
+def rs_capacity(rule: str, k: int) -> float:
+    r""":math:`\alpha_c^{RS}(K) = 1/\mathbb E\,C`: the load at which the RS saddle reaches :math:`q = 1`."""
+    return 1.0 / expected_cost(rule, k)
+
+
+def large_k_constant(rule: str) -> float:
+    r"""The large-:math:`K` limit of :math:`\alpha_c^{RS}/\sqrt K` (committee, :math:`6\sqrt{2/\pi}`) or
+    :math:`\alpha_c^{RS}/K^2` (parity, :math:`2/\pi`).
+
+    Committee: with :math:`x = u/\sqrt K`, :math:`n(x) - K/2 \approx \tfrac{\sqrt K}2(Z - \sqrt{2/\pi}\,u)`, so
+    :math:`\mathbb E\,C \approx K^{-1/2}\int_0^\infty u\,\mathbb E(Z - cu)_+du = K^{-1/2}\,\mathbb E[Z_+^3]/(6c^2)
+    = \sqrt{2\pi}/(12\sqrt K)`. Parity: :math:`(2H(x))^K \approx e^{-Kx\sqrt{2/\pi}}` gives
+    :math:`\mathbb E\,C \approx \pi/(2K^2)`.
+    """
+    if rule not in RULES:
+        raise ParameterError("rule", f"must be one of {', '.join(RULES)}; got {rule!r}")
+    return 6 * math.sqrt(2 / math.pi) if rule == "committee" else 2 / math.pi
+
+
+def solve_committee(k: int, rule: str = "committee") -> Report:
+    r"""RS capacity, its large-:math:`K` ratio and the stability verdict of a tree committee or parity machine.
+
+    ``alpha_c_RS`` is :func:`rs_capacity`. The replicon at capacity is :math:`-\infty` for :math:`K \ge 2`: where two
+    internal representations cost the same (:math:`|t_i| = |t_j|`), :math:`\partial^2\ln Z_{out}` has a ridge of
+    height :math:`O(1/V^2)` and width :math:`O(V)`, so :math:`(1-q)^2\int[\partial^2\ln Z_{out}]^2 \sim 1/(1-q)`
+    diverges; :math:`K = 1` is the perceptron at zero margin (replicon 0, marginal). For :math:`K \le 2` the load
+    where replica symmetry breaks along the RS saddle, ``alpha_AT``, is computed (:meth:`TreeTheory.instability_load`;
+    for the :math:`K = 2` parity machine it is :math:`\pi^2/8`, where the overlap leaves zero).
+    """
+    rule, k = check_machine(rule, k)
+    capacity = rs_capacity(rule, k)
+    exponent = 0.5 if rule == "committee" else 2.0
+    quantities = {"alpha_c_RS": capacity, "P_c_over_N": capacity, "capacity_criterion": "q->1",
+                  "expected_cost": 1.0 / capacity,
+                  "large_K_ratio": capacity / k**exponent, "large_K_limit": large_k_constant(rule),
+                  "large_K_law": "6 sqrt(2/pi) sqrt(K)" if rule == "committee" else "2 K^2 / pi",
+                  "mitchison_durbin_order": "ln K / ln 2 (per weight)"}
+    if k == 1:
+        quantities |= {"replicon_at_capacity": 0.0, "rs_stability_at_capacity": "marginal", "alpha_AT": capacity}
+        status, message = "success", "K = 1 is the perceptron at zero margin (Gardner 1988): alpha_c = 2, marginal"
+    else:
+        quantities |= {"replicon_at_capacity": -math.inf, "rs_stability_at_capacity": "unstable"}
+        if k <= 2:
+            quantities["alpha_AT"] = TreeTheory(rule, k, order=10).instability_load(points=8)
+        status = "warning"
+        large_k = ("the committee's capacity is (16/pi) sqrt(ln K) with RSB, Monasson & Zecchina 1995"
+                   if rule == "committee" else "with one-step RSB the parity machine's capacity approaches the "
+                                               "Mitchison-Durbin bound ln K / ln 2, Barkai, Hansel & Kanter 1990")
+        message = (f"{_UNSTABLE_AT_CAPACITY}: alpha_c_RS = {capacity:.6g} is the RS value, an overestimate "
+                   f"(for large K {large_k})")
+    return Report(f"{rule} (tree {rule} machine, K = {k})", {"K": k, "rule": rule}, quantities, status, message)
+
+
+_UNSTABLE_AT_CAPACITY = "replica symmetry is unstable at capacity (replicon -> -inf as q -> 1 for K >= 2)"
