@@ -374,7 +374,8 @@ def _verify_kernel_curve(args, out):
 COMMITTEE_SETTINGS = {
     "K": (3, "hidden units (odd for the committee; verify: 1 to 3)", "[1, 1000000]"),
     "rule": ("committee", "output rule", "{committee, parity}"),
-    "n": (None, "verify: inputs per hidden unit (repeatable; default 2 and 3)", "[1, 6]"),
+    "n": (None, "verify: inputs per hidden unit (repeatable; default 2 and 3; 4 takes minutes per instance)",
+          "[1, 4]"),
 }
 
 

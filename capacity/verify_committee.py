@@ -46,6 +46,8 @@ __all__ = ["separable_labellings", "storing_representation", "longest_storable_p
 
 #: Patterns per instance (labellings are 64-bit masks).
 MAX_PATTERNS = 62
+#: Elements per vectorised block when combining the labellings of two branches.
+_CHUNK = 1 << 21
 #: Smallest |x . v| relative to |x||v| below which a sign at an arrangement ray is not trusted.
 SIGN_TOLERANCE = 1e-9
 
@@ -118,16 +120,23 @@ def storing_representation(rule: str, labellings: list[np.ndarray], target: int,
         return [target] if target in set(branches[0].tolist()) else None
     if rule == "parity":  # product of signs: the masks of the -1 labels XOR to the target's
         negatives = [~b & mask for b in branches]
-        combined = negatives[0]
-        for other in negatives[1:-1]:  # every XOR of one choice per branch but the last
-            combined = (combined[:, None] ^ other[None, :]).ravel()
-        needed = combined ^ (~target & mask)
-        found = np.nonzero(np.isin(needed, negatives[-1]))[0]
-        if found.size == 0:
-            return None
-        index = np.unravel_index(found[0], [len(x) for x in negatives[:-1]])
-        chosen = [int(x[i]) for x, i in zip(negatives[:-1], index)] + [int(needed[found[0]])]
-        return [~c & mask for c in chosen]
+        wanted = ~target & mask
+        if k == 2:
+            found = np.nonzero(np.isin(negatives[0] ^ wanted, negatives[1]))[0]
+            return None if found.size == 0 else [~int(negatives[0][found[0]]) & mask,
+                                                 ~int(negatives[0][found[0]] ^ wanted) & mask]
+        if k != 3:
+            raise ParameterError("K", f"the parity enumeration is implemented for K <= 3; got {k}")
+        first, second, last = negatives
+        chunk = max(1, _CHUNK // len(second))
+        for start in range(0, len(first), chunk):  # every pair of the first two branches, in chunks
+            needed = (first[start:start + chunk, None] ^ second[None, :]) ^ wanted
+            hits = np.argwhere(np.isin(needed, last))
+            if hits.size:
+                i, j = hits[0]
+                chosen = (int(first[start + i]), int(second[j]), int(needed[i, j]))
+                return [~c & mask for c in chosen]
+        return None
     if k != 3:
         raise ParameterError("K", f"the committee enumeration is implemented for K = 3; got {k}")
     errors = [_minimal(b ^ target) for b in branches]  # patterns where the branch disagrees with the label
@@ -137,11 +146,12 @@ def storing_representation(rule: str, labellings: list[np.ndarray], target: int,
         if partners.size == 0:
             continue
         unions = partners | e1
-        hits = (unions[:, None] & third[None, :]) == 0
-        if hits.any():
-            i, j = np.argwhere(hits)[0]
-            chosen = (int(e1), int(partners[i]), int(third[j]))
-            return [(target ^ e) & mask for e in chosen]
+        for start in range(0, len(unions), max(1, _CHUNK // len(third))):
+            hits = (unions[start:start + max(1, _CHUNK // len(third)), None] & third[None, :]) == 0
+            if hits.any():
+                i, j = np.argwhere(hits)[0]
+                chosen = (int(e1), int(partners[start + i]), int(third[j]))
+                return [(target ^ e) & mask for e in chosen]
     return None
 
 
@@ -196,7 +206,7 @@ def committee_trials(rule: str, k: int, n: int, *, trials: int = 20, seed: int =
     """:math:`P^*` of ``trials`` random instances (Gaussian inputs, random labels) of a tree machine with :math:`K`
     branches of :math:`n` inputs; one row per instance."""
     k = check_int("K", k, 1, 3)
-    n = check_int("n", n, 1, 6)
+    n = check_int("n", n, 1, 4)
     trials = check_int("trials", trials, 1, 10**5)
     if patterns is None:  # beyond which the counting bound leaves a storable instance probability below 1e-6
         patterns = next(p for p in range(1, MAX_PATTERNS + 1) if counting_probability(p, k, n) < 1e-6 or
@@ -243,7 +253,7 @@ def verify_committee(k: int = 3, rule: str = "committee", *, sizes=(2, 3), trial
     trials = check_int("trials", trials, 2, 10**5)
     rows, instances = [], []
     for n in sizes:
-        n = check_int("n", n, 1, 6)
+        n = check_int("n", n, 1, 4)
         run = committee_trials(rule, k, n, trials=trials, seed=seed, solver=solver)
         instances.append(run)
         median, lower, upper = median_interval(run.p_star)

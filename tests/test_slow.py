@@ -46,3 +46,31 @@ def test_sign_constrained_verification_agrees(kappa):
     check = verify("sign-perceptron", kappa=kappa, progress=False)
     assert check.comparison.agree, check.message
     assert (check.trials.verdict == "certified").all()
+
+
+def test_committee_three_overlap_reaches_one_at_the_rs_capacity_and_replica_symmetry_breaks():
+    """K = 3 tree committee, finite-overlap numerics (a 3-fold quadrature): the saddle approaches q = 1 as alpha
+    approaches 1/E C, and the replicon along it turns negative below capacity."""
+    from replica.tree_machine import TreeTheory, rs_capacity
+
+    tree = TreeTheory("committee", 3, order=6)
+    top = rs_capacity("committee", 3)
+    near = tree.saddle_point(0.98 * top)
+    assert 0.99 < near < 1
+    assert (1 - near) < (1 - tree.saddle_point(0.9 * top)) / 3
+    assert tree.replicon(near, 0.98 * top) < 0
+
+
+def test_kernel_curve_verification_with_more_trials():
+    from capacity.verify_kernel_curve import verify_kernel_curve
+
+    result = verify_kernel_curve(trials=200, seed=11)
+    assert result["status"] == "success", result["message"]
+
+
+def test_committee_and_parity_enumeration_with_more_instances():
+    from capacity.verify_committee import verify_committee
+
+    for rule in ("committee", "parity"):
+        result = verify_committee(3, rule, sizes=(2, 3), trials=60, seed=5)
+        assert result["status"] == "success", result["message"]
