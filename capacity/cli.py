@@ -372,7 +372,7 @@ def _verify_kernel_curve(args, out):
 
 #: Settings of the tree committee and parity machines (replica.tree_machine): name -> (default, description, range).
 COMMITTEE_SETTINGS = {
-    "K": (3, "hidden units (odd for the committee; verify: 1 to 3)", "[1, 1000000]"),
+    "K": (3, "hidden units (odd for the committee; verify: 1 to 3)", "[1, 10000000]"),
     "rule": ("committee", "output rule", "{committee, parity}"),
     "n": (None, "verify: inputs per hidden unit (repeatable; default 2 and 3; 4 takes minutes per instance)",
           "[1, 4]"),

@@ -65,7 +65,7 @@ MAX_QUADRATURE_K = 3
 def check_machine(rule: str, k: int) -> tuple[str, int]:
     if rule not in RULES:
         raise ParameterError("rule", f"must be one of {', '.join(RULES)}; got {rule!r}")
-    k = check_int("K", k, 1, 10**6)
+    k = check_int("K", k, 1, 10**7)  # beyond, the binomial tails cancel below double precision
     if rule == "committee" and k % 2 == 0:
         raise ParameterError("K", f"must be odd for a committee machine (no ties in the majority vote); got {k}")
     return rule, k
@@ -273,12 +273,14 @@ def expected_cost(rule: str, k: int) -> float:
     else:
         allowed = (k - 1) // 2
 
-        def integrand(x):  # E(n - a)_+ = sum_{j > a} P(n >= j)
-            return 2 * x * np.sum(stats.binom.sf(np.arange(allowed, k), k, special.ndtr(-x)))
+        def integrand(x):  # E(n - a)_+ = E[n; n > a] - a P(n > a) = K p P(Bin(K-1, p) >= a) - a P(n > a)
+            p = special.ndtr(-x)
+            return 2 * x * max(k * p * stats.binom.sf(allowed - 1, k - 1, p) - allowed * stats.binom.sf(allowed, k, p),
+                               0.0)
         scale = 1.0 / math.sqrt(k)
     # the integrand lives on x ~ 1/K (parity) or 1/sqrt(K) (committee); split the range there
     edges = [0.0, scale, 4 * scale, 16 * scale, 40.0]
-    return float(sum(integrate.quad(integrand, a, b, limit=200, epsabs=0, epsrel=1e-12)[0]
+    return float(sum(integrate.quad(integrand, a, b, limit=200, epsabs=1e-15, epsrel=1e-10)[0]
                      for a, b in zip(edges[:-1], edges[1:])))
 
 
