@@ -63,6 +63,13 @@ MAX_QUADRATURE_K = 3
 
 
 def check_machine(rule: str, k: int) -> tuple[str, int]:
+    """Validate a tree machine's output ``rule`` (one of :data:`RULES`) and width ``K`` (odd for the committee).
+
+    Raises
+    ------
+    ParameterError
+        Naming ``rule`` or ``K`` and the allowed values.
+    """
     if rule not in RULES:
         raise ParameterError("rule", f"must be one of {', '.join(RULES)}; got {rule!r}")
     k = check_int("K", k, 1, 10**7)  # beyond, the binomial tails cancel below double precision
