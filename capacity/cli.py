@@ -80,6 +80,12 @@ def _range(spec) -> str:
     return describe_interval(spec.low, spec.high, spec.low_open, spec.high_open)
 
 
+def _setting_rows(table: dict, keys=None) -> list[dict]:
+    """``replica models`` rows of a settings table (name -> (default, description, range)), optionally some keys."""
+    return [{"name": key, "description": text, "default": default, "range": interval}
+            for key, (default, text, interval) in table.items() if keys is None or key in keys]
+
+
 def _cmd_models(args, out):
     from replica import available_models
 
@@ -121,11 +127,10 @@ def _cmd_models(args, out):
                                                       "constant eps n / (k_c d)")):
         rows.append({"model": name, "summary": summary, "reference": "Nguyen & Barbier (2026); Maillard, Troiani, "
                                                                      "Martin, Krzakala & Zdeborova (2024)",
-                     "parameters": [{"name": key, "description": text, "default": default, "range": interval}
-                                    for key, (default, text, interval) in EXTENSIVE_WIDTH_SETTINGS.items()
-                                    if key != "student_d"
-                                    and (key != "n_over_d2" or name == "extensive-width")
-                                    and (key != "points" or name != "extensive-width")]})
+                     "parameters": _setting_rows(EXTENSIVE_WIDTH_SETTINGS, [
+                         key for key in EXTENSIVE_WIDTH_SETTINGS if key != "student_d"
+                         and (key != "n_over_d2" or name == "extensive-width")
+                         and (key != "points" or name != "extensive-width")])})
     rows.append({"model": "invariant", "summary": "capacity P_c = 2 N_0 of group-invariant linear readouts (cyclic "
                                                   "shifts by step, or --set matrices=FILE.npy)",
                  "reference": "Farrell, Bordelon, Trivedi & Pehlevan, ICLR (2022)",
@@ -139,14 +144,12 @@ def _cmd_models(args, out):
                                                      "effective ridge kappa, E_g, its bias and noise parts (--set P=...)",
                  "reference": "Bordelon, Canatar & Pehlevan, ICML (2020); Canatar, Bordelon & Pehlevan, Nat. Commun. "
                               "(2021)",
-                 "parameters": [{"name": key, "description": text, "default": default, "range": interval}
-                                for key, (default, text, interval) in KERNEL_CURVE_SETTINGS.items()]})
+                 "parameters": _setting_rows(KERNEL_CURVE_SETTINGS)})
     rows.append({"model": "committee", "summary": "tree committee or parity machine: RS capacity (q -> 1), large-K law, "
                                                   "replicon at capacity and alpha_AT (--set K=3 [--set rule=parity])",
                  "reference": "Barkai, Hansel & Kanter (1990); Barkai, Hansel & Sompolinsky (1992); Monasson & "
                               "Zecchina (1995)",
-                 "parameters": [{"name": key, "description": text, "default": default, "range": interval}
-                                for key, (default, text, interval) in COMMITTEE_SETTINGS.items()]})
+                 "parameters": _setting_rows(COMMITTEE_SETTINGS)})
     if args.json:
         print(json.dumps(rows), file=out)
         return 0

@@ -181,17 +181,18 @@ def longest_storable_prefix(rule: str, branches: list[np.ndarray], labels: np.nd
     lists, complete = zip(*(separable_labellings(x) for x in branches))
     target = _bits(labels)
     low, high = 0, len(labels)
-    if storing_representation(rule, list(lists), target, high) is not None:
+    representation = storing_representation(rule, list(lists), target, high)
+    if representation is not None:
         low = high
-    while high - low > 1:  # storable(low), not storable(high)
+    while high - low > 1:  # storable(low), with its representation; not storable(high)
         middle = (low + high) // 2
-        if storing_representation(rule, list(lists), target, middle) is not None:
-            low = middle
+        found = storing_representation(rule, list(lists), target, middle)
+        if found is not None:
+            low, representation = middle, found
         else:
             high = middle
     witness = "none"
     if low > 0:
-        representation = storing_representation(rule, list(lists), target, low)
         verdicts = []
         for x, mask in zip(branches, representation):
             signs = np.where((mask >> np.arange(low)) & 1, 1.0, -1.0)

@@ -171,9 +171,10 @@ class TreeTheory:
         self.rule, self.k, self.order = rule, k, order
         self.signs = np.array(internal_representations(rule, k), dtype=float)  # (configurations, K)
 
-    def _moments(self, overlap: float) -> dict:
+    def _moments(self, overlap: float, curvatures: bool = False) -> dict:
         r"""Gaussian means at overlap :math:`q`: ``log_z`` :math:`E\ln Z`, ``dq`` :math:`E\,\partial_q\ln Z`,
-        ``diagonal`` and ``cross`` :math:`E(\partial_{\omega_1}^2\ln Z)^2` and :math:`E(\partial_{\omega_1}\partial_{\omega_2}\ln Z)^2`."""
+        and, with ``curvatures``, ``diagonal`` and ``cross`` :math:`E(\partial_{\omega_1}^2\ln Z)^2` and
+        :math:`E(\partial_{\omega_1}\partial_{\omega_2}\ln Z)^2` (only the replicon needs them)."""
         overlap = check_real("q", overlap, 0.0, 1.0, low_open=True, high_open=True)
         nodes, weights = branch_rule(overlap, self.order)
         grids = np.meshgrid(*([nodes] * self.k), indexing="ij")
@@ -189,6 +190,8 @@ class TreeTheory:
         first = np.einsum("pc,pck->pk", share, signed)  # d ln Z / dx_k
         dx_dq = t / (2 * math.sqrt(overlap) * (1 - overlap) ** 1.5)
         out = {"log_z": weight @ log_z, "dq": weight @ np.sum(first * dx_dq, -1)}
+        if not curvatures:
+            return out
         # second derivatives in omega = sqrt(q) t (V = 1 - q): (1/V) d^2/dx_k dx_l
         curvature = -ratio * (y + ratio)  # r'(y)
         diagonal = (np.einsum("pc,pc->p", share, signed[:, :, 0] ** 2 + curvature[:, :, 0]) - first[:, 0] ** 2)
@@ -237,7 +240,7 @@ class TreeTheory:
         :math:`\lambda = 1`."""
         if overlap == 0.0:
             overlap = 1e-9
-        moments = self._moments(overlap)
+        moments = self._moments(overlap, curvatures=True)
         entries = [moments["diagonal"]] + ([moments["cross"]] if self.k > 1 else [])
         return 1.0 - load * self.k * (1 - overlap) ** 2 * replicon_matrix_at(entries, self.k)
 
