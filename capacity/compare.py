@@ -26,9 +26,13 @@ class Comparison:
     estimate, lower, upper : float
         Empirical estimate and its confidence interval.
     agree : bool
-        ``lower <= theory <= upper``.
+        ``lower <= theory <= upper`` (the interval is closed: its ends are order statistics or fit bounds that
+        the true value reaches with the stated confidence).
     deviation : float
         ``(estimate - theory) / stderr`` (in standard errors).
+    verdict : str
+        ``"agree"``, ``"disagree"``, or ``"inconclusive"`` where the experiment gives no interval (one usable
+        size, no extrapolation); ``agree`` is then ``False``.
     """
 
     quantity: str
@@ -39,22 +43,28 @@ class Comparison:
     confidence: float
     agree: bool
     deviation: float
+    verdict: str
 
     def to_dict(self) -> dict:
         return json_safe(self)
 
 
 def compare(quantity: str, theory: float, extrapolation: Extrapolation) -> Comparison:
-    """Compare a theory value with an extrapolated empirical estimate."""
+    """Compare a theory value with an extrapolated empirical estimate: agreement iff the theory value lies in the
+    extrapolation's confidence interval; inconclusive (not agreement) where there is no interval."""
+    if not (math.isfinite(extrapolation.lower) and math.isfinite(extrapolation.upper)):
+        return Comparison(quantity, float(theory), extrapolation.alpha_inf, extrapolation.lower, extrapolation.upper,
+                          extrapolation.confidence, False, math.nan, "inconclusive")
     agree = bool(extrapolation.lower <= theory <= extrapolation.upper)
     deviation = (extrapolation.alpha_inf - theory) / extrapolation.stderr if extrapolation.stderr > 0 else math.inf
     return Comparison(quantity, float(theory), extrapolation.alpha_inf, extrapolation.lower, extrapolation.upper,
-                      extrapolation.confidence, agree, float(deviation))
+                      extrapolation.confidence, agree, float(deviation), "agree" if agree else "disagree")
 
 
 def plot_thresholds(estimates: list[ThresholdEstimate], extrapolation: Extrapolation, theory: float,
-                    ax=None, label: str = r"$\alpha_c$"):
-    """Per-size median critical loads against :math:`1/N`, the fitted line, and the theory value at 0."""
+                    ax=None, label: str = r"$\alpha_c$", title: str | None = None):
+    """Per-size median critical loads against :math:`1/N`, the fitted line, and the theory value at 0 (with
+    ``title`` above the axes)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -71,6 +81,8 @@ def plot_thresholds(estimates: list[ThresholdEstimate], extrapolation: Extrapola
     ax.axhline(theory, color="k", lw=1, label=f"theory {label} = {theory:.5g}")
     ax.set_xlabel("1/N")
     ax.set_ylabel("critical load")
+    if title:
+        ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     return ax.figure
 

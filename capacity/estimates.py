@@ -136,7 +136,7 @@ class Extrapolation:
     lower, upper : float
         Confidence interval for :math:`\alpha_\infty`.
     slope : float
-        The :math:`1/N` coefficient (``0`` with a single size, where no extrapolation is made).
+        The :math:`1/N` coefficient (every number is ``nan`` with a single size, where none is made).
     chi2, dof : float, int
         Goodness of fit; the covariance is inflated by ``chi2/dof`` when above one.
     method : str
@@ -159,8 +159,9 @@ class Extrapolation:
 def extrapolate(estimates: list[ThresholdEstimate], confidence: float = 0.95) -> Extrapolation:
     """Extrapolate per-size thresholds to :math:`N \\to \\infty` by weighted least squares in :math:`1/N`.
 
-    Each estimate's standard error is its interval's half-width over the normal quantile. With one size the
-    estimate itself is returned (``method="single size"``).
+    Each estimate's standard error is its interval's half-width over the normal quantile. One size cannot be
+    extrapolated: with a single usable size every number of the result is ``nan`` and ``method`` says so, so a
+    comparison with it is inconclusive (:func:`capacity.compare.compare`).
 
     Raises
     ------
@@ -175,8 +176,9 @@ def extrapolate(estimates: list[ThresholdEstimate], confidence: float = 0.95) ->
     y = np.array([e.estimate for e in usable])
     sigma = np.array([max((e.upper - e.lower) / (2 * stats.norm.ppf(0.5 + e.confidence / 2)), 1e-12) for e in usable])
     if len(usable) == 1:
-        return Extrapolation(y[0], sigma[0], y[0] - z * sigma[0], y[0] + z * sigma[0], confidence, 0.0, 0.0, 0,
-                             "single size")
+        return Extrapolation(math.nan, math.nan, math.nan, math.nan, confidence, math.nan, math.nan, 0,
+                             f"not extrapolated: only N = {usable[0].n} has a finite interval, and one size "
+                             "cannot be extrapolated to N -> inf")
     design = np.column_stack([np.ones_like(x), x]) / sigma[:, None]
     coef, *_ = np.linalg.lstsq(design, y / sigma, rcond=None)
     covariance = np.linalg.inv(design.T @ design)

@@ -1,7 +1,7 @@
 r"""End-to-end verification of a model's capacity: theory, exact or certified finite-size experiment, comparison.
 
 The theory value is the capacity :func:`replica.solve` reports (the :math:`q \to 1` load for the spherical
-and sign-constrained perceptrons, REFERENCE.md §1; the zero-entropy load for binary weights, §2). The
+and sign-constrained perceptrons, Gardner 1988; the zero-entropy load for binary weights, Krauth & Mézard 1989). The
 experiment gives per-instance critical loads at each size: by certified bisection with convex programs for
 continuous weights (:func:`capacity.experiments.critical_loads`, with :math:`w \ge 0` for sign-constrained
 weights), by exhaustive enumeration for binary weights
@@ -62,9 +62,12 @@ class Verification:
     @property
     def message(self) -> str:
         c = self.comparison
-        text = (f"theory {c.quantity} = {c.theory:.6g}; experiment {c.estimate:.4g} "
-                f"[{c.lower:.4g}, {c.upper:.4g}] ({c.confidence:.0%} CI): "
-                f"{'agree' if c.agree else 'DISAGREE'}")
+        if c.verdict == "inconclusive":
+            text = f"theory {c.quantity} = {c.theory:.6g}; no comparison: {self.extrapolation.method}"
+        else:
+            text = (f"theory {c.quantity} = {c.theory:.6g}; experiment {c.estimate:.4g} "
+                    f"[{c.lower:.4g}, {c.upper:.4g}] ({c.confidence:.0%} CI): "
+                    f"{'agree' if c.agree else 'DISAGREE'}")
         if self.doubtful:
             text += f"; {self.doubtful} instance(s) had a doubtful verdict and widen the interval"
         return text
@@ -87,8 +90,12 @@ class Verification:
         })
 
     def plot(self):
-        """Figure: per-size thresholds, the 1/N fit and the theory value."""
-        return plot_thresholds(self.estimates, self.extrapolation, self.theory)
+        """Figure: per-size thresholds, the 1/N fit and the theory value, titled with the model, its parameters and
+        the number of instances."""
+        sizes = ", ".join(str(n) for n in self.params["n"])
+        title = (f"{self.model}, kappa = {self.params['kappa']:g}: {self.params['trials']} instances at each "
+                 f"N = {sizes} (seed {self.params['seed']})")
+        return plot_thresholds(self.estimates, self.extrapolation, self.theory, title=title)
 
 
 def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | None = None, *, seed: int = 0,
@@ -104,7 +111,7 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
     kappa : float
         Margin in ``[0, 1e3]`` (for kappa < 0 the spherical problem is not convex and RS is unstable).
     ns : sequence of int, optional
-        Sizes N (defaults in :data:`DEFAULTS`).
+        Sizes N, at least two different ones (defaults in :data:`DEFAULTS`).
     trials : int, optional
         Instances per size (defaults in :data:`DEFAULTS`).
     seed : int
@@ -136,6 +143,9 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
     default_sizes, default_trials = DEFAULTS[spec.name]
     ns = default_sizes if ns is None else ns
     trials = default_trials if trials is None else trials
+    if len(set(ns)) < 2:
+        raise ParameterError("n", f"needs at least two different sizes N, to extrapolate to N -> inf (one size "
+                                  f"cannot be extrapolated); got {list(ns)}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RSInstabilityWarning)  # kappa >= 0: reported in theory_quantities
         report = solve(spec, kappa=kappa)
@@ -146,12 +156,17 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
         method = "enumeration" if spec.prior.discrete else "certified convex programs"
         record = TrialStore(store, {"model": spec.name, "kappa": kappa, "seed": seed, "method": method,
                                     "solver": solver}, resume=resume)
-    if spec.prior.discrete:
-        frame = binary_critical_loads(ns, trials, kappa=kappa, seed=seed, n_jobs=n_jobs, progress=progress,
-                                      store=record, scheduler=scheduler)
-    else:
-        frame = critical_loads(ns, trials, kappa=kappa, seed=seed, solver=solver, n_jobs=n_jobs, progress=progress,
-                               nonnegative=spec.prior.nonnegative, store=record, scheduler=scheduler)
+    try:
+        if spec.prior.discrete:
+            frame = binary_critical_loads(ns, trials, kappa=kappa, seed=seed, n_jobs=n_jobs, progress=progress,
+                                          store=record, scheduler=scheduler)
+        else:
+            frame = critical_loads(ns, trials, kappa=kappa, seed=seed, solver=solver, n_jobs=n_jobs,
+                                   progress=progress, nonnegative=spec.prior.nonnegative, store=record,
+                                   scheduler=scheduler)
+    finally:
+        if record is not None:
+            record.close()  # releases the store's lock for the next process
     estimates: list[ThresholdEstimate] = threshold_estimates(frame, confidence)
     extrapolation = extrapolate(estimates, confidence)
     alpha_c = float(report.quantities["alpha_c"])

@@ -5,7 +5,7 @@ r"""Finite-size verification of the Bayes-optimal GLM theory: GAMP against state
   against the theory's algorithmic (AMP) fixed point. Agreement: the difference is within three standard errors
   plus :data:`FINITE_SIZE_ALLOWANCE`.
 * Gaussian prior with the linear channel: the posterior mean is ridge regression with :math:`\lambda = \Delta`
-  (REFERENCE.md §3), solved both in closed form and as a cvxpy problem on the same instances; its error is
+  (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019), solved both in closed form and as a cvxpy problem on the same instances; its error is
   compared with the MMSE.
 * Sign channel with a Gaussian or Rademacher prior: convex ERM (max-margin, hinge, logistic; :func:`capacity.erm.
   erm_errors`) on fresh instances, each generalisation error beside the Bayes-optimal one, which no estimator
@@ -99,7 +99,7 @@ def verify_glm(prior: str, channel: str, alpha: float, *, n: int = 2000, trials:
     n = check_int("n", n, 10, 10**6)
     trials = check_int("trials", trials, 2, 10**4)
     report = solve_glm(prior, channel, alpha, **params)
-    if report.status == "failure":
+    if report.status == "failure" or report.quantities.get("resolution_limited"):
         raise ReplicaError(f"no theory value to verify: {report.message}")
     runs = [run_amp(prior, channel, n, alpha, iterations=iterations, seed=seed + k, **params) for k in range(trials)]
     overlaps = np.array([r["overlap"].to_numpy() for r in runs])

@@ -1,4 +1,4 @@
-r"""Bayes-optimal teacher–student GLMs: errors, branches and phase transitions (REFERENCE.md §3).
+r"""Bayes-optimal teacher–student GLMs: errors, branches and phase transitions (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019).
 
 Models are built from a named prior and channel (:data:`~replica.models.teacher.BAYES_PRIORS`,
 :data:`~replica.models.teacher.TEACHER_CHANNELS`); the engine derives the Nishimori potential
@@ -14,7 +14,7 @@ Models are built from a named prior and channel (:data:`~replica.models.teacher.
 Transitions along :math:`\alpha`: where two stable branches coexist, :math:`\alpha_{alg}` is the spinodal where
 the uninformative branch disappears (the two lower fixed points merge: :math:`\min_q [G(q) - q] = 0`) and
 :math:`\alpha_{IT}` the load where its potential equals the informative branch's (first order). For the Rademacher prior and the sign channel they
-are 1.2447 and 1.493 (REFERENCE.md §3).
+are 1.2447 and 1.493 (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019).
 """
 
 from __future__ import annotations
@@ -103,8 +103,10 @@ def glm_curve(prior: str, channel: str, loads, **params):
     -------
     pandas.DataFrame
         Per load: ``alpha``, the Bayes-optimal ``overlap``, ``mmse``, ``gen_error``, ``mutual_information``,
-        ``branch``, the AMP ``amp_overlap`` and ``amp_gen_error``, and ``n_fixed_points`` (``nan`` quantities
-        where no stable fixed point was certified).
+        ``branch``, the AMP ``amp_overlap`` and ``amp_gen_error``, ``n_fixed_points`` and ``resolution_limited``
+        (``nan`` quantities where no stable fixed point was certified; where the overlap is closer to
+        :math:`\rho` than the scan resolves, ``overlap`` is a lower bound, ``mmse`` and ``gen_error`` upper bounds
+        and the mutual information ``nan``).
     """
     model = glm_model(prior, channel)
     checked = model.check_parameters(params)
@@ -119,6 +121,7 @@ def glm_curve(prior: str, channel: str, loads, **params):
         if point.equilibrium is not None:
             row.update(_quantities(model, point.equilibrium, load, checked))
             row["branch"] = _branch(point)
+            row["resolution_limited"] = bool(point.equilibrium.get("at_boundary", False))
             amp = _quantities(model, point.algorithmic, load, checked)
             row.update({"amp_overlap": amp["overlap"], "amp_gen_error": amp["gen_error"]})
         rows.append(row)
@@ -126,8 +129,13 @@ def glm_curve(prior: str, channel: str, loads, **params):
 
 
 def _branch(point: GLMPoint) -> str:
+    """``perfect`` recovery, ``unique`` (the only stable fixed point), or, where stable branches coexist, the
+    ``uninformative`` one (reached from an uninformative start) or an ``informative`` one."""
     if point.equilibrium.get("q_hat") == np.inf:
         return "perfect"
+    stable = [p for p in point.fixed_points if p["stable"] and p["status"] == Status.SUCCESS]
+    if len(stable) == 1:
+        return "unique"
     return "uninformative" if point.equilibrium is point.algorithmic else "informative"
 
 
@@ -143,14 +151,22 @@ def _channel_functions(model: Model):
 
 
 def _quantities(model: Model, point: dict, alpha: float, params: dict) -> dict:
+    r"""Overlap, MMSE, generalisation error, mutual information and free entropy at a fixed point.
+
+    At a point reported at the edge of the scan (``at_boundary``: the true overlap is closer to :math:`\rho`
+    than the scan resolves) only bounds are known: the potential there is not the potential at the fixed point,
+    so the mutual information and free entropy are ``nan`` (at :math:`\alpha = 10^6`, Gaussian prior and sign
+    channel, the edge value would be 32.7 where :math:`\ln\alpha + c` gives about 14).
+    """
     names, error, noise = _channel_functions(model)
     values = [params[name] for name in names]
+    trusted = not point.get("at_boundary", False)
     return {
         "overlap": point["q"],
         "mmse": float(model.prior.second_moment) - point["q"],
         "gen_error": float(error(point["q"], *values)),
-        "mutual_information": -point["free_entropy"] - alpha * float(noise(*values)),
-        "free_entropy": point["free_entropy"],
+        "mutual_information": -point["free_entropy"] - alpha * float(noise(*values)) if trusted else np.nan,
+        "free_entropy": point["free_entropy"] if trusted else np.nan,
     }
 
 
@@ -159,9 +175,13 @@ def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
 
     Quantities: ``overlap``, ``mmse`` (:math:`\rho - q`), ``gen_error`` (see the channel's ``error_meaning``),
     ``mutual_information`` (per weight, :math:`-f - \alpha h(Y\mid\omega)`), ``branch`` (``perfect`` recovery,
-    ``uninformative`` start branch, or ``informative`` when it is another stable fixed point), the algorithmic
+    ``unique`` stable fixed point, or where stable branches coexist the ``uninformative`` start branch or an
+    ``informative`` one), the algorithmic
     (AMP) values ``amp_overlap``/``amp_gen_error``, and ``n_fixed_points``. Status ``failure`` if no stable fixed
-    point was certified.
+    point was certified; ``warning`` with ``overlap_lower_bound``, ``mmse_upper_bound`` and
+    ``gen_error_upper_bound`` (and ``resolution_limited``) where the overlap is closer to :math:`\rho` than the
+    scan resolves (:math:`1 - q < 10^{-9}`: the Gaussian prior with the sign channel beyond
+    :math:`\alpha \approx 10^4`, where :math:`\varepsilon_g \approx 0.442/\alpha`, Opper & Haussler 1991).
     """
     model = glm_model(prior, channel)
     checked = model.check_parameters({"alpha": alpha, **params}, require_load=True)
@@ -177,17 +197,21 @@ def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
     amp_values = _quantities(model, amp, load, checked)
     quantities.update({"amp_overlap": amp_values["overlap"], "amp_gen_error": amp_values["gen_error"],
                        "n_fixed_points": len(point.fixed_points)})
-    notes = []
+    notes, status = [], "success"
     if eq is not amp:
         notes.append(f"hard phase: AMP from an uninformative start reaches q = {amp['q']:.6g}, the Bayes-optimal "
                      f"overlap is q = {eq['q']:.6g}")
-    if eq.get("at_boundary"):
-        quantities["resolution_limited"] = True
-        notes.append(f"the overlap is within {1 - eq['q']:.1e} of rho, beyond the resolution of the scan: mmse and "
-                     "gen_error are upper bounds")
+    if eq.get("at_boundary"):  # only bounds are known: no point value a script could take for the answer
+        status = "warning"
+        quantities = {"overlap_lower_bound": eq["q"], "mmse_upper_bound": quantities["mmse"],
+                      "gen_error_upper_bound": quantities["gen_error"], "branch": quantities["branch"],
+                      "n_fixed_points": quantities["n_fixed_points"], "resolution_limited": True}
+        notes.append(f"the overlap is within {float(model.prior.second_moment) - eq['q']:.1e} of rho, beyond the "
+                     "resolution of the scan: only bounds on the overlap, mmse and gen_error are given, and the "
+                     "mutual information is not computed")
     message = "; ".join(notes) or "ok"
     return Report(f"glm ({prior}, {channel})", {"prior": prior, "channel": channel, "alpha": load, **checked},
-                  quantities, "success", message)
+                  quantities, status, message)
 
 
 def _spinodal(th, low, high, params, xtol):

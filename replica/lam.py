@@ -1,4 +1,4 @@
-r"""Storage capacity of linear associative memories (factual recall; REFERENCE.md §4).
+r"""Storage capacity of linear associative memories (factual recall; Giorlandino, Goldt & Maillard 2026).
 
 A memory :math:`W \in \mathbb{R}^{d\times d}` stores :math:`p` associations :math:`x_\mu \mapsto y_\mu` (entries
 i.i.d. :math:`\mathcal N(0, 1/d)`) with margin :math:`\kappa` when :math:`y_\mu\cdot W x_\mu \ge y_\nu\cdot W x_\mu
@@ -19,7 +19,7 @@ distance from the Gaussian field vector :math:`z` to the feasible set, :math:`1/
 .. math:: \frac{d^2}{p_c} = F(p_c, \kappa), \qquad F(p, \kappa) = \mathbb{E}\,\min_{\xi}\Big[\xi^2 +
           \sum_{\nu=1}^{p-1} (\kappa - z_0 + z_\nu - \xi)_+^2\Big],
 
-the formula sketched in REFERENCE.md §4, which this derivation confirms. The minimiser solves
+the formula sketched in the factual-recall literature (Giorlandino, Goldt & Maillard 2026), which this derivation confirms. The minimiser solves
 :math:`\xi = \sum_\nu (c_\nu - \xi)_+` with :math:`c_\nu = \kappa - z_0 + z_\nu`; with the :math:`c_\nu` sorted
 decreasingly and :math:`S_k` the sum of the :math:`k` largest, :math:`\xi^* = \max(0, \max_k S_k/(k+1))` (each
 :math:`S_k/(k+1)` is a lower bound, attained at the active set). Only the largest competitors are active, so the
@@ -288,8 +288,8 @@ def solve_lam(d: int, kappa: float = 0.0, *, hidden: int | None = None, samples:
 
     With ``hidden`` (the width :math:`h` of a two-layer memory :math:`W_2 W_1`, see "Two-layer memory" above):
     :math:`h \ge d` gives the one-layer answer, :math:`h = 1` the exact ``p_c = 2`` (original model, at most two
-    associations), and :math:`1 < h < d` a ``"failure"`` report without ``p_c``: no theory is derived there, only
-    the bounds ``2 <= p_c <= one_layer_p_c``; the empirical dependence on :math:`h` comes from
+    associations), and :math:`1 < h < d` a ``"warning"`` report without ``p_c``: no theory is derived there, only
+    the bounds ``p_c_lower_bound = 2 <= p_c <= p_c_upper_bound`` (the one-layer capacity); the empirical dependence on :math:`h` comes from
     ``replica verify lam --set h=...`` (:mod:`capacity.two_layer_memory`).
     """
     kappa = check_real("kappa", kappa, 0.0, 10.0)
@@ -306,7 +306,7 @@ def solve_lam(d: int, kappa: float = 0.0, *, hidden: int | None = None, samples:
                           "largest or the smallest of all targets' (original model; exact, at most 2)")
         if hidden < d:
             return Report("lam (two-layer memory)", params,
-                          {"p_c": math.nan, "p_c_lower_bound": 2.0, "p_c_upper_bound": optimal["p_c"]}, "failure",
+                          {"p_c_lower_bound": 2.0, "p_c_upper_bound": optimal["p_c"]}, "warning",
                           f"empirical only: no theory is derived for 1 < h < d (here h = {hidden}, d = {d}); the "
                           "capacity lies between 2 (h = 1) and the one-layer p_c. Measure it with "
                           f"`replica verify lam --set d={d} --set h={hidden}`")

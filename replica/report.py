@@ -5,9 +5,11 @@ This is what ``replica solve`` prints: ``model``, ``params``, ``quantities``, ``
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 
 from .errors import ReplicaError
 from .models import Model, get_model
@@ -33,7 +35,9 @@ class Report:
         Named results (floats, strings, booleans).
     status : str
         ``"success"`` (valid answer), ``"warning"`` (a number with a caveat stated in ``message``, e.g. RS
-        unstable) or ``"failure"`` (no trustworthy number; see ``message``).
+        unstable) or ``"failure"`` (no trustworthy number; see ``message``). A failure's numeric quantities are
+        replaced by ``None`` on construction, so that no script can pick one up as a result; its diagnostics
+        (residual, iterations) are in ``message``.
     message : str
     """
 
@@ -44,8 +48,28 @@ class Report:
     message: str
     warnings: tuple = field(default=())
 
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"status: must be one of {', '.join(STATUSES)}; got {self.status!r}")
+        if self.status == "failure":  # a failure carries no number a script could pick up as a result
+            object.__setattr__(self, "quantities", {name: None if _is_number(value) else value
+                                                    for name, value in self.quantities.items()})
+
     def to_dict(self) -> dict:
         return json_safe(self)
+
+
+#: The three outcomes of a report, in increasing severity.
+STATUSES = ("success", "warning", "failure")
+
+
+def _is_number(value) -> bool:
+    """Whether ``value`` is a number (or an array of numbers), not a flag or a label."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, numbers.Number):
+        return True
+    return isinstance(value, (list, tuple, np.ndarray)) and any(_is_number(v) for v in np.ravel(value))
 
 
 def solve(model: str | Model, **params) -> Report:
@@ -80,24 +104,27 @@ def solve(model: str | Model, **params) -> Report:
         quantities, status = _q_to_one_capacity(th, checked, notes)
     if load is not None:
         solution = th.saddle_point(load, **checked)
-        quantities.update({
-            "q": float(solution["q"]),
-            "free_entropy": float(solution["free_entropy"]),
-            "replicon": float(solution["replicon"]),
-            "rs_stability": stability_label(float(solution["replicon"])),
-            "residual": float(solution.residual),
-            "n_iter": int(solution.n_iter),
-        })
-        if not solution.success:
+        if not solution.success:  # no saddle-point numbers, not even a stability label computed from them
             status = "failure"
-            notes.insert(0, f"saddle point at alpha={load:g} not found: {solution.message}")
-        elif quantities["rs_stability"] == "unstable":
-            status = "warning" if status == "success" else status
-            notes.append(f"{_UNSTABLE} at alpha={load:g} (replicon {quantities['replicon']:.4g})")
-        if model.prior.discrete and quantities["free_entropy"] < 0 and solution.success:
-            status = "warning" if status == "success" else status
-            notes.append(f"the RS entropy is negative at alpha={load:g}: no solutions there, the RS saddle is "
-                         "unphysical")
+            notes.insert(0, f"saddle point at alpha={load:g} not trusted: {solution.message} (residual "
+                            f"{float(solution.residual):.3g} after {int(solution.n_iter)} iterations)")
+        else:
+            replicon = float(solution["replicon"])
+            quantities.update({
+                "q": float(solution["q"]),
+                "free_entropy": float(solution["free_entropy"]),
+                "replicon": replicon,
+                "rs_stability": stability_label(replicon),
+                "residual": float(solution.residual),
+                "n_iter": int(solution.n_iter),
+            })
+            if quantities["rs_stability"] == "unstable":
+                status = "warning" if status == "success" else status
+                notes.append(f"{_UNSTABLE} at alpha={load:g} (replicon {replicon:.4g})")
+            if model.prior.discrete and quantities["free_entropy"] < 0:
+                status = "warning" if status == "success" else status
+                notes.append(f"the RS entropy is negative at alpha={load:g}: no solutions there, the RS saddle is "
+                             "unphysical")
     for note in notes:
         if note.startswith(_UNSTABLE):
             warnings.warn(note, RSInstabilityWarning, stacklevel=2)

@@ -1,6 +1,6 @@
 r"""Compiled numerics of a model's derivation, vectorised over parameter grids.
 
-For the spherical perceptron (Gardner 1988; REFERENCE.md §1) this gives
+For the spherical perceptron (Gardner 1988) this gives
 
 * the capacity :math:`\alpha_c(\kappa) = 1/\int_{-\kappa}^\infty Dt\,(t+\kappa)^2` over arrays of margins;
 * the finite-load saddle point :math:`q(\alpha)`, the root in :math:`(0,1)` of the scaled stationarity
@@ -33,9 +33,16 @@ __all__ = ["Theory", "theory", "RSInstabilityWarning"]
 Q_MIN = 1e-10
 #: Tolerance on the stationarity residual re-evaluated with twice the quadrature nodes.
 QUADRATURE_TOLERANCE = 1e-8
+#: Relative accuracy of a reported order parameter x: the root may move by at most this times min(x, 1 - x).
+POSITION_TOLERANCE = 1e-5
+#: Rounding error assumed in one evaluation of a fixed-point map of order one (a few ulps).
+ROUNDING_FLOOR = 8 * np.finfo(float).eps
 #: Damping and tolerance of the fixed-point iteration (models whose conjugates are not eliminated).
 DAMPING = 0.5
 FIXED_POINT_TOLERANCE = 1e-13
+#: Relative distances below the q -> 1 load tried, in order, as the upper end of the zero-entropy search; below
+#: about 1e-5 the saddle point of binary weights is no longer resolved in double precision.
+ZERO_ENTROPY_GAPS = (1e-4, 1e-5)
 #: |replicon| below this is reported as marginal stability.
 MARGINAL_TOLERANCE = 1e-9
 
@@ -324,7 +331,35 @@ class Theory:
         for name in self._orders:
             value = orders[name]
             converged &= np.abs(fine[name] - value) <= QUADRATURE_TOLERANCE * np.fmin(value, 1 - value)
+        if len(self._orders) == 1:
+            name = self._orders[0]
+            value = np.asarray(orders[name], dtype=float)
+            uncertainty = self._root_uncertainty(value, fine[name] - value, load, arrays)
+            converged &= uncertainty <= POSITION_TOLERANCE * np.fmin(value, 1 - value)
         return converged
+
+    def _root_uncertainty(self, value, fine_residual, load, arrays) -> np.ndarray:
+        r"""How far the computed root :math:`q^*` of :math:`F(q) = G(q) - q` can be from the true one.
+
+        An error :math:`\delta F` in evaluating :math:`F` moves its root by :math:`\delta F / |F'(q^*)|`. Near a
+        capacity the fixed point is marginal, :math:`1 - G'(q^*) \to 0`, so a map accurate to double precision
+        can still place the root anywhere in a wide interval (the sign-constrained perceptron within 1e-5 of
+        capacity: :math:`F' \approx 5 \cdot 10^{-6}`). :math:`\delta F` is the larger of :math:`|F|` at the two
+        quadrature orders (``fine_residual`` at twice the nodes) and a rounding floor of a few ulps of
+        :math:`G \approx q`; :math:`F'` is the central difference over :math:`\pm 10\%` of :math:`\min(q, 1 - q)`.
+        Where :math:`F` is noise this slope is noise too, about :math:`\delta F / \delta q`, so the estimate stays
+        of the order of the step and the point is still flagged. Returns ``inf`` where anything is not finite.
+        """
+        name = self._orders[0]
+        safe = np.where(np.isfinite(value), value, 0.5)
+        step = 0.1 * np.fmin(safe, 1 - safe)
+        with np.errstate(all="ignore"):
+            coarse = self._map({name: safe}, load, arrays)[name] - safe
+            above = self._map({name: safe + step}, load, arrays)[name] - (safe + step)
+            below = self._map({name: safe - step}, load, arrays)[name] - (safe - step)
+            error = np.fmax(np.fmax(np.abs(coarse), np.abs(fine_residual)), ROUNDING_FLOOR * np.fmax(safe, 1.0))
+            uncertainty = error / (np.abs(above - below) / (2 * step))
+        return np.where(np.isfinite(uncertainty) & np.isfinite(value), uncertainty, np.inf)
 
     def _conjugates_at(self, orders, load, arrays, nodes=None):
         """Conjugates from the order parameters (paired maps, then inner roots for unpaired conjugates)."""
@@ -533,7 +568,8 @@ class Theory:
             q_grid, load_grid = np.meshgrid(grid, block)
             with np.errstate(all="ignore"):
                 values = self._residual(q_grid, load_grid, *[np.full(q_grid.shape, a) for a in scalars])
-            change = np.isfinite(values[:, :-1]) & np.isfinite(values[:, 1:]) & (values[:, :-1] * values[:, 1:] < 0)
+            signs = np.sign(values)  # a product of the values themselves can overflow at huge loads
+            change = np.isfinite(values[:, :-1]) & np.isfinite(values[:, 1:]) & (signs[:, :-1] * signs[:, 1:] < 0)
             i, j = np.nonzero(change)
             rows.append(i + start)
             columns.append(j)
@@ -596,8 +632,10 @@ class Theory:
 
         For binary weights the free entropy counts solutions and cannot be negative; the capacity is the root
         of :math:`s(\alpha) = 0` below the :math:`q \to 1` load (Krauth & Mézard 1989: 0.833 for the Ising
-        perceptron at :math:`\kappa = 0`). Found by bracketing in :math:`(10^{-3}, 1 - 10^{-4})\,\alpha_{q\to1}`;
-        each evaluation is a converged saddle point.
+        perceptron at :math:`\kappa = 0`). Found by bracketing in :math:`(10^{-3}, 1 - \delta)\,\alpha_{q\to1}`
+        with the first :math:`\delta` of :data:`ZERO_ENTROPY_GAPS` where the entropy is negative (at large
+        margins the zero-entropy load is within :math:`10^{-4}` of :math:`\alpha_{q\to1}`); each evaluation is a
+        converged saddle point, and a non-trusted one (nan) ends the search as a failure.
 
         Returns
         -------
@@ -610,10 +648,15 @@ class Theory:
         arrays = self._parameter_arrays(params)
         top = self._alpha_c(*arrays)
 
-        def entropy(load, *args):
-            return self._solve_fixed_point(load, list(args))["free_entropy"]
+        def entropy(load, *args):  # nan where the saddle point is not trusted: the search then fails there
+            solution = self._solve_fixed_point(load, list(args))
+            return np.where(solution.status == Status.SUCCESS, solution["free_entropy"], np.nan)
 
-        found = find_roots(entropy, 1e-3 * top, (1 - 1e-4) * top, tuple(arrays), xatol=1e-13, throw=throw)
+        upper = (1 - ZERO_ENTROPY_GAPS[-1]) * top
+        for gap in reversed(ZERO_ENTROPY_GAPS[:-1]):  # the widest gap whose entropy is already negative
+            candidate = (1 - gap) * top
+            upper = np.where(entropy(candidate, *arrays) < 0, candidate, upper)
+        found = find_roots(entropy, 1e-3 * top, upper, tuple(arrays), xatol=1e-13, throw=throw)
         return Solution({"alpha": found["x"]}, found.status, found.n_iter, found.residual)
 
 

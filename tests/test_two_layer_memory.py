@@ -1,7 +1,6 @@
 """Two-layer linear memories W2 W1: exact statements (h = 1, h >= d), witnesses, and the certified bracket."""
 
 import json
-import math
 
 import numpy as np
 import pytest
@@ -59,8 +58,8 @@ def test_solve_lam_with_a_hidden_width_says_what_is_known():
     rank_one = solve_lam(10, hidden=1, samples=20_000)
     assert rank_one.status == "success" and rank_one.quantities["p_c"] == 2
     middle = solve_lam(10, hidden=4, samples=20_000)
-    assert middle.status == "failure" and "empirical only" in middle.message
-    assert math.isnan(middle.quantities["p_c"])
+    assert middle.status == "warning" and "empirical only" in middle.message
+    assert "p_c" not in middle.quantities and middle.quantities["p_c_lower_bound"] == 2.0
     assert middle.quantities["p_c_upper_bound"] == optimal_capacity(10, samples=20_000)["p_c"]
     with pytest.raises(ParameterError, match="hidden"):
         factorised_memory(*draw_memory_instance(5, 4, 0, 0, False)[:2], 6)

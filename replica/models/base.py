@@ -7,7 +7,7 @@ derives everything else (:mod:`replica.derivation`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import ModelDeclarationError, ParameterError
 from ..symbolic.symbols import alpha as alpha_symbol
@@ -57,7 +57,10 @@ class Model:
             raise ModelDeclarationError(
                 f"model {self.name!r}: a Bayes-optimal (teacher) prior needs a teacher channel and vice versa; got "
                 f"{type(self.prior).__name__} with {type(self.channel).__name__}")
-        specs = (LOAD,) + tuple(self.prior.parameters) + tuple(self.channel.parameters)
+        limits = self.prior.parameter_limits
+        specs = (LOAD,) + tuple(self.prior.parameters) + tuple(
+            replace(spec, high=min(limits[spec.name], spec.high if spec.high is not None else float("inf")))
+            if spec.name in limits else spec for spec in self.channel.parameters)
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise ModelDeclarationError(f"model {self.name!r}: parameter names clash: {names}")

@@ -33,8 +33,9 @@ class Status(enum.IntEnum):
             Status.MAX_ITERATIONS: "iteration limit reached before the tolerance",
             Status.NO_BRACKET: "the equation does not change sign on the search interval: no root there",
             Status.NONFINITE: "the equation evaluated to a non-finite number",
-            Status.INACCURATE: "converged, but the residual at a refined quadrature exceeds the tolerance "
-                               "(increase n_nodes)",
+            Status.INACCURATE: "the root is not determined to the stated accuracy: the residual "
+                               "at a refined quadrature exceeds the tolerance (increase n_nodes), or the equation "
+                               "is too flat there (a marginal fixed point near a capacity) for double precision",
         }[self]
 
 

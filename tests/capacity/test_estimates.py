@@ -57,3 +57,36 @@ def test_separable_fraction_counts_and_intervals():
     assert first.fraction == pytest.approx(3 / 7)
     assert first.lower < 3 / 7 < first.upper
     assert table.iloc[1].fraction == 0.0 and table.iloc[1].upper > 0.0
+
+
+def test_one_size_is_not_extrapolated_and_its_comparison_is_inconclusive():
+    from capacity.compare import compare
+
+    single = extrapolate([ThresholdEstimate(10, 2.0, 1.5, 2.5, 0.95, 30, 0, 0)])
+    assert np.isnan(single.alpha_inf) and np.isnan(single.lower) and "one size" in single.method
+    verdict = compare("alpha_c", 2.0, single)
+    assert verdict.verdict == "inconclusive" and verdict.agree is False
+
+
+def test_compare_decides_on_both_sides_of_the_interval():
+    """Agreement iff the theory value is inside the extrapolated interval [lower, upper] (closed)."""
+    from capacity.compare import compare
+
+    estimates = [ThresholdEstimate(n, 2.0 + 3.0 / n, 2.0 + 3.0 / n - 0.02, 2.0 + 3.0 / n + 0.02, 0.95, 100, 0, 0)
+                 for n in (20, 40, 80)]
+    fit = extrapolate(estimates)
+    inside = compare("alpha_c", 2.0, fit)
+    assert inside.agree and inside.verdict == "agree" and abs(inside.deviation) < 1e-6
+    for outside in (fit.lower - 1e-9, fit.upper + 1e-9, 2.0 * 1.05):
+        rejected = compare("alpha_c", outside, fit)
+        assert not rejected.agree and rejected.verdict == "disagree"
+    assert compare("alpha_c", fit.lower, fit).agree and compare("alpha_c", fit.upper, fit).agree
+
+
+def test_verify_refuses_a_single_size():
+    from capacity.verify import verify
+
+    with pytest.raises(ParameterError, match="two different sizes"):
+        verify("gardner", ns=(1,), trials=5)
+    with pytest.raises(ParameterError, match="two different sizes"):
+        verify("gardner", ns=(20, 20), trials=5)

@@ -104,3 +104,55 @@ def test_root_and_damped_iteration_agree(ising):
     assert np.all(by_root.n_iter < damped.n_iter)
     with pytest.raises(replica.ParameterError, match="method"):
         ising.saddle_point(0.5, kappa=0.0, method="newton")
+
+
+def _mp_entropy_at(load, margin, q_start, q_hat_start):
+    """RS entropy of binary weights at its saddle point, solved independently with mpmath at 30 digits.
+
+    Gardner & Derrida (1988): s = -q_hat (1 - q)/2 + E ln 2cosh(sqrt(q_hat) z) + alpha E ln H(u),
+    u = (kappa - sqrt(q) t)/sqrt(1 - q), with q = E tanh^2(sqrt(q_hat) z) and
+    q_hat = alpha/(1 - q) E [phi(u)/H(u)]^2. Returns s and ds/dalpha = E ln H(u) (the envelope theorem).
+    """
+    import mpmath as mp
+
+    mp.mp.dps = 30
+    root = mp.sqrt(2 * mp.pi)
+
+    def mean(f):
+        return mp.quad(lambda z: mp.exp(-z * z / 2) / root * f(z), [-mp.inf, -5, 0, 5, mp.inf])
+
+    def tail(x):
+        return mp.erfc(x / mp.sqrt(2)) / 2
+
+    def field(q, t):
+        return (margin - mp.sqrt(q) * t) / mp.sqrt(1 - q)
+
+    def equations(q, q_hat):
+        return (mean(lambda z: mp.tanh(mp.sqrt(q_hat) * z) ** 2) - q,
+                load / (1 - q) * mean(lambda t: (mp.exp(-field(q, t) ** 2 / 2) / root / tail(field(q, t))) ** 2)
+                - q_hat)
+
+    q, q_hat = mp.findroot(equations, (mp.mpf(q_start), mp.mpf(q_hat_start)))
+    energetic = mean(lambda t: mp.log(tail(field(q, t))))
+    entropy = -q_hat * (1 - q) / 2 + mean(lambda z: mp.log(2 * mp.cosh(mp.sqrt(q_hat) * z))) + load * energetic
+    return float(entropy), float(energetic)
+
+
+@pytest.mark.parametrize("margin, digits", [(0.0, 1e-12), (40.0, 1e-9)])
+def test_zero_entropy_load_against_an_independent_mpmath_solution(ising, margin, digits):
+    """At the returned capacity the 30-digit entropy must vanish: its relative load error s / (alpha ds/dalpha)
+    is below 1e-12 at kappa = 0 and 1e-9 at the far-tail edge kappa = 40 (measured: 4e-16 and 4e-11), where the
+    zero-entropy load is within 1.5e-5 of the q -> 1 load (below 1e-4, the search's first bracket)."""
+    found = ising.zero_entropy_load(kappa=margin)
+    assert found.success
+    load = float(found["alpha"])
+    saddle = ising.saddle_point(load, kappa=margin)
+    entropy, slope = _mp_entropy_at(load, margin, float(saddle["q"]), float(saddle["q_hat"]))
+    assert abs(entropy / (slope * load)) <= digits
+    assert 1 - load / float(ising.alpha_c(kappa=margin)) < (1e-4 if margin > 0 else 1)
+
+
+def test_margins_beyond_the_computed_range_are_refused():
+    with pytest.raises(replica.ParameterError, match=r"kappa: must lie in \[-30, 40\]"):
+        replica.solve("ising-perceptron", kappa=41.0)
+    assert replica.solve("gardner", kappa=41.0).status == "success"  # the limit belongs to binary weights only

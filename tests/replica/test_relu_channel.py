@@ -81,7 +81,7 @@ def test_relu_gamp_tracks_state_evolution_and_the_solved_fixed_point():
     from capacity.verify_glm import verify_glm
 
     check = verify_glm("gaussian", "relu", 1.0, n=2000, trials=4, iterations=12, Delta=0.01)
-    assert check.theory["branch"] == "uninformative" and check.theory["n_fixed_points"] == 1
+    assert check.theory["branch"] == "unique" and check.theory["n_fixed_points"] == 1
     assert check.agree, check.message
     trajectory = check.trajectory
     gaps = np.abs(trajectory.amp_mean - trajectory.state_evolution)[1:]
