@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import runpy
 import sys
 import warnings
 
@@ -33,6 +35,21 @@ OTHER_VERIFIERS = ("glm", "lam", "extensive-width", "invariant", "kernel-curve",
 FAMILIES = ("glm", "glm-transitions")
 
 
+#: Models with their own solve commands (not a replica Model in the catalogue).
+OTHER_SOLVERS = ("lam", "extensive-width", "extensive-width-scaling", "invariant", "kernel-curve", "committee")
+
+
+def _all_model_names() -> list[str]:
+    """Every model the command line knows: the catalogue (with any --model-file models) and the other families."""
+    from replica import available_models
+
+    return sorted({m.name for m in available_models()} | set(FAMILIES) | set(OTHER_SOLVERS))
+
+
+def _unknown_model(name) -> UsageError:
+    return UsageError(f"model: unknown model {name!r}; available models: {', '.join(_all_model_names())}")
+
+
 def _split(item):
     if "=" not in item:
         raise UsageError(f"--set expects NAME=VALUE; got {item!r}")
@@ -40,12 +57,27 @@ def _split(item):
     return name.strip(), text.strip()
 
 
+def _check_once(settings, repeatable=()):
+    """Refuse a parameter set twice (``--set kappa=1 --set kappa=2``), except those that take a list."""
+    seen = {}
+    for item in settings or []:
+        name, text = _split(item)
+        if name in seen and name not in repeatable:
+            raise UsageError(f"{name}: set twice ({seen[name]!r} and {text!r}); give each parameter once"
+                             + (f" (only {', '.join(repeatable)} may be repeated)" if repeatable else ""))
+        seen[name] = text
+
+
 def _resolve(name, settings):
     """The model named on the command line, and the --set items left for its numeric parameters."""
     from replica import get_model
 
+    _check_once(settings)
     if name not in FAMILIES:
-        return get_model(name), settings or []
+        try:
+            return get_model(name), settings or []
+        except ValueError:
+            raise _unknown_model(name) from None
     from replica.glm import glm_model
     from replica.models.teacher import BAYES_PRIORS, TEACHER_CHANNELS
 
@@ -199,7 +231,8 @@ LAM_SETTINGS = {"d": "memory dimension d (an integer >= 2)", "kappa": "margin at
                 "samples": "Monte Carlo samples of F(p, kappa) (integer, default 100000)"}
 
 
-def _lam_settings(settings, allowed):
+def _lam_settings(settings, allowed, repeatable=()):
+    _check_once(settings, repeatable)
     values = {}
     for item in settings or []:
         name, text = _split(item)
@@ -250,6 +283,7 @@ def _table_settings(args, table: dict, allowed, *, whole=(), text=(), repeated=(
     """The ``--set`` values of a model whose settings are described by ``table`` (name -> (default, description,
     range)): numbers, whole numbers (``whole``), words (``text``) and lists (``repeated``, one ``--set`` each); only
     the names in ``allowed``, defaults filled in."""
+    _check_once(args.set, repeated)
     values = {}
     for item in args.set or []:
         name, value = _split(item)
@@ -284,11 +318,11 @@ def _solve_extensive_width(args, out):
 
     if args.model == "extensive-width":
         v = _extensive_width_settings(args, ("beta", "kappa", "n_over_d2", "Delta", "d", "activation"))
-        report = solve_extensive_width(beta=v["beta"], kappa=v["kappa"], n_over_d2=v["n_over_d2"], delta=v["Delta"],
+        report = solve_extensive_width(beta=v["beta"], kappa=v["kappa"], n_over_d2=v["n_over_d2"], Delta=v["Delta"],
                                        d=v["d"], activation_name=v["activation"])
     else:
         v = _extensive_width_settings(args, ("beta", "kappa", "Delta", "d", "points", "activation"))
-        report = solve_extensive_width_scaling(beta=v["beta"], kappa=v["kappa"], delta=v["Delta"], d=v["d"],
+        report = solve_extensive_width_scaling(beta=v["beta"], kappa=v["kappa"], Delta=v["Delta"], d=v["d"],
                                                points=v["points"], activation_name=v["activation"])
     return _print_report(report, args, out)
 
@@ -302,11 +336,12 @@ def _verify_extensive_width(args, out):
     trials = check_int("trials", args.trials if args.trials is not None else 4, 1, 1000)
     d = v["d"] if any(_split(item)[0] == "d" for item in args.set or []) else 12  # the SDP's own default
     result = verify_extensive_width(v["kappa"], d=d, trials=trials, student_d=v["student_d"],
-                                    n_over_d2=v["n_over_d2"], beta=v["beta"], delta=v["Delta"],
+                                    n_over_d2=v["n_over_d2"], beta=v["beta"], Delta=v["Delta"],
                                     seed=check_int("seed", args.seed, 0, 2**63 - 1))
     return _print_verification(result, [(None, "sdp")], args, out,
                                f"extensive width: SDP sweep at d = {d} (quadratic activation), trained tanh student",
-                               f"student: {result['student']}")
+                               f"student: {result['student']}", params={**v, "d": d, "trials": trials,
+                                                                         "seed": int(args.seed)})
 
 
 #: Settings of the kernel-regression learning curve (replica.kernel_curve): name -> (default, description, range).
@@ -370,7 +405,8 @@ def _verify_kernel_curve(args, out):
                  f"(exact finite-P means)", "peak"),
                 (f"{p['kernel']} kernel, width {p['width']:g}, on {p['pool_size']} points of the sphere in "
                  f"d = {p['pool_dimension']} (Gaussian approximation, allowance 25%)", "pool")]
-    return _print_verification(result, sections, args, out, "kernel ridge regression against its learning curve")
+    return _print_verification(result, sections, args, out, "kernel ridge regression against its learning curve",
+                               params={**p, "trials": trials, "seed": int(args.seed)})
 
 
 #: Settings of the tree committee and parity machines (replica.tree_machine): name -> (default, description, range).
@@ -406,18 +442,27 @@ def _verify_committee(args, out):
         result.pop("instances")
     return _print_verification(result, [(None, "table")], args, out,
                                f"tree {result['rule']} machine, K = {result['K']}: largest storable prefix P* by exact "
-                               f"enumeration of internal representations")
+                               f"enumeration of internal representations",
+                               params={"K": v["K"], "rule": v["rule"], "n": list(v["n"] or (2, 3)), "trials": trials,
+                                       "seed": int(args.seed)})
 
 
-def _print_verification(result: dict, tables, args, out, header: str, *notes: str) -> int:
+def _print_verification(result: dict, tables, args, out, header: str, *notes: str, params: dict) -> int:
     """Print a verification ``result`` (with ``status``, ``message`` and DataFrames): one JSON object with ``--json``
-    (every DataFrame as a list of records), otherwise the header, the ``tables`` (``(title, key)`` pairs, ``title``
-    ``None`` for none), the notes and the status line. Exit status 0 on success."""
+    (``model``, ``params``, ``quantities`` — the result's entries that are not tables —, ``status``, ``message``,
+    and every DataFrame as a list of records), otherwise the header, the ``tables`` (``(title, key)`` pairs,
+    ``title`` ``None`` for none), the notes and the status line. Exit status 0 on success."""
     import pandas as pd
 
+    from replica.serialization import json_safe
+
     if args.json:
-        print(json.dumps({key: value.to_dict(orient="records") if isinstance(value, pd.DataFrame) else value
-                          for key, value in result.items()}, default=float), file=out)
+        frames = {key: value.to_dict(orient="records") for key, value in result.items()
+                  if isinstance(value, pd.DataFrame)}
+        quantities = {key: value for key, value in result.items()
+                      if key not in frames and key not in ("status", "message", "params")}
+        print(json.dumps(json_safe({"model": args.model, "params": params, "quantities": quantities, **frames,
+                                    "status": result["status"], "message": result["message"]})), file=out)
     else:
         print(header, file=out)
         for title, key in tables:
@@ -436,6 +481,7 @@ def _invariant_group(args):
 
     from replica.invariant import cyclic_shifts
 
+    _check_once(args.set)
     values = {}
     for item in args.set or []:
         name, text = _split(item)
@@ -445,8 +491,10 @@ def _invariant_group(args):
     if "matrices" in values:
         try:
             return np.load(values["matrices"])
-        except (OSError, ValueError) as error:
-            raise UsageError(f"matrices: cannot read {values['matrices']!r} as a .npy array: {error}") from None
+        except (OSError, ValueError, EOFError) as error:
+            reason = "the file is empty" if isinstance(error, EOFError) else str(error)
+            raise UsageError(f"matrices: cannot read {values['matrices']!r} as a .npy array of shape (|G|, N, N): "
+                             f"{reason}") from None
     if "N" not in values:
         raise UsageError("N: invariant needs --set N=VALUE (cyclic shifts of R^N) or --set matrices=FILE.npy")
     numbers = {}
@@ -465,9 +513,13 @@ def _verify_invariant(args, out):
     from .verify_invariant import verify_invariant
 
     trials = check_int("trials", args.trials if args.trials is not None else 100, 1, 10**6)
-    result = verify_invariant(_invariant_group(args), trials=trials, seed=check_int("seed", args.seed, 0, 2**63 - 1))
+    group = _invariant_group(args)
+    result = verify_invariant(group, trials=trials, seed=check_int("seed", args.seed, 0, 2**63 - 1))
+    settings = dict(_split(item) for item in args.set or [])
     return _print_verification(result, [(None, "table")], args, out,
-                               f"invariant readouts: N = {result['N']}, N_0 = {result['N_0']}, P_c = {result['P_c']}")
+                               f"invariant readouts: N = {result['N']}, N_0 = {result['N_0']}, P_c = {result['P_c']}",
+                               params={**settings, "group_order": len(group), "trials": trials,
+                                       "seed": int(args.seed)})
 
 
 def _cmd_solve(args, out):
@@ -534,10 +586,14 @@ def _cmd_verify(args, out):
         return _verify_kernel_curve(args, out)
     if args.model == "committee":
         return _verify_committee(args, out)
-    model = get_model(args.model)
+    try:
+        model = get_model(args.model)
+    except ValueError:
+        raise _unknown_model(args.model) from None
     if model.name not in DEFAULTS:
         raise UsageError(f"model: verification is available for: {', '.join([*DEFAULTS, *OTHER_VERIFIERS])}; "
                          f"got {model.name!r}")
+    _check_once(args.set)
     params = _parse_settings(args.set, model)
     if "alpha" in params:
         raise UsageError("alpha: verify estimates the critical load itself; set only kappa")
@@ -555,15 +611,22 @@ def _cmd_verify(args, out):
     solver = args.solver.upper()
     if solver not in available_solvers():
         raise UsageError(f"solver: must be one of {', '.join(available_solvers())}; got {args.solver!r}")
+    if args.plot:
+        _check_plot_path(args.plot)  # before the sweep: an output error must not cost the computation
     verification = verify(model.name, params.get("kappa", 0.0), ns, trials, seed=seed, n_jobs=jobs, solver=solver,
                           progress=not args.json, store=args.store, resume=args.resume, scheduler=args.scheduler)
     result = verification.to_dict()
-    if args.plot:
-        import matplotlib
+    plot_error = None
+    if args.plot:  # results are printed whatever happens to the figure
+        try:
+            import matplotlib
 
-        matplotlib.use("Agg")
-        verification.plot().savefig(args.plot, dpi=120, bbox_inches="tight")
-        result["plot"] = args.plot
+            matplotlib.use("Agg")
+            verification.plot().savefig(args.plot, dpi=120, bbox_inches="tight")
+            result["plot"] = args.plot
+        except (OSError, ValueError) as error:
+            plot_error = f"the plot was not written to {args.plot}: {error}"
+            result["plot_error"] = plot_error
     if args.json:
         print(json.dumps(result), file=out)
     else:
@@ -575,8 +638,31 @@ def _cmd_verify(args, out):
         print(f"  N -> inf ({x.method}): {x.alpha_inf:.4f} [{x.lower:.4f}, {x.upper:.4f}]", file=out)
         print(f"status: {verification.status} ({verification.message})", file=out)
         if args.plot:
-            print(f"plot written to {args.plot}", file=out)
+            print(plot_error or f"plot written to {args.plot}", file=out)
+    if plot_error:
+        print(f"replica: error: {plot_error}", file=sys.stderr)
+        return 1
     return 0 if verification.status != "failure" else 1
+
+
+def _check_plot_path(path) -> None:
+    """Refuse, before any computation, a figure path whose folder does not exist or whose format matplotlib cannot
+    write."""
+    from pathlib import Path
+
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    target = Path(path)
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = target.suffix.lstrip(".").lower()
+    if suffix not in formats:
+        raise UsageError(f"plot: the file name must end in one of {', '.join('.' + f for f in sorted(formats))}; "
+                         f"got {path!r}")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"plot: the folder {str(folder)!r} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"plot: the folder {str(folder)!r} is not writable")
 
 
 def _verify_lam(args, out):
@@ -585,7 +671,7 @@ def _verify_lam(args, out):
     from .programs import available_solvers
     from .verify_lam import lam_agreement, lam_thresholds, summarise_thresholds
 
-    values = _lam_settings(args.set, {k: v for k, v in LAM_SETTINGS.items() if k != "samples"})
+    values = _lam_settings(args.set, {k: v for k, v in LAM_SETTINGS.items() if k != "samples"}, ("d", "h"))
     dimensions = [_whole("d", d, 2, 200) for d in values.get("d", [5, 10, 15])]
     kappa = values.get("kappa", [0.0])[-1]
     trials = check_int("trials", args.trials if args.trials is not None else 10, 2, 10**6)
@@ -607,11 +693,15 @@ def _verify_lam(args, out):
     summary = summarise_thresholds(thresholds, seed=seed)
     agree, message = lam_agreement(summary)
     if args.json:
-        print(json.dumps({"params": {"d": dimensions, "kappa": kappa, "decoupled": args.decoupled, "trials": trials,
-                                     "seed": seed, "solver": solver},
-                          "summary": summary.to_dict(orient="records"),
-                          "instances": thresholds.to_dict(orient="records"),
-                          "agree": agree, "status": "success" if agree else "failure", "message": message}), file=out)
+        from replica.serialization import json_safe
+
+        print(json.dumps(json_safe({
+            "model": "lam", "params": {"d": dimensions, "kappa": kappa, "decoupled": args.decoupled, "trials": trials,
+                                       "seed": seed, "solver": solver},
+            "quantities": {"agree": agree, "d": summary.d.tolist(), "p_c_measured": summary.p_star.tolist(),
+                           "p_c_theory": summary.theory_p_c.tolist()},
+            "summary": summary.to_dict(orient="records"), "instances": thresholds.to_dict(orient="records"),
+            "agree": agree, "status": "success" if agree else "failure", "message": message})), file=out)
     else:
         model = "decoupled" if args.decoupled else "original (shared competitors)"
         print(f"linear associative memory, {model} model, kappa = {kappa:g}, seed {seed}", file=out)
@@ -640,8 +730,9 @@ def _verify_two_layer(args, out, values, dimensions, kappa, trials, seed, solver
     if not consistent:
         message = "a one-layer threshold was not certified or a witness exceeded it; " + message
     if args.json:
-        print(json.dumps({"params": {"d": d, "h": widths, "kappa": kappa, "decoupled": args.decoupled,
-                                     "trials": trials, "seed": seed, "solver": solver},
+        print(json.dumps({"model": "lam", "params": {"d": d, "h": widths, "kappa": kappa, "decoupled": args.decoupled,
+                                                     "trials": trials, "seed": seed, "solver": solver},
+                          "quantities": {"consistent": consistent},
                           "summary": summary.to_dict(orient="records"),
                           "instances": thresholds.to_dict(orient="records"),
                           "status": "success" if consistent else "failure", "message": message}), file=out)
@@ -670,7 +761,7 @@ def _verify_glm(args, out):
     verification = verify_glm(model.prior.name, model.channel.name, params.pop("alpha"), n=n, trials=trials,
                               seed=seed, **params)
     if args.json:
-        print(json.dumps(verification.to_dict()), file=out)
+        print(json.dumps({"model": "glm", **verification.to_dict()}), file=out)
     else:
         print(f"{model.name}, {verification.params}", file=out)
         print(verification.trajectory.to_string(index=False, float_format=lambda v: f"{v:.4f}"), file=out)
@@ -687,14 +778,20 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("derive", help="print the derived free entropy and saddle-point equations")
     p.add_argument("model")
+    p.add_argument("--model-file", action="append", metavar="FILE.py",
+                   help="a Python file that declares and registers models (replica.register); repeatable")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="prior=... / channel=... for glm")
     p = sub.add_parser("solve", help="capacity, stability and (with alpha) the saddle point")
     p.add_argument("model")
+    p.add_argument("--model-file", action="append", metavar="FILE.py",
+                   help="a Python file that declares and registers models (replica.register); repeatable")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a model parameter (repeatable)")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("verify", help="check the theory against certified convex programs at finite N")
     p.add_argument("model")
+    p.add_argument("--model-file", action="append", metavar="FILE.py",
+                   help="a Python file that declares and registers models (replica.register); repeatable")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a model parameter, e.g. kappa=0.5")
     p.add_argument("--n", nargs="+", metavar="N", help="sizes N (default: 25 50 100 for gardner and "
                                                        "sign-perceptron, 12 16 20 by enumeration for "
@@ -714,12 +811,23 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
-    from replica.errors import ReplicaError
+def _load_model_files(paths) -> None:
+    """Run each ``--model-file``: the models it registers with :func:`replica.register` join the catalogue."""
+    for path in paths or []:
+        if not os.path.isfile(path):
+            raise UsageError(f"model-file: no such file {path!r}")
+        try:
+            runpy.run_path(path, run_name="replica_model_file")
+        except Exception as error:  # the user's own code: report it on one line, naming the file
+            raise UsageError(f"model-file: running {path!r} raised {type(error).__name__}: {error}") from None
 
+
+def main(argv=None) -> int:
     commands = {"models": _cmd_models, "derive": _cmd_derive, "solve": _cmd_solve, "verify": _cmd_verify}
+    args = None
     try:
         args = _build_parser().parse_args(argv)
+        _load_model_files(getattr(args, "model_file", None))
         if getattr(args, "json", False):
             with redirect_native_stdout(2) as out:  # solver banners to stderr, JSON to stdout
                 return commands[args.command](args, out)
@@ -727,14 +835,26 @@ def main(argv=None) -> int:
     except UsageError as error:
         print(f"replica: error: {error}", file=sys.stderr)
         return 2
-    except ValueError as error:  # ParameterError and other invalid values: a usage error
-        print(f"replica: error: {error}", file=sys.stderr)
-        return 2
-    except ReplicaError as error:
-        print(f"replica: error: {error}", file=sys.stderr)
-        return 1
+    except Exception as error:
+        from replica.errors import ReplicaError  # imported here: `replica --help` must not load the engine
+
+        if isinstance(error, ValueError):  # ParameterError and other invalid values: a usage error
+            print(f"replica: error: {error}", file=sys.stderr)
+            return 2
+        if isinstance(error, ReplicaError):
+            print(f"replica: error: {error}", file=sys.stderr)
+            return 1
+        raise
     except KeyboardInterrupt:
-        print("replica: interrupted", file=sys.stderr)
+        store = getattr(args, "store", None)
+        if store:
+            print(f"replica: interrupted; every finished instance is recorded in {store}: run the same command "
+                  "with --resume to continue", file=sys.stderr)
+        elif getattr(args, "command", None) == "verify":
+            print("replica: interrupted; nothing was recorded (give --store FILE to make a sweep resumable)",
+                  file=sys.stderr)
+        else:
+            print("replica: interrupted", file=sys.stderr)
         return 130
 
 

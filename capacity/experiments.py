@@ -1,6 +1,6 @@
 r"""Finite-size experiments: certified verdicts over seeded instances, run in parallel with progress.
 
-Three experiments on the spherical perceptron (REFERENCE.md §1):
+Three experiments on the spherical perceptron (Gardner 1988):
 
 * :func:`critical_loads` — for each instance, the number of patterns :math:`P^*` at which its nested prefixes
   first stop being separable with margin :math:`\kappa`, found by bisection on :math:`P` (monotone, because a
@@ -176,11 +176,18 @@ def _indexed(function, index, task):
     return index, function(*task)
 
 
+#: Seconds an idle local worker process waits for work before it exits (loky's default is 300 s, which left
+#: workers of a killed sweep running for minutes).
+IDLE_WORKER_TIMEOUT = 10
+
+
 @contextlib.contextmanager
 def _execution(scheduler: str | None):
-    """joblib's local processes, or the Dask cluster at ``scheduler`` through joblib's Dask backend."""
+    """joblib's local processes (loky, whose idle workers exit after :data:`IDLE_WORKER_TIMEOUT` seconds), or the
+    Dask cluster at ``scheduler`` through joblib's Dask backend."""
     if scheduler is None:
-        yield
+        with parallel_config(backend="loky", idle_worker_timeout=IDLE_WORKER_TIMEOUT):
+            yield
         return
     try:
         from dask.distributed import Client

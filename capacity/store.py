@@ -2,11 +2,16 @@
 
 The file is JSON lines: a header ``{"experiment": {...}}`` naming the experiment and its settings, then one line
 ``{"task": [...], "result": {...}}`` per finished trial, flushed and synced to disk as the trial finishes. A
-process killed at any moment leaves at most one incomplete last line, which is ignored on reading.
+process killed at any moment leaves at most one incomplete last line, which is ignored on reading (that trial is
+run again); a line that is not a trial record anywhere else means the file was edited or damaged, and is refused
+with its line number rather than skipped. While a store is open it holds an exclusive lock on the file
+(``fcntl.flock``), so a second process resuming the same sweep is refused instead of repeating all the work; the
+operating system releases the lock when the process ends, however it ends.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -35,14 +40,44 @@ class TrialStore:
         self.path = Path(path)
         self.experiment = json_safe(experiment)
         self._completed: dict[str, dict] = {}
-        if self.path.exists() and self.path.stat().st_size > 0:
-            if not resume:
-                raise ParameterError("store", f"{self.path} already exists; pass resume (--resume) to continue it "
-                                              "or choose another file")
+        if self.path.is_dir():
+            raise ParameterError("store", f"{self.path} is a directory; give the path of a file (JSON lines), "
+                                          f"e.g. {self.path / 'sweep.jsonl'}")
+        existing = self.path.exists() and self.path.stat().st_size > 0
+        if existing and not resume:
+            raise ParameterError("store", f"{self.path} already exists; pass resume (--resume) to continue it "
+                                          "or choose another file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("a")
+        except OSError as error:
+            raise ParameterError("store", f"cannot write {self.path}: {error.strerror}") from None
+        try:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._handle.close()
+            raise ParameterError("store", f"{self.path} is in use by another process (a sweep writing or resuming "
+                                          "it); wait for it to finish or choose another file") from None
+        if existing:
             self._read()
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._write_line({"experiment": self.experiment})
+
+    def close(self) -> None:
+        """Release the file and its lock (also done when the process ends)."""
+        if not self._handle.closed:
+            self._handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        handle = getattr(self, "_handle", None)
+        if handle is not None and not handle.closed:
+            handle.close()
 
     @staticmethod
     def key(task) -> str:
@@ -58,18 +93,22 @@ class TrialStore:
         if header.get("experiment") != self.experiment:
             raise ParameterError("store", f"{self.path} holds a different experiment: {header.get('experiment')}; "
                                           f"this one is {self.experiment}")
-        for line in lines[1:]:
+        for number, line in enumerate(lines[1:], start=2):
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:  # a line cut short by a kill: that trial is simply run again
-                continue
-            self._completed[self.key(record["task"])] = record["result"]
+                task, result = record["task"], record["result"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                if number == len(lines) and not line.endswith("}"):
+                    continue  # the last line cut short by a kill: that trial is simply run again
+                raise ParameterError("store", f"line {number} of {self.path} is not a trial record ({line[:60]!r}); "
+                                              "only the last line may be incomplete (a killed process). Repair "
+                                              "or delete that line, or start another store") from None
+            self._completed[self.key(task)] = result
 
     def _write_line(self, record: dict) -> None:
-        with self.path.open("a") as handle:
-            handle.write(json.dumps(record) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        self._handle.write(json.dumps(record) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
 
     def completed(self) -> dict[str, dict]:
         """Results already on disk, by task key."""

@@ -1,4 +1,4 @@
-r"""Finite-size checks of the extensive-width theory (REFERENCE.md §6).
+r"""Finite-size checks of the extensive-width theory (Nguyen & Barbier 2026).
 
 Convex relaxation (quadratic activation)
 ----------------------------------------
@@ -120,7 +120,7 @@ def sdp_threshold(d: int, kappa: float, n_over_d2_values, *, trials: int = 4, be
 
 
 def verify_extensive_width(kappa: float = 0.5, *, d: int = 12, trials: int = 4, student_d: int = 60,
-                           n_over_d2: float = 2.0, beta: float = 1.0, delta: float = 0.1, seed: int = 0) -> dict:
+                           n_over_d2: float = 2.0, beta: float = 1.0, Delta: float = 0.1, seed: int = 0) -> dict:
     r"""The SDP sweep (quadratic activation) and one trained ``tanh`` student, with a verdict.
 
     The verdict is ``success`` when no instance is recovered below the finite-:math:`d` dimension count
@@ -132,7 +132,7 @@ def verify_extensive_width(kappa: float = 0.5, *, d: int = 12, trials: int = 4, 
     bounds = perfect_recovery_alpha(kappa)
     grid = np.linspace(0.6 * bounds["bayes_optimal"], 1.3 * bounds["decoupled"], 10)
     table, summary = sdp_threshold(d, kappa, grid, trials=trials, beta=beta, seed=seed)
-    student = trained_student(student_d, kappa, n_over_d2, beta=beta, delta=delta, seed=seed)
+    student = trained_student(student_d, kappa, n_over_d2, beta=beta, Delta=Delta, seed=seed)
     problems = []
     if summary["recovered_below_count"]:
         problems.append(f"{summary['recovered_below_count']} instances recovered below the dimension count")
@@ -149,7 +149,7 @@ def verify_extensive_width(kappa: float = 0.5, *, d: int = 12, trials: int = 4, 
              f"trained student error {student['ratio']:.2f} x the Bayes-optimal one at d = {student_d}")}
 
 
-def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0, delta: float = 0.1,
+def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0, Delta: float = 0.1,
                     width: int | None = None, steps: int = 3000, learning_rate: float = 0.01, seed: int = 0,
                     test_samples: int = 20_000) -> dict:
     r"""Adam-trained student of the ``tanh`` teacher against :math:`\epsilon^{BO}` at the same size.
@@ -160,11 +160,11 @@ def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0
     the final training loss.
     """
     d = check_int("d", d, 2, 2000)
-    delta = check_real("Delta", delta, 0.0, 100.0)
+    Delta = check_real("Delta", Delta, 0.0, 100.0)
     steps = check_int("steps", steps, 1, 10**6)
     k = max(1, round(check_real("kappa", kappa, 0.0, 1.0, low_open=True) * d))
     n = max(1, round(check_real("n_over_d2", n_over_d2, 0.0, 1e4, low_open=True) * d * d))
-    theory = solve_overlaps(n / d**2, beta=beta, kappa=k / d, delta=delta, d=d)
+    theory = solve_overlaps(n / d**2, beta=beta, kappa=k / d, Delta=Delta, d=d)
     width = check_int("width", width if width is not None else max(theory.k_c, 1), 1, k)
     rng = np.random.default_rng([seed, d, k, n])
     rows = teacher_rows(k, d, rng)
@@ -175,7 +175,7 @@ def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0
         return sigma(x @ rows.T / math.sqrt(d)) @ v
 
     inputs = rng.standard_normal((n, d))
-    labels = teacher(inputs) + math.sqrt(delta) * rng.standard_normal(n)
+    labels = teacher(inputs) + math.sqrt(Delta) * rng.standard_normal(n)
     weights = rng.standard_normal((width, d))
     first, second = np.zeros_like(weights), np.zeros_like(weights)
     for step in range(1, steps + 1):
@@ -189,7 +189,7 @@ def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0
     test = rng.standard_normal((test_samples, d))
     student = sigma(test @ weights.T / math.sqrt(d)) @ v[:width]
     error = float(np.mean((student - teacher(test)) ** 2))
-    return {"d": d, "k": k, "n": n, "n_over_d2": n / d**2, "width": width, "Delta": delta, "student_error": error,
+    return {"d": d, "k": k, "n": n, "n_over_d2": n / d**2, "width": width, "Delta": Delta, "student_error": error,
             "student_error_standard_error": float(np.std((student - teacher(test)) ** 2) / math.sqrt(test_samples)),
             "bayes_optimal_error": theory.gen_error, "ratio": error / theory.gen_error, "k_c": theory.k_c,
             "training_loss": float(np.mean(residual**2))}

@@ -1,4 +1,4 @@
-r"""Extensive-width two-layer networks, Bayes-optimal: feature overlaps, error, effective width (REFERENCE.md §6).
+r"""Extensive-width two-layer networks, Bayes-optimal: feature overlaps, error, effective width (Nguyen & Barbier 2026).
 
 Teacher :math:`y = \sum_{i=1}^k v_i\,\sigma(w_i\cdot x/\sqrt d) + \sqrt\Delta\,z` with :math:`k = \kappa d` orthogonal
 rows of norm :math:`\sqrt d`, known readouts :math:`v_i = i^{-\beta}/\sqrt{\sum_{j\le k} j^{-2\beta}}`, and
@@ -218,15 +218,15 @@ def readouts(k: int, beta: float) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def _check(beta, kappa, delta, d):
+def _check(beta, kappa, Delta, d):
     beta = check_real("beta", beta, 0.5, 10.0, low_open=True)
     kappa = check_real("kappa", kappa, 0.0, 100.0, low_open=True)
-    delta = check_real("Delta", delta, 0.0, 100.0)
+    Delta = check_real("Delta", Delta, 0.0, 100.0)
     d = check_int("d", d, 2, 10**7)
     k = max(1, round(kappa * d))
     if k > 10**6:
         raise ParameterError("kappa", f"kappa * d: at most 1e6 features per solve; got k = {k}")
-    return beta, kappa, delta, d, k
+    return beta, kappa, Delta, d, k
 
 
 @dataclass(frozen=True)
@@ -247,34 +247,34 @@ class ExtensiveWidthSolution:
     iterations: int
 
 
-def solve_overlaps(n_over_d2: float, *, beta: float = 1.0, kappa: float = 0.5, delta: float = 0.1, d: int = 1000,
+def solve_overlaps(n_over_d2: float, *, beta: float = 1.0, kappa: float = 0.5, Delta: float = 0.1, d: int = 1000,
                    activation_name: str = "tanh") -> ExtensiveWidthSolution:
     r"""Solve :math:`q_i = m(\lambda_i)`, :math:`\epsilon = \sum_i v_i^2[g(1) - g(q_i)]` by bisection in :math:`\epsilon`."""
-    beta, kappa, delta, d, k = _check(beta, kappa, delta, d)
+    beta, kappa, Delta, d, k = _check(beta, kappa, Delta, d)
     alpha = check_real("n_over_d2", n_over_d2, 0.0, 1e12, low_open=True)
     channel = scalar_channel(activation_name)
     v2 = readouts(k, beta) ** 2
     per_feature = alpha * d * v2  # (n/d) v_i^2
 
     def excess(eps):
-        return float(np.dot(v2, channel.error_contribution(per_feature / (delta + eps)))) - eps
+        return float(np.dot(v2, channel.error_contribution(per_feature / (Delta + eps)))) - eps
 
     low, high = 0.0, float(channel.activation.g(1.0))  # excess(high) <= 0 since every term is at most g(1)
     iterations = 0
-    if delta == 0:
+    if Delta == 0:
         low = 1e-300
         if excess(low) <= 0:  # noiseless and every feature refined: perfect recovery
             overlaps = np.ones(k)
             return ExtensiveWidthSolution(alpha, 0.0, overlaps, k, 0.0, None, 0)
     while high - low > 1e-15 * max(high, 1e-300) and iterations < 200:
         iterations += 1
-        middle = 0.5 * (low + high) if delta > 0 or high / low < 4 else math.sqrt(low * high)
+        middle = 0.5 * (low + high) if Delta > 0 or high / low < 4 else math.sqrt(low * high)
         if excess(middle) > 0:
             low = middle
         else:
             high = middle
     eps = high
-    lam = per_feature / (delta + eps)
+    lam = per_feature / (Delta + eps)
     overlaps = channel.overlap(lam)
     residual = abs(excess(eps))
     at_jump = None
@@ -295,7 +295,7 @@ def overlap_path(n_over_d2_values, **params) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def feature_onsets(features, *, beta: float = 1.0, kappa: float = 0.5, delta: float = 0.1, d: int = 1000,
+def feature_onsets(features, *, beta: float = 1.0, kappa: float = 0.5, Delta: float = 0.1, d: int = 1000,
                    activation_name: str = "tanh") -> pd.DataFrame:
     r"""Data budget at which feature ``i`` (1-based) jumps on, and its spinodal, self-consistently.
 
@@ -304,7 +304,7 @@ def feature_onsets(features, *, beta: float = 1.0, kappa: float = 0.5, delta: fl
     :math:`\lambda_s` (the upper branch exists as a metastable state from there). Both by bisection in
     :math:`\log\alpha`; the jump size is :math:`q_+(\lambda_e)`.
     """
-    beta, kappa, delta, d, k = _check(beta, kappa, delta, d)
+    beta, kappa, Delta, d, k = _check(beta, kappa, Delta, d)
     channel = scalar_channel(activation_name)
     v2 = readouts(k, beta) ** 2
     rows = []
@@ -312,9 +312,9 @@ def feature_onsets(features, *, beta: float = 1.0, kappa: float = 0.5, delta: fl
         i = check_int("feature", i, 1, k)
 
         def margin(log_alpha, threshold):
-            solution = solve_overlaps(math.exp(log_alpha), beta=beta, kappa=kappa, delta=delta, d=d,
+            solution = solve_overlaps(math.exp(log_alpha), beta=beta, kappa=kappa, Delta=Delta, d=d,
                                       activation_name=activation_name)
-            return math.exp(log_alpha) * d * v2[i - 1] - threshold * (delta + solution.gen_error)
+            return math.exp(log_alpha) * d * v2[i - 1] - threshold * (Delta + solution.gen_error)
 
         onset = {}
         for name, threshold in (("n_over_d2_jump", channel.lambda_e), ("n_over_d2_spinodal", channel.lambda_s)):
@@ -349,14 +349,14 @@ def _collapse(path: pd.DataFrame, k: int, d: int) -> tuple[float, float]:
     return float(ratio.mean()), float(ratio.std(ddof=1)) if len(ratio) > 1 else math.nan
 
 
-def budget_range(beta: float, kappa: float, delta: float, d: int, activation_name: str = "tanh") -> tuple:
+def budget_range(beta: float, kappa: float, Delta: float, d: int, activation_name: str = "tanh") -> tuple:
     r"""Budgets :math:`n/d^2` spanning both regimes: from a tenth of the first feature's onset
     (:math:`\lambda_e(\Delta + g(1))/(d v_1^2)`) to a hundred times the last one's (:math:`\lambda_e\Delta/(d v_k^2)`,
     with :math:`\Delta` floored at 1e-3 since the noiseless error vanishes there)."""
     channel = scalar_channel(activation_name)
     v2 = readouts(max(1, round(kappa * d)), beta) ** 2
-    first = channel.lambda_e * (delta + float(channel.activation.g(1.0))) / (d * v2[0])
-    last = channel.lambda_e * max(delta, 1e-3) / (d * v2[-1])
+    first = channel.lambda_e * (Delta + float(channel.activation.g(1.0))) / (d * v2[0])
+    last = channel.lambda_e * max(Delta, 1e-3) / (d * v2[-1])
     return first / 10, max(last * 100, first * 1e3)
 
 
@@ -370,13 +370,13 @@ def scaling_table(betas, kappas, deltas, *, d: int = 1000, points: int = 80, act
     rows = []
     for beta in betas:
         for kappa in kappas:
-            for delta in deltas:
-                bounds = n_over_d2_range or budget_range(beta, kappa, delta, d, activation_name)
+            for Delta in deltas:
+                bounds = n_over_d2_range or budget_range(beta, kappa, Delta, d, activation_name)
                 grid = np.geomspace(*bounds, points)
-                path = overlap_path(grid, beta=beta, kappa=kappa, delta=delta, d=d, activation_name=activation_name)
+                path = overlap_path(grid, beta=beta, kappa=kappa, Delta=Delta, d=d, activation_name=activation_name)
                 k = max(1, round(kappa * d))
                 constant, spread = _collapse(path, k, d)
-                rows.append({"beta": beta, "kappa": kappa, "Delta": delta, "d": d, **fit_scaling(path, k),
+                rows.append({"beta": beta, "kappa": kappa, "Delta": Delta, "d": d, **fit_scaling(path, k),
                              "expected_learning_exponent": 1 / (2 * beta) - 1, "collapse_constant": constant,
                              "collapse_spread": spread})
     return pd.DataFrame(rows)
@@ -394,10 +394,10 @@ def perfect_recovery_alpha(kappa: float) -> dict:
     return {"bayes_optimal": rank - rank**2 / 2, "decoupled": kappa}
 
 
-def solve_extensive_width(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: float = 1.0, delta: float = 0.1,
+def solve_extensive_width(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: float = 1.0, Delta: float = 0.1,
                           d: int = 1000, activation_name: str = "tanh") -> Report:
     """``gen_error``, ``k_c`` and ``overlaps_summary`` at one data budget, with the thresholds of the scalar channel."""
-    solution = solve_overlaps(n_over_d2, beta=beta, kappa=kappa, delta=delta, d=d, activation_name=activation_name)
+    solution = solve_overlaps(n_over_d2, beta=beta, kappa=kappa, Delta=Delta, d=d, activation_name=activation_name)
     channel = scalar_channel(activation_name)
     q = solution.overlaps
     learnt = q[q > 0]
@@ -409,7 +409,7 @@ def solve_extensive_width(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: f
                   "residual": solution.residual, "iterations": solution.iterations}
     if activation_name == "quadratic":
         quantities["perfect_recovery_n_over_d2"] = perfect_recovery_alpha(kappa)
-    params = {"beta": beta, "kappa": kappa, "n_over_d2": n_over_d2, "Delta": delta, "d": d,
+    params = {"beta": beta, "kappa": kappa, "n_over_d2": n_over_d2, "Delta": Delta, "d": d,
               "activation": activation_name}
     if solution.at_jump is not None:
         return Report("extensive-width", params, quantities, "warning",
@@ -418,13 +418,13 @@ def solve_extensive_width(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: f
     return Report("extensive-width", params, quantities, "success", "ok")
 
 
-def solve_extensive_width_scaling(*, beta: float = 1.0, kappa: float = 0.5, delta: float = 0.1, d: int = 1000,
+def solve_extensive_width_scaling(*, beta: float = 1.0, kappa: float = 0.5, Delta: float = 0.1, d: int = 1000,
                                   points: int = 80, activation_name: str = "tanh") -> Report:
     """Fitted scaling exponents of the error and the collapse constant along ``n/d^2`` (:func:`budget_range`)."""
-    row = scaling_table([beta], [kappa], [delta], d=d, points=points, activation_name=activation_name).iloc[0]
+    row = scaling_table([beta], [kappa], [Delta], d=d, points=points, activation_name=activation_name).iloc[0]
     quantities = {key: (int(value) if key.endswith("points") else float(value)) for key, value in row.items()
                   if key not in ("beta", "kappa", "Delta", "d")}
     ok = quantities["learning_points"] >= 3 and quantities["refinement_points"] >= 3
-    params = {"beta": beta, "kappa": kappa, "Delta": delta, "d": d, "points": points, "activation": activation_name}
+    params = {"beta": beta, "kappa": kappa, "Delta": Delta, "d": d, "points": points, "activation": activation_name}
     return Report("extensive-width-scaling", params, quantities, "success" if ok else "failure",
                   "ok" if ok else "a regime has fewer than three points on the grid; widen it or add points")

@@ -45,6 +45,14 @@ def test_solve_json_is_one_object_with_the_closed_form_capacity():
     (["solve", "glm", "--set", "prior=gaussian", "--set", "channel=sign"], "alpha: glm needs --set alpha"),
     (["solve", "glm", "--set", "prior=gaussian", "--set", "channel=linear", "--set", "alpha=1"], "Delta: is required"),
     (["solve", "glm", "--set", "prior=cauchy", "--set", "channel=sign", "--set", "alpha=1"], "prior: must be one of"),
+    (["solve", "gardner", "--set", "kappa=1", "--set", "kappa=2"], "kappa: set twice ('1' and '2')"),
+    (["solve", "lam", "--set", "d=5", "--set", "d=6"], "d: set twice"),
+    (["solve", "committee", "--set", "K=3", "--set", "K=5"], "K: set twice"),
+    (["verify", "gardner", "--n", "1", "--trials", "5"], "n: needs at least two different sizes"),
+    (["verify", "gardner", "--n", "20", "30", "--plot", "no/such/folder/p.png"], "plot: the folder 'no/such/folder'"),
+    (["verify", "gardner", "--n", "20", "30", "--plot", "p.xyz"], "plot: the file name must end in one of"),
+    (["solve", "ising-perceptron", "--set", "kappa=41"], "kappa: must lie in [-30, 40]"),
+    (["solve", "gardner", "--model-file", "no_such_file.py"], "model-file: no such file"),
 ])
 def test_usage_errors_exit_2_with_one_line(argv, fragment, capsys):
     assert main(argv) == 2
@@ -97,7 +105,7 @@ def test_solve_ising_reports_the_rejected_q_to_one_load(capfd):
     quantities = json.loads(capfd.readouterr().out)["quantities"]
     assert quantities["capacity_criterion"] == "zero-entropy" and quantities["alpha_q1_valid"] is False
     assert abs(quantities["alpha_q1"] - 4 / 3.141592653589793) < 1e-12
-    assert abs(quantities["alpha_c"] - 0.83308) < 5e-6  # Krauth & Mezard 1989 (REFERENCE.md §2)
+    assert abs(quantities["alpha_c"] - 0.83308) < 5e-6  # Krauth & Mezard 1989 (Gardner & Derrida 1988; Krauth & Mézard 1989)
     assert quantities["rs_stability_at_capacity"] == "stable"
 
 
@@ -113,7 +121,7 @@ def test_solve_sign_perceptron_is_half_of_gardner(capfd):
     assert main(["solve", "sign-perceptron", "--set", "kappa=0.5", "--json"]) == 0
     payload = json.loads(capfd.readouterr().out)
     quantities = payload["quantities"]
-    assert abs(quantities["alpha_c"] - 0.96121 / 2) < 5e-6  # alpha_Gardner(0.5) / 2 (REFERENCE.md §1)
+    assert abs(quantities["alpha_c"] - 0.96121 / 2) < 5e-6  # alpha_Gardner(0.5) / 2 (Gardner 1988)
     assert quantities["capacity_criterion"] == "q->1" and quantities["rs_stability_at_capacity"] == "stable"
     assert payload["status"] == "success"
 
@@ -162,3 +170,39 @@ def test_solve_and_verify_lam(capfd):
     assert [row["d"] for row in payload["summary"]] == [5, 8] and len(payload["instances"]) == 8
     assert main(["solve", "lam", "--set", "d=2.5"]) == 2
     assert "whole number" in capfd.readouterr().err
+
+
+def test_unknown_model_lists_every_model(capsys):
+    assert main(["solve", "nope"]) == 2
+    listed = capsys.readouterr().err
+    for name in ("gardner", "ising-perceptron", "sign-perceptron", "glm", "glm-transitions", "lam", "committee",
+                 "extensive-width", "extensive-width-scaling", "invariant", "kernel-curve"):
+        assert name in listed
+
+
+def test_store_directory_and_empty_matrices_are_usage_errors(tmp_path, capsys):
+    assert main(["verify", "gardner", "--n", "20", "30", "--store", str(tmp_path), "--resume"]) == 2
+    assert "store: " in capsys.readouterr().err
+    empty = tmp_path / "empty.npy"
+    empty.write_bytes(b"")
+    assert main(["solve", "invariant", "--set", f"matrices={empty}"]) == 2
+    assert "matrices: cannot read" in capsys.readouterr().err
+
+
+def test_a_model_file_makes_its_models_available(tmp_path):
+    """The README's way to use a declared model from the command line: --model-file runs the declaration."""
+    declaration = tmp_path / "my_model.py"
+    declaration.write_text(
+        "import replica\n"
+        "from replica.models import IsingPrior, MarginConstraint, Model\n"
+        "replica.register(Model(name='my-binary-margin', summary='binary weights, margin kappa', "
+        "reference='(yours)', prior=IsingPrior(), channel=MarginConstraint()))\n")
+    result = run("solve", "my-binary-margin", "--model-file", str(declaration), "--set", "kappa=0", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["model"] == "my-binary-margin"
+    assert payload["quantities"]["alpha_c"] == pytest.approx(0.833078599, abs=1e-9)  # Krauth-Mezard, as ising
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('oops')\n")
+    failed = run("solve", "gardner", "--model-file", str(broken))
+    assert failed.returncode == 2 and "model-file: running" in failed.stderr and "Traceback" not in failed.stderr

@@ -54,6 +54,6 @@ def test_cli_invariant(capfd, tmp_path):
     np.save(path, permutation_group(4, [[1, 0, 2, 3]]))
     assert main(["verify", "invariant", "--set", f"matrices={path}", "--trials", "40", "--json"]) == 0
     payload = json.loads(capfd.readouterr().out)
-    assert payload["N_0"] == 3 and payload["status"] == "success"
+    assert payload["quantities"]["N_0"] == 3 and payload["status"] == "success" and payload["model"] == "invariant"
     assert main(["solve", "invariant", "--set", "N=12", "--set", "step=5"]) == 2
     assert "step" in capfd.readouterr().err

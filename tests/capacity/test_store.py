@@ -12,7 +12,7 @@ from replica.errors import ParameterError
 
 
 def verify_command(store, *extra):
-    return [sys.executable, "-m", "capacity.cli", "verify", "gardner", "--n", "30", "--trials", "100",
+    return [sys.executable, "-m", "capacity.cli", "verify", "gardner", "--n", "20", "30", "--trials", "50",
             "--jobs", "1", "--seed", "8", "--store", str(store), "--json", *extra]
 
 
@@ -27,22 +27,28 @@ def tasks_in(path):
 
 
 def test_killed_sweep_resumes_without_losing_work(tmp_path):
+    """SIGKILL once at least ten instances are recorded. The outcome does not depend on timing: if the sweep wins
+    the race and finishes first, the store is cut back to ten records and half a line, exactly what a kill
+    leaves, so the resume is always tested from an interrupted store."""
     store = tmp_path / "sweep.jsonl"
-    process = subprocess.Popen(verify_command(store), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline and (not store.exists() or len(store.read_text().splitlines()) < 11):
-        time.sleep(0.02)
+    process = subprocess.Popen(verify_command(store), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while process.poll() is None and (not store.exists() or len(store.read_text().splitlines()) < 11):
+        time.sleep(0.01)
     process.kill()
-    process.wait()
+    _, error = process.communicate()
+    assert process.returncode in (-9, 0, 1), error  # killed, or finished first
+    lines = store.read_text().splitlines()
+    if len(lines) == 101:  # finished before the kill: leave what a kill after ten records leaves
+        store.write_text("\n".join(lines[:11]) + "\n" + lines[11][:20])
     before = store.read_text().splitlines()
     complete_before = [line for line in before if line.endswith("}")]
-    assert 11 <= len(before) < 101, "the sweep must be killed mid-way"
+    assert 11 <= len(complete_before) < 101, "the sweep must be interrupted mid-way"
 
     resumed = subprocess.run(verify_command(store, "--resume"), capture_output=True, text=True, timeout=600)
     assert resumed.returncode in (0, 1), resumed.stderr
     after = store.read_text().splitlines()
     assert after[:len(complete_before)] == complete_before  # finished work kept as it was
-    assert len(tasks_in(store)) == 100
+    assert len(tasks_in(store)) == 100  # 2 sizes x 50 instances
 
     straight = tmp_path / "straight.jsonl"
     uninterrupted = subprocess.run(verify_command(straight), capture_output=True, text=True, timeout=600)
@@ -57,6 +63,7 @@ def test_a_line_cut_by_a_kill_is_run_again(tmp_path):
     path = tmp_path / "store.jsonl"
     store = TrialStore(path, {"x": 1})
     store.append((1, 2), {"value": 3.0})
+    store.close()
     with path.open("a") as handle:
         handle.write('{"task": [1, 3], "result": {"val')  # killed while writing
     reopened = TrialStore(path, {"x": 1}, resume=True)
@@ -70,3 +77,30 @@ def test_store_refuses_to_mix_experiments(tmp_path):
         TrialStore(path, {"x": 1})
     with pytest.raises(ParameterError, match="different experiment"):
         TrialStore(path, {"x": 2}, resume=True)
+
+
+def test_a_damaged_line_before_the_last_is_refused_with_its_number(tmp_path):
+    path = tmp_path / "store.jsonl"
+    store = TrialStore(path, {"x": 1})
+    store.append((1, 2), {"value": 3.0})
+    store.close()
+    with path.open("a") as handle:
+        handle.write("garbage\n")
+        handle.write(json.dumps({"task": [1, 3], "result": {"value": 4.0}}) + "\n")
+    with pytest.raises(ParameterError, match="line 3 of .* is not a trial record"):
+        TrialStore(path, {"x": 1}, resume=True)
+
+
+def test_a_store_in_use_is_refused_and_released_on_close(tmp_path):
+    path = tmp_path / "store.jsonl"
+    first = TrialStore(path, {"x": 1})
+    with pytest.raises(ParameterError, match="in use by another process"):
+        TrialStore(path, {"x": 1}, resume=True)
+    first.close()
+    with TrialStore(path, {"x": 1}, resume=True) as second:
+        assert second.completed() == {}
+
+
+def test_a_directory_is_not_a_store(tmp_path):
+    with pytest.raises(ParameterError, match="is a directory"):
+        TrialStore(tmp_path, {"x": 1}, resume=True)

@@ -47,7 +47,10 @@ def test_cli_solve_and_verify_extensive_width(capfd):
     assert scaling["refinement_exponent"] == pytest.approx(-1, abs=0.03)
     code = main(["verify", "extensive-width", "--set", "d=8", "--set", "student_d=30", "--trials", "2", "--json"])
     payload = json.loads(capfd.readouterr().out)
-    assert code == (0 if payload["status"] == "success" else 1) and payload["sdp_summary"]["d"] == 8
+    assert {"model", "params", "quantities", "status", "message"} <= set(payload)
+    assert payload["model"] == "extensive-width" and payload["quantities"]["sdp_summary"]["d"] == 8
+    # no instance recovered below the dimension count, and the recovery budget above it: nothing impossible seen
+    assert code == 0 and payload["status"] == "success", payload["message"]
     assert main(["solve", "extensive-width", "--set", "beta=0.5"]) == 2
     assert "beta" in capfd.readouterr().err
     assert main(["solve", "extensive-width", "--set", "width=3"]) == 2

@@ -54,7 +54,7 @@ def test_scalar_channel_is_the_global_maximiser():
 
 
 def test_closure_fixed_point_and_effective_width():
-    params = dict(beta=1.0, kappa=0.5, delta=0.1, d=1000)
+    params = dict(beta=1.0, kappa=0.5, Delta=0.1, d=1000)
     channel = scalar_channel("tanh")
     previous = math.inf
     for alpha in (0.01, 0.1, 1.0, 10.0):
@@ -74,21 +74,21 @@ def test_closure_fixed_point_and_effective_width():
 def test_refinement_and_perfect_recovery_match_their_expansions():
     # all features learnt: eps = kappa (Delta + eps) / alpha to leading order, i.e. kappa Delta / (alpha - kappa)
     alpha = 1e8
-    solution = solve_overlaps(alpha, beta=1.0, kappa=0.5, delta=0.1, d=200)
+    solution = solve_overlaps(alpha, beta=1.0, kappa=0.5, Delta=0.1, d=200)
     assert solution.k_c == 100
     assert solution.gen_error == pytest.approx(0.5 * 0.1 / (alpha - 0.5), rel=1e-3)
     # noiseless: the decoupled closure recovers perfectly exactly from alpha = kappa
     for name in ("tanh", "quadratic"):
-        assert solve_overlaps(0.45, beta=1.0, kappa=0.4, delta=0.0, d=200, activation_name=name).gen_error == 0
-        assert solve_overlaps(3e-2, beta=1.0, kappa=0.4, delta=0.0, d=200, activation_name=name).gen_error > 0
+        assert solve_overlaps(0.45, beta=1.0, kappa=0.4, Delta=0.0, d=200, activation_name=name).gen_error == 0
+        assert solve_overlaps(3e-2, beta=1.0, kappa=0.4, Delta=0.0, d=200, activation_name=name).gen_error > 0
     assert perfect_recovery_alpha(0.5) == {"bayes_optimal": 0.375, "decoupled": 0.5}
 
 
 def test_feature_onsets_bracket_the_jump():
-    onsets = feature_onsets([3], beta=1.0, kappa=0.5, delta=0.1, d=500)
+    onsets = feature_onsets([3], beta=1.0, kappa=0.5, Delta=0.1, d=500)
     jump = onsets.n_over_d2_jump.iloc[0]
     assert onsets.n_over_d2_spinodal.iloc[0] < jump
-    below, above = (solve_overlaps(jump * f, beta=1.0, kappa=0.5, delta=0.1, d=500).overlaps[2] for f in (0.999, 1.001))
+    below, above = (solve_overlaps(jump * f, beta=1.0, kappa=0.5, Delta=0.1, d=500).overlaps[2] for f in (0.999, 1.001))
     assert below == 0 and above > scalar_channel("tanh").q_jump * 0.99
 
 
