@@ -15,7 +15,6 @@ Public API::
 
 from .derivation import Derivation, derive
 from .errors import ConvergenceError, ModelDeclarationError, ParameterError, ReplicaError
-from .glm import glm_transitions, solve_glm
 from .models import Model, available_models, get_model, register
 from .report import Report, solve
 from .solvers import Solution, Status
@@ -27,3 +26,12 @@ __all__ = [
     "Solution", "Status", "RSInstabilityWarning",
     "ReplicaError", "ParameterError", "ModelDeclarationError", "ConvergenceError",
 ]
+
+
+def __getattr__(name):
+    """The teacher-student entry points load :mod:`replica.glm` (and pandas) on first use only."""
+    if name in ("solve_glm", "glm_transitions"):
+        from . import glm
+
+        return getattr(glm, name)
+    raise AttributeError(f"module 'replica' has no attribute {name!r}")

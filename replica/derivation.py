@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import sympy as sp
 
+from . import derivation_cache
 from .models import Model, get_model
 from .symbolic import (
     CapacityCondition, FreeEntropy, SaddlePoint, assemble_free_entropy, derive_saddle_point, q_to_one, replicon,
@@ -59,7 +60,6 @@ class Derivation:
              if self.replicon_at_capacity is not None else []))
 
 
-@lru_cache(maxsize=None)
 def _derive(model: Model) -> Derivation:
     free_entropy = assemble_free_entropy(model.prior, model.channel, bayes_optimal=model.bayes_optimal)
     saddle = derive_saddle_point(free_entropy, model.prior.convergence_conditions())
@@ -74,6 +74,17 @@ def _derive(model: Model) -> Derivation:
                       replicon(model.prior, model.channel, alpha), at_capacity)
 
 
+@lru_cache(maxsize=None)
+def _derive_or_load(model: Model) -> Derivation:
+    cached = derivation_cache.load(model)
+    if isinstance(cached, Derivation):
+        return replace(cached, model=model)  # the live declaration, not its pickled copy
+    derivation = _derive(model)
+    derivation_cache.store(model, derivation)
+    return derivation
+
+
 def derive(model: str | Model) -> Derivation:
-    """Derive (once per model, then from cache) the RS free entropy, saddle point, capacity and stability."""
-    return _derive(get_model(model))
+    """Derive the RS free entropy, saddle point, capacity and stability: once per model in a process, and from the
+    on-disk cache (:mod:`replica.derivation_cache`) in later processes."""
+    return _derive_or_load(get_model(model))
