@@ -1,7 +1,7 @@
 r"""Generalised approximate message passing (GAMP) for Bayes-optimal teacher–student GLMs at finite N.
 
 Teacher :math:`w^* \sim P_0` in :math:`\mathbb{R}^N`, patterns :math:`F_{\mu i} \sim \mathcal N(0, 1/N)`,
-labels :math:`y_\mu \sim P_{out}(\cdot \mid F w^*)`, :math:`P = \alpha N` (REFERENCE.md §3). GAMP (Rangan 2011;
+labels :math:`y_\mu \sim P_{out}(\cdot \mid F w^*)`, :math:`P = \alpha N` (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019). GAMP (Rangan 2011;
 the Bayes-optimal form of Barbier, Krzakala, Macris, Miolane & Zdeborová 2019) iterates, with scalar variances
 (the entries of :math:`F` are i.i.d.),
 

@@ -1,6 +1,6 @@
 r"""Convex empirical risk minimisation on teacher–student data: the comparison point for the Bayes-optimal error.
 
-For the sign channel (REFERENCE.md §3) a student :math:`\hat w` trained on :math:`P = \alpha N` Gaussian patterns
+For the sign channel (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019) a student :math:`\hat w` trained on :math:`P = \alpha N` Gaussian patterns
 misclassifies a fresh pattern with probability :math:`\arccos(\rho)/\pi`, where
 :math:`\rho = \hat w\cdot w^*/(|\hat w||w^*|)` (exact for Gaussian patterns), so no test set is needed. Estimators,
 all solved with cvxpy:

@@ -1,4 +1,4 @@
-r"""Linear two-layer associative memories :math:`W = W_2 W_1` with hidden width :math:`h` (REFERENCE.md §4).
+r"""Linear two-layer associative memories :math:`W = W_2 W_1` with hidden width :math:`h` (Giorlandino, Goldt & Maillard 2026).
 
 The product ranges over the :math:`d\times d` matrices of rank at most :math:`h`, so storing :math:`p` associations
 (:math:`y_\mu\cdot W x_\mu \ge y_\nu\cdot W x_\mu + \kappa|W|_F/d` for all :math:`\nu \ne \mu`, the convention of

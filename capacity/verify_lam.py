@@ -1,4 +1,4 @@
-r"""Finite-d verification of the linear-associative-memory capacity (REFERENCE.md §4).
+r"""Finite-d verification of the linear-associative-memory capacity (Giorlandino, Goldt & Maillard 2026).
 
 For one instance (inputs :math:`x_\mu`, targets :math:`y_\mu`, and in the decoupled model each input's own
 competitors :math:`y^{(\mu)}_\nu`, all entries :math:`\mathcal N(0, 1/d)`), storing the first :math:`p` associations

@@ -1,4 +1,4 @@
-r"""Capacity of group-invariant linear readouts (REFERENCE.md §5; Farrell, Bordelon, Trivedi & Pehlevan, ICLR 2022).
+r"""Capacity of group-invariant linear readouts (Farrell, Bordelon, Trivedi & Pehlevan, ICLR 2022).
 
 A finite group :math:`G` acts on :math:`\mathbb R^N` through matrices :math:`\rho(g)`. A readout :math:`w` is
 :math:`G`-invariant when :math:`w^\top\rho(g) = w^\top` for all :math:`g`, i.e. :math:`w` lies in the fixed subspace of

@@ -1,4 +1,4 @@
-r"""Learning curves of kernel ridge regression from the kernel's spectrum (REFERENCE.md §5).
+r"""Learning curves of kernel ridge regression from the kernel's spectrum (Bordelon, Canatar & Pehlevan 2020).
 
 Bordelon, Canatar & Pehlevan, ICML (2020); Canatar, Bordelon & Pehlevan, Nat. Commun. 12, 2914 (2021).
 

@@ -4,3 +4,10 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+from hypothesis import settings  # noqa: E402
+
+# Property tests draw the same examples on every run (a failure is reproducible and CI is never flaky), with no
+# per-example deadline (timings on a loaded 2-core machine vary) and no example database left in the checkout.
+settings.register_profile("replica", derandomize=True, deadline=None, database=None)
+settings.load_profile("replica")

@@ -34,7 +34,7 @@ def test_rs_capacity_against_order_statistics_and_the_perceptron():
     assert expected_cost("committee", 3) == pytest.approx(3 / 8 * minimum_of_two + (3 - maximum_of_three) / 8,
                                                           rel=1e-9)
     assert expected_cost("parity", 2) == pytest.approx(minimum_of_two / 2, rel=1e-9)
-    # 1 over the two case formulas above, to five decimals (no published digits in REFERENCE.md to compare with)
+    # 1 over the two case formulas above, to five decimals (we know of no published value to more digits to compare with)
     assert rs_capacity("committee", 3) == pytest.approx(4.02519, abs=1e-5)
     assert rs_capacity("parity", 2) == pytest.approx(5.50388, abs=1e-5)
 

@@ -4,7 +4,7 @@ For signed patterns :math:`a_\mu = \sigma^\mu \xi^\mu` the largest normalised ma
 
 .. math:: \kappa_{\max} = \max_{|w| = 1} \min_\mu a_\mu \cdot w
 
-(the margin :math:`\sigma w\cdot\xi/\sqrt N` of REFERENCE.md §1 with :math:`|w|^2 = N`). Two certificates
+(the margin :math:`\sigma w\cdot\xi/\sqrt N` of Gardner (1988) with :math:`|w|^2 = N`). Two certificates
 bracket it, each recomputed here from the solver's output in floating point with a rounding allowance:
 
 * any nonzero :math:`w` gives :math:`\kappa_{\max} \ge \min_\mu a_\mu\cdot w/|w|` (lower bound);

@@ -1,6 +1,6 @@
 r"""The max-margin program solved as a least-distance problem by non-negative least squares.
 
-The max-margin QP of REFERENCE.md §1, :math:`\min |w|` subject to :math:`a_\mu\cdot w \ge 1` (and :math:`w \ge 0`
+The max-margin QP of the perceptron (Gardner 1988), :math:`\min |w|` subject to :math:`a_\mu\cdot w \ge 1` (and :math:`w \ge 0`
 for sign-constrained weights), is a *least-distance program* :math:`\min |w|` s.t. :math:`G w \ge h`. Lawson &
 Hanson (*Solving Least Squares Problems*, 1974, ch. 23) solve it through the non-negative least-squares problem
 

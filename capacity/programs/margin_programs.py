@@ -1,7 +1,7 @@
 r"""Convex programs deciding whether an instance is separable, each verdict certified.
 
 * :class:`SeparabilityLP` — :math:`\kappa = 0`: find :math:`w` with :math:`a_\mu\cdot w \ge 1` (homogeneous, so
-  any positive right-hand side is equivalent; REFERENCE.md §1). Feasible: the returned :math:`w` certifies a
+  any positive right-hand side is equivalent; Gardner 1988). Feasible: the returned :math:`w` certifies a
   positive margin. Infeasible: the solver's Farkas multipliers certify that no margin above
   :data:`~capacity.programs.certificates.FARKAS_TOLERANCE` exists.
 * :class:`MaxMarginQP` — :math:`\min |w|^2` s.t. :math:`a_\mu\cdot w \ge 1`; :math:`\kappa_{\max} = 1/|w^*|`.

@@ -1,4 +1,4 @@
-r"""Parts of Bayes-optimal teacher–student generalised linear models (REFERENCE.md §3).
+r"""Parts of Bayes-optimal teacher–student generalised linear models (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019).
 
 A teacher :math:`w^* \sim P_0` (i.i.d., second moment :math:`\rho`) labels Gaussian patterns through a channel
 :math:`P_{out}(y \mid w^*\cdot x/\sqrt N)`; the student is the posterior with the same prior and channel. On this
@@ -72,7 +72,7 @@ class BayesPrior(Prior):
 
 class GaussianPrior(BayesPrior):
     r"""Standard Gaussian teacher weights: :math:`\psi_P = \tfrac12(\hat q - \ln(1+\hat q))`, so
-    :math:`q = \hat q/(1+\hat q)` at the saddle (REFERENCE.md §3)."""
+    :math:`q = \hat q/(1+\hat q)` at the saddle (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019)."""
 
     name = "gaussian"
 
@@ -82,7 +82,7 @@ class GaussianPrior(BayesPrior):
 
 class RademacherPrior(BayesPrior):
     r"""Teacher weights :math:`\pm 1`: :math:`\psi_P = \mathbb{E}_z \ln\cosh(\hat q + \sqrt{\hat q} z) - \hat q/2`,
-    so :math:`q = \mathbb{E}_z \tanh(\hat q + \sqrt{\hat q} z)` (REFERENCE.md §3). Perfect recovery
+    so :math:`q = \mathbb{E}_z \tanh(\hat q + \sqrt{\hat q} z)` (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019). Perfect recovery
     (:math:`q = 1`, :math:`\hat q = \infty`) is a fixed point at every load, with potential :math:`-\ln 2`."""
 
     name = "rademacher"
@@ -166,7 +166,7 @@ class SignTeacher(TeacherChannel):
 
     .. math:: \Psi_{out}(q) = 2\int Dz\, H(a z) \ln H(a z), \qquad a = \sqrt{q/(\rho - q)},
 
-    and the probability of a wrong label is :math:`\arccos(\sqrt{q/\rho})/\pi` (REFERENCE.md §3)."""
+    and the probability of a wrong label is :math:`\arccos(\sqrt{q/\rho})/\pi` (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019)."""
 
     name = "sign"
     error_meaning = "probability of a wrong label, arccos(sqrt(q/rho))/pi"
@@ -239,7 +239,7 @@ class LinearTeacher(_GaussianLabelNoise):
     r""":math:`y = w^*\cdot x/\sqrt N + \sqrt\Delta\,\xi`: :math:`Z_{out} = \mathcal N(y; \omega, V + \Delta)`, so
     :math:`\Psi_{out} = -\tfrac12\ln(2\pi e(\rho - q + \Delta))`. The test error of the Bayes predictor is
     :math:`\rho - q + \Delta`; with a Gaussian prior the posterior mean is ridge regression with
-    :math:`\lambda = \Delta` (REFERENCE.md §3)."""
+    :math:`\lambda = \Delta` (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019)."""
 
     name = "linear"
     error_meaning = "test mean squared error of the posterior-mean predictor, rho - q + Delta"

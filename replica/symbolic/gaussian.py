@@ -1,6 +1,6 @@
 r"""Gaussian measures as sympy objects.
 
-Notation (``REFERENCE.md``): :math:`Dz = e^{-z^2/2}/\sqrt{2\pi}\,dz`, :math:`H(x) = \int_x^\infty Dz`.
+Notation (Gardner 1988): :math:`Dz = e^{-z^2/2}/\sqrt{2\pi}\,dz`, :math:`H(x) = \int_x^\infty Dz`.
 
 * :class:`H` — the Gaussian tail, with derivative :math:`H'(x) = -e^{-x^2/2}/\sqrt{2\pi}`.
 * :class:`LogH` — :math:`\ln H(x)` as a function of its own, whose derivative is written as

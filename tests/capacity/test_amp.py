@@ -1,4 +1,4 @@
-"""GAMP at finite N against state evolution and the replica fixed points (REFERENCE.md §3)."""
+"""GAMP at finite N against state evolution and the replica fixed points (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Convex ERM on sign-teacher data sits above the Bayes-optimal error (REFERENCE.md §3)."""
+"""Convex ERM on sign-teacher data sits above the Bayes-optimal error (Barbier, Krzakala, Macris, Miolane & Zdeborová 2019)."""
 
 import numpy as np
 import pytest

@@ -22,7 +22,7 @@ def gardner():
 
 
 def closed_form(k):
-    """REFERENCE.md §1: alpha_c^{-1} = (1 + k^2) Phi(k) + k phi(k)."""
+    """Gardner (1988): alpha_c^{-1} = (1 + k^2) Phi(k) + k phi(k)."""
     return 1.0 / ((1 + k**2) * norm.cdf(k) + k * norm.pdf(k))
 
 
@@ -105,7 +105,7 @@ def test_overlap_approaches_one_at_capacity_with_small_residuals(gardner):
 def test_saddle_point_satisfies_the_conjugate_equations(gardner):
     solution = gardner.saddle_point(1.2, kappa=0.0)
     qv, qh, Qh = solution["q"], solution["q_hat"], solution["Q_hat"]
-    # dphi/dq_hat = dphi/dQ_hat = 0 for the spherical prior (REFERENCE.md §1)
+    # dphi/dq_hat = dphi/dQ_hat = 0 for the spherical prior (Gardner 1988)
     precision = Qh + qh
     assert qv / 2 - qh / (2 * precision**2) == pytest.approx(0, abs=1e-12)
     assert 0.5 - 1 / (2 * precision) - qh / (2 * precision**2) == pytest.approx(0, abs=1e-12)
