@@ -57,7 +57,8 @@ def effective_ridge(eigenvalues, p: float, ridge: float) -> float:
     r"""The effective ridge :math:`\kappa(P)`: the root of :math:`\kappa(1 - \sum_k\eta_k/(P\eta_k+\kappa)) = \lambda`.
 
     The left side is convex in :math:`\kappa`, vanishes at 0 and grows without bound, so for :math:`\lambda > 0` the
-    positive root is unique and bracketed by :math:`(0, \lambda + \sum_k\eta_k]`. At :math:`\lambda = 0` the root is
+    positive root is unique and bracketed by :math:`(0, \lambda + \sum_k\eta_k]` (searched up to twice that, where
+    rounding cannot hide the sign change). At :math:`\lambda = 0` the root is
     :math:`\kappa = 0` when :math:`P \ge M` (every mode is fixed by the data) and otherwise the positive root of
     :math:`\sum_k\eta_k/(P\eta_k+\kappa) = 1`.
 
@@ -80,7 +81,9 @@ def effective_ridge(eigenvalues, p: float, ridge: float) -> float:
         low = np.log(ridge) - 1.0
         while excess(low) > 0:  # tiny ridge with many modes: the root is below lambda
             low -= 5.0
-        return float(np.exp(brentq(excess, low, np.log(top), xtol=1e-14, rtol=1e-14)))
+        # the root is just below lambda + sum(eta), where the excess is a difference of nearly equal numbers when
+        # lambda is large (rounding can give it either sign): 2 (lambda + sum(eta)) is safely above the root
+        return float(np.exp(brentq(excess, low, np.log(2 * top), xtol=1e-14, rtol=1e-14)))
     if p >= eigenvalues.size:
         return 0.0
 

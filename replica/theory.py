@@ -15,7 +15,6 @@ from functools import lru_cache
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import elementwise
 
 from .derivation import Derivation, derive
 from .errors import ModelDeclarationError, ParameterError, ReplicaError
@@ -103,6 +102,19 @@ def _compile_affine(expression, point, n_nodes):
     return compile_expression(expression, point, n_nodes)
 
 
+class _OnFirstCall:
+    """A compiled function built the first time it is called: a call that needs only the capacity does not pay
+    for compiling the saddle-point equations (tenths of a second per model at start-up)."""
+
+    def __init__(self, build, *args):
+        self._build, self._args, self._function = build, args, None
+
+    def __call__(self, *values):
+        if self._function is None:
+            self._function = self._build(*self._args)
+        return self._function(*values)
+
+
 class Theory:
     """Numerical theory of one model, compiled from its :class:`~replica.derivation.Derivation`.
 
@@ -123,18 +135,19 @@ class Theory:
         d = self.derivation
         saddle = d.saddle_point
         self._maps, self._inner = {}, {}  # fixed-point map per quadrature order, where the model has one
-        self._alpha_c = None if d.capacity is None else compile_expression(d.capacity.alpha_c, symbols)
+        lazy = _OnFirstCall
+        self._alpha_c = None if d.capacity is None else lazy(compile_expression, d.capacity.alpha_c, symbols)
         self._replicon_at_capacity = (None if d.replicon_at_capacity is None
-                                      else compile_expression(d.replicon_at_capacity, symbols))
+                                      else lazy(compile_expression, d.replicon_at_capacity, symbols))
         if saddle.eliminated:
             point = (q, alpha) + symbols
             scaled = 2 * (1 - q) ** 2 * saddle.stationarity
-            self._scaled_stationarity = {n: _compile_affine(scaled, point, n)
+            self._scaled_stationarity = {n: lazy(_compile_affine, scaled, point, n)
                                          for n in (self.n_nodes, 2 * self.n_nodes)}
-            self._stationarity = compile_expression(saddle.stationarity, point, self.n_nodes)
-            self._free_entropy = compile_expression(saddle.reduced, point, self.n_nodes)
-            self._replicon = None if d.replicon is None else compile_expression(d.replicon, point, self.n_nodes)
-            self._conjugates = {str(c): compile_expression(v, (q,)) for c, v in saddle.conjugate_solution.items()}
+            self._stationarity = lazy(compile_expression, saddle.stationarity, point, self.n_nodes)
+            self._free_entropy = lazy(compile_expression, saddle.reduced, point, self.n_nodes)
+            self._replicon = None if d.replicon is None else lazy(compile_expression, d.replicon, point, self.n_nodes)
+            self._conjugates = {str(c): lazy(compile_expression, v, (q,)) for c, v in saddle.conjugate_solution.items()}
             if self.model.bayes_optimal:  # state evolution iterates the map even where the conjugate is eliminated
                 mapping, _ = fixed_point_form(d.free_entropy, saddle.gradient)
                 self._compile_maps(mapping, {}, symbols)
@@ -142,8 +155,8 @@ class Theory:
             self._compile_maps(saddle.fixed_point, saddle.inner_equations, symbols)
             fe = d.free_entropy
             point = fe.order_parameters + fe.conjugates + (alpha,) + symbols
-            self._free_entropy_at = compile_expression(fe.expression, point, self.n_nodes)
-            self._replicon = None if d.replicon is None else compile_expression(d.replicon, point, self.n_nodes)
+            self._free_entropy_at = lazy(compile_expression, fe.expression, point, self.n_nodes)
+            self._replicon = None if d.replicon is None else lazy(compile_expression, d.replicon, point, self.n_nodes)
 
     def _compile_maps(self, mapping: dict, inner: dict, symbols: tuple) -> None:
         """Compile the fixed-point map (and inner equations) at the solve and the check quadrature orders."""
@@ -155,8 +168,8 @@ class Theory:
             raise ModelDeclarationError("at most one conjugate without a partner order parameter is supported; "
                                         f"got {list(inner)}")
         for n in (self.n_nodes, 2 * self.n_nodes):  # n_nodes solves, 2 n_nodes checks
-            self._maps[n] = {str(x): _compile_affine(v, point, n) for x, v in mapping.items()}
-            self._inner[n] = {str(x): compile_expression(e, point, n) for x, e in inner.items()}
+            self._maps[n] = {str(x): _OnFirstCall(_compile_affine, v, point, n) for x, v in mapping.items()}
+            self._inner[n] = {str(x): _OnFirstCall(compile_expression, e, point, n) for x, e in inner.items()}
 
     # -- parameters -------------------------------------------------------------------------------------------
     def _parameter_arrays(self, params: dict) -> list[np.ndarray]:
@@ -491,6 +504,8 @@ class Theory:
     @staticmethod
     def _warm_root(residual, guess, step, top):
         """The stable root of ``residual`` nearest ``guess`` (positive to its left), or ``None`` if none nearby."""
+        from scipy.optimize import elementwise  # imported on first use: scipy.optimize costs 0.2 s at start-up
+
         low, high = max(guess - step, Q_MIN), min(guess + step, top)
         with np.errstate(all="ignore"):
             bracket = elementwise.bracket_root(residual, low, high, xmin=Q_MIN, xmax=top, factor=2.0)

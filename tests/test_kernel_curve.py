@@ -144,3 +144,16 @@ def test_cli_kernel_curve(capfd):
     assert "decay" in capfd.readouterr().err
     assert main(["verify", "kernel-curve", "--set", "kernel=cosine"]) == 2
     assert "kernel" in capfd.readouterr().err
+
+
+def test_solve_kernel_curve_at_the_largest_ridge_predicts_nothing():
+    """lambda -> infinity shrinks the predictor to zero: E_g -> sum_k v_k^2 = 1 (the target power is normalised),
+    to first order in P eta / lambda; the effective ridge tends to lambda + sum_k eta_k. The largest allowed ridge
+    once broke the root bracket (rounding in lambda + sum eta - lambda)."""
+    from replica.kernel_curve import power_law_problem, solve_kernel_curve
+
+    eigenvalues, _ = power_law_problem(100, 1.5, 1.5)
+    report = solve_kernel_curve([10, 100], modes=100, decay=1.5, target_decay=1.5, ridge=1e12, noise=0.05)
+    assert report.status == "success"
+    np.testing.assert_allclose(report.quantities["E_g"], 1.0, atol=1e-9)
+    np.testing.assert_allclose(report.quantities["kappa"], 1e12 + eigenvalues.sum(), rtol=1e-12)

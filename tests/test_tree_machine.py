@@ -34,9 +34,10 @@ def test_rs_capacity_against_order_statistics_and_the_perceptron():
     assert expected_cost("committee", 3) == pytest.approx(3 / 8 * minimum_of_two + (3 - maximum_of_three) / 8,
                                                           rel=1e-9)
     assert expected_cost("parity", 2) == pytest.approx(minimum_of_two / 2, rel=1e-9)
-    # 1 over the two case formulas above, to five decimals (we know of no published value to more digits to compare with)
-    assert rs_capacity("committee", 3) == pytest.approx(4.02519, abs=1e-5)
-    assert rs_capacity("parity", 2) == pytest.approx(5.50388, abs=1e-5)
+    # the capacity is 1 / E C (Gardner's q -> 1 argument with the cheapest representation's cost): 4.0252 and 5.5039
+    assert rs_capacity("committee", 3) == pytest.approx(1 / (3 / 8 * minimum_of_two + (3 - maximum_of_three) / 8),
+                                                        rel=1e-9)
+    assert rs_capacity("parity", 2) == pytest.approx(2 / minimum_of_two, rel=1e-9)
 
 
 @pytest.mark.parametrize("rule, k", [("committee", 3), ("committee", 5), ("parity", 2), ("parity", 3)])
@@ -101,7 +102,7 @@ def test_parity_two_breaks_replica_symmetry_where_the_overlap_leaves_zero():
 
 def test_solve_committee_reports():
     report = solve_committee(3)
-    assert report.status == "warning" and report.quantities["rs_stability_at_capacity"] == "unstable"
+    assert report.status == "warning" and report.quantities["replicon_at_capacity"] == -math.inf
     assert report.quantities["alpha_c_RS"] == pytest.approx(rs_capacity("committee", 3))
     assert solve_committee(1).quantities["rs_stability_at_capacity"] == "marginal"
     with pytest.raises(ParameterError, match="K"):
@@ -169,3 +170,11 @@ def test_cli_committee(capfd):
     assert "odd" in capfd.readouterr().err
     assert main(["verify", "committee", "--set", "K=5"]) == 2
     assert "K" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 12])
+def test_counting_bound_of_one_branch_is_covers_median(n):
+    """K = 1: the counting bound is Cover's C(P, n) itself, which is exactly 1/2 at P = 2n and below after."""
+    from capacity.verify_committee import counting_bound
+
+    assert counting_bound(1, n) == 2 * n

@@ -3,7 +3,6 @@ r"""Vectorised root finding on a bracket (Chandrupatla's method via ``scipy.opti
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import elementwise
 
 from .result import Solution, Status
 
@@ -38,6 +37,8 @@ def find_roots(function, lower, upper, args=(), *, xatol=1e-14, xrtol=4 * np.fin
         ``value["x"]`` holds the roots; the residual is :math:`|f(x)|`. Points that failed carry their status
         and ``nan`` as the root.
     """
+    from scipy.optimize import elementwise  # imported on first use: scipy.optimize costs 0.2 s at start-up
+
     lower, upper, *args = np.broadcast_arrays(np.asarray(lower, float), np.asarray(upper, float),
                                               *[np.asarray(a, float) for a in args])
     with np.errstate(all="ignore"):

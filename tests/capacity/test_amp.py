@@ -32,7 +32,8 @@ def test_gaussian_linear_reaches_the_mmse():
 
 
 def test_amp_is_stuck_in_the_hard_phase_and_recovers_above_the_spinodal():
-    """Between alpha_IT (1.2447) and alpha_alg (1.4926) AMP stays on the uninformative branch; above it recovers."""
+    """Between alpha_IT (1.245, Gyorgyi 1990) and alpha_alg (1.493, Barbier et al. 2019) AMP stays on the
+    uninformative branch; above it recovers."""
     hard = solve_glm("rademacher", "sign", 1.4).quantities
     assert hard["overlap"] == 1.0
     limit = theory(glm_model("rademacher", "sign")).state_evolution(1.4, steps=400)[-1]

@@ -11,11 +11,13 @@ from replica.glm import solve_glm
 @pytest.mark.parametrize("prior", ["gaussian", "rademacher"])
 def test_erm_is_above_the_bayes_optimal_error(prior):
     alpha = 1.0
-    table = erm_errors(prior, alpha, n=150, trials=8, seed=3).set_index("loss")
+    table = erm_errors(prior, alpha, n=150, trials=16, seed=3).set_index("loss")
     bayes = solve_glm(prior, "sign", alpha).quantities["gen_error"]
     assert (table.failed == 0).all()
+    # Bayes-optimal error is a lower bound for every estimator (3 standard errors of the 16-instance mean)
     assert np.all(table["mean"] >= bayes - 3 * table["standard_error"])
-    assert np.all(table["mean"] < 0.5 - 0.1)  # they learn something
+    # and they learn: better than a coin (error 1/2) by more than 5 standard errors
+    assert np.all(table["mean"] + 5 * table["standard_error"] < 0.5)
     # on separable data the hinge loss with a small ridge is the max-margin estimator
     assert table.loc["hinge", "mean"] == pytest.approx(table.loc["max-margin", "mean"], abs=1e-3)
 

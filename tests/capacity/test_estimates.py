@@ -90,3 +90,17 @@ def test_verify_refuses_a_single_size():
         verify("gardner", ns=(1,), trials=5)
     with pytest.raises(ParameterError, match="two different sizes"):
         verify("gardner", ns=(20, 20), trials=5)
+
+
+def test_proportion_interval_is_wilsons():
+    """Wilson (1927): centre (k + z^2/2)/(n + z^2), half-width z sqrt(k(n - k)/n + z^2/4)/(n + z^2)."""
+    from scipy.stats import norm
+
+    from capacity.estimates import proportion_interval
+
+    z = norm.ppf(0.975)
+    for k, n in ((0, 10), (3, 7), (50, 100), (99, 100)):
+        centre = (k + z * z / 2) / (n + z * z)
+        half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
+        assert proportion_interval(k, n) == pytest.approx((centre - half, centre + half), abs=1e-12)
+    assert proportion_interval(0, 0) == (0.0, 1.0)

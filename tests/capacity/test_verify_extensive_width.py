@@ -33,7 +33,8 @@ def test_trained_student_learns_something_and_its_gap_is_reported():
     result = trained_student(40, 0.5, 2.0, steps=1500, seed=1)
     zero_predictor = activation("tanh").g(1.0)  # error of predicting 0 (sum of v^2 = 1)
     assert result["student_error"] < zero_predictor
-    assert result["ratio"] == pytest.approx(result["student_error"] / result["bayes_optimal_error"])
+    # no student beats the Bayes-optimal error (up to its own test-set standard error)
+    assert result["student_error"] >= result["bayes_optimal_error"] - 3 * result["student_error_standard_error"]
     assert result["width"] == max(result["k_c"], 1)
 
 

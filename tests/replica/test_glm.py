@@ -251,7 +251,7 @@ def test_curve_is_the_pointwise_answer_vectorised():
     assert list(curve.branch) == ["uninformative", "uninformative", "perfect", "perfect", "perfect"]
 
 
-def test_noisy_sign_reduces_to_sign_and_has_a_shifted_transition():
+def test_noisy_sign_reduces_to_sign_and_has_a_shifted_transition(rademacher_sign_transitions):
     clean = solve_glm("gaussian", "sign", 1.3).quantities
     nearly = solve_glm("gaussian", "noisy-sign", 1.3, eta=1e-6).quantities
     assert nearly["overlap"] == pytest.approx(clean["overlap"], abs=1e-4)
@@ -260,7 +260,9 @@ def test_noisy_sign_reduces_to_sign_and_has_a_shifted_transition():
     h2 = -(0.1 * np.log(0.1) + 0.9 * np.log(0.9))
     assert noisy["mutual_information"] == pytest.approx(-noisy["free_entropy"] - 1.3 * h2, abs=1e-14)
     shifted = glm_transitions("rademacher", "noisy-sign", eta=0.05).quantities
-    assert 1.2447 < shifted["alpha_it"] < shifted["alpha_alg"] and shifted["alpha_alg"] > 1.4927
+    clean_transitions = rademacher_sign_transitions.quantities  # label noise needs more data for both
+    assert clean_transitions["alpha_it"] < shifted["alpha_it"] < shifted["alpha_alg"]
+    assert shifted["alpha_alg"] > clean_transitions["alpha_alg"]
 
 
 def test_near_perfect_recovery_beyond_resolution_is_flagged():
