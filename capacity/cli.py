@@ -761,7 +761,10 @@ def _verify_glm(args, out):
     verification = verify_glm(model.prior.name, model.channel.name, params.pop("alpha"), n=n, trials=trials,
                               seed=seed, **params)
     if args.json:
-        print(json.dumps({"model": "glm", **verification.to_dict()}), file=out)
+        print(json.dumps({"model": "glm", "quantities": {"amp_overlap": verification.amp_overlap,
+                                                         "amp_standard_error": verification.amp_standard_error,
+                                                         "agree": verification.agree},
+                          **verification.to_dict()}), file=out)
     else:
         print(f"{model.name}, {verification.params}", file=out)
         print(verification.trajectory.to_string(index=False, float_format=lambda v: f"{v:.4f}"), file=out)

@@ -330,11 +330,13 @@ class Theory:
         return Solution(self._complete(solution.value, load, arrays), status, solution.n_iter, solution.residual)
 
     def _quadrature_converged(self, orders, load, arrays) -> np.ndarray:
-        """Whether the solved equations still hold with twice the quadrature nodes.
+        """Whether the solved equations still hold with twice the quadrature nodes, and determine the root.
 
         Reduced form: :math:`|2(1-q)^2\\phi'(q)| \\le` :data:`QUADRATURE_TOLERANCE`. Fixed-point form: the map
         with twice the nodes must move each order parameter by at most that tolerance times
-        :math:`\\min(x, 1 - x)` (near capacity :math:`1 - q` is a difference of O(1) Gaussian means).
+        :math:`\\min(x, 1 - x)` (near capacity :math:`1 - q` is a difference of O(1) Gaussian means), and, for one
+        order parameter, the root's uncertainty (:meth:`_root_uncertainty`) must be at most
+        :data:`POSITION_TOLERANCE` times :math:`\\min(q, 1 - q)`.
         """
         if self.derivation.saddle_point.eliminated:
             overlap = np.nan_to_num(orders["q"], nan=0.5)

@@ -150,6 +150,7 @@ def test_verify_glm_runs_amp(capfd):
                  "--n", "500", "--trials", "3", "--json"])
     payload = json.loads(capfd.readouterr().out)
     assert code == 0 and payload["agree"] is True and payload["model"] == "glm", payload["message"]
+    assert {"params", "quantities", "status", "message"} <= set(payload)
     assert len(payload["trajectory"]["state_evolution"]) == 31
     erm = {row["loss"]: row for row in payload["erm"]}
     assert set(erm) == {"max-margin", "hinge", "logistic"}

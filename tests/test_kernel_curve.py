@@ -140,6 +140,7 @@ def test_cli_kernel_curve(capfd):
     assert main(["verify", "kernel-curve", "--trials", "20", "--set", "P=20", "--set", "P=60", "--json"]) == 0
     payload = json.loads(capfd.readouterr().out)
     assert payload["status"] == "success" and [row["P"] for row in payload["curve"]] == [20, 60]
+    assert payload["model"] == "kernel-curve" and payload["params"]["trials"] == 20 and "quantities" in payload
     assert main(["solve", "kernel-curve", "--set", "decay=-1"]) == 2
     assert "decay" in capfd.readouterr().err
     assert main(["verify", "kernel-curve", "--set", "kernel=cosine"]) == 2

@@ -162,10 +162,12 @@ def test_verify_committee_small():
 def test_cli_committee(capfd):
     assert main(["solve", "committee", "--set", "K=3", "--json"]) == 0
     payload = json.loads(capfd.readouterr().out)
-    assert payload["quantities"]["alpha_c_RS"] == pytest.approx(4.0252, abs=1e-4)
+    assert payload["quantities"]["alpha_c_RS"] == rs_capacity("committee", 3)  # the case formulas, tested above
     assert main(["verify", "committee", "--set", "K=2", "--set", "rule=parity", "--set", "n=2", "--trials", "6",
                  "--json"]) == 0
-    assert json.loads(capfd.readouterr().out)["status"] == "success"
+    payload = json.loads(capfd.readouterr().out)
+    assert payload["status"] == "success" and payload["model"] == "committee"
+    assert payload["params"]["rule"] == "parity" and "cover_p_value" in payload["quantities"]
     assert main(["solve", "committee", "--set", "K=4"]) == 2
     assert "odd" in capfd.readouterr().err
     assert main(["verify", "committee", "--set", "K=5"]) == 2

@@ -59,11 +59,15 @@ def test_killed_sweep_resumes_without_losing_work(tmp_path):
     assert json.loads(again.stdout)["per_size"] == json.loads(resumed.stdout)["per_size"]
 
 
-def test_a_line_cut_by_a_kill_is_run_again(tmp_path):
+def _closed_store_with_one_trial(tmp_path):
     path = tmp_path / "store.jsonl"
-    store = TrialStore(path, {"x": 1})
-    store.append((1, 2), {"value": 3.0})
-    store.close()
+    with TrialStore(path, {"x": 1}) as store:
+        store.append((1, 2), {"value": 3.0})
+    return path
+
+
+def test_a_line_cut_by_a_kill_is_run_again(tmp_path):
+    path = _closed_store_with_one_trial(tmp_path)
     with path.open("a") as handle:
         handle.write('{"task": [1, 3], "result": {"val')  # killed while writing
     reopened = TrialStore(path, {"x": 1}, resume=True)
@@ -80,10 +84,7 @@ def test_store_refuses_to_mix_experiments(tmp_path):
 
 
 def test_a_damaged_line_before_the_last_is_refused_with_its_number(tmp_path):
-    path = tmp_path / "store.jsonl"
-    store = TrialStore(path, {"x": 1})
-    store.append((1, 2), {"value": 3.0})
-    store.close()
+    path = _closed_store_with_one_trial(tmp_path)
     with path.open("a") as handle:
         handle.write("garbage\n")
         handle.write(json.dumps({"task": [1, 3], "result": {"value": 4.0}}) + "\n")
@@ -104,3 +105,19 @@ def test_a_store_in_use_is_refused_and_released_on_close(tmp_path):
 def test_a_directory_is_not_a_store(tmp_path):
     with pytest.raises(ParameterError, match="is a directory"):
         TrialStore(tmp_path, {"x": 1}, resume=True)
+
+
+def test_ctrl_c_says_how_to_resume(tmp_path):
+    """SIGINT (Ctrl-C) in the middle of a recorded sweep: exit status 130 and a line naming the store and
+    --resume. Interrupted once two instances are recorded; a sweep of 100 instances takes seconds, far longer
+    than the 10 ms polling."""
+    import signal
+
+    store = tmp_path / "sweep.jsonl"
+    process = subprocess.Popen(verify_command(store), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while process.poll() is None and (not store.exists() or len(store.read_text().splitlines()) < 3):
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, error = process.communicate(timeout=120)
+    assert process.returncode == 130, error
+    assert str(store) in error and "--resume" in error and "Traceback" not in error
