@@ -5,7 +5,10 @@ r"""Empirical thresholds with confidence intervals, and their extrapolation to :
   :math:`\Pr(j \le B < k)`; valid (conservative) for discrete data such as critical pattern counts.
 * :func:`threshold_estimates` — per size, the median critical load of the instances with that interval.
   Instances whose critical load is unknown (a doubtful verdict) enter the interval at both extremes, so they
-  widen it instead of biasing it; instances above the search range count as :math:`+\infty`.
+  widen it instead of biasing it; instances above the search range count as :math:`+\infty`. A critical load
+  :math:`(P^* - 1/2)/N` stands for a load somewhere in :math:`((P^* - 1)/N, P^*/N]`, so the interval is widened
+  by half that lattice spacing, :math:`1/(2N)`, on each side: when every instance has the same :math:`P^*`
+  (a handful of patterns at a large margin) the interval is one lattice cell, never a point.
 * :func:`extrapolate` — weighted least squares :math:`\alpha_{1/2}(N) = \alpha_\infty + a/N`, with the
   covariance inflated by :math:`\chi^2/\mathrm{dof}` when that exceeds one.
 """
@@ -121,7 +124,9 @@ def threshold_estimates(critical: pd.DataFrame, confidence: float = 0.95) -> lis
         estimate = float(np.median(base)) if base.size else math.nan
         _, lower, _ = median_interval(low_fill, confidence)
         _, _, upper = median_interval(high_fill, confidence)
-        out.append(ThresholdEstimate(int(n), estimate, lower, upper, confidence, len(group), doubtful, above))
+        cell = 0.5 / float(n)  # half the spacing of the lattice (P* - 1/2)/N
+        out.append(ThresholdEstimate(int(n), estimate, lower - cell, upper + cell, confidence, len(group), doubtful,
+                                     above))
     return out
 
 

@@ -13,6 +13,7 @@ per-size trend is as informative as the extrapolation.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -29,6 +30,10 @@ from .experiments import binary_critical_loads, critical_loads
 from .store import TrialStore
 
 __all__ = ["Verification", "verify", "DEFAULTS"]
+
+#: Fewest patterns a size must store at capacity for its critical load to be resolved (P* is an integer: below
+#: this the 1/N lattice of (P* - 1/2)/N is as coarse as the quantity itself).
+MIN_PATTERNS_AT_CAPACITY = 5
 
 #: Default sizes and instances per size for each verifiable model.
 DEFAULTS = {"gardner": ((25, 50, 100), 100), "ising-perceptron": ((12, 16, 20), 100),
@@ -151,6 +156,13 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
         report = solve(spec, kappa=kappa)
     if report.quantities.get("alpha_c") is None:
         raise ReplicaError(f"no theory value to verify: {report.message}")
+    capacity = float(report.quantities["alpha_c"])
+    if capacity * min(ns) < MIN_PATTERNS_AT_CAPACITY:
+        smallest = math.ceil(MIN_PATTERNS_AT_CAPACITY / capacity)
+        raise ParameterError("n", f"at kappa = {kappa:g} the capacity is {capacity:.4g} patterns per weight, so "
+                                  f"N = {min(ns)} stores about {capacity * min(ns):.2g} patterns: too few to resolve "
+                                  f"a critical load; use sizes N >= {smallest} ({MIN_PATTERNS_AT_CAPACITY} "
+                                  "patterns at capacity)")
     record = None
     if store is not None:
         method = "enumeration" if spec.prior.discrete else "certified convex programs"
@@ -169,8 +181,7 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
             record.close()  # releases the store's lock for the next process
     estimates: list[ThresholdEstimate] = threshold_estimates(frame, confidence)
     extrapolation = extrapolate(estimates, confidence)
-    alpha_c = float(report.quantities["alpha_c"])
-    comparison = compare("alpha_c", alpha_c, extrapolation)
+    comparison = compare("alpha_c", capacity, extrapolation)
     params = {"kappa": kappa, "n": [int(n) for n in ns], "trials": int(trials), "seed": int(seed)}
-    return Verification(spec.name, params, alpha_c, dict(report.quantities), frame, estimates, extrapolation,
+    return Verification(spec.name, params, capacity, dict(report.quantities), frame, estimates, extrapolation,
                         comparison)

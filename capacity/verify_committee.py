@@ -243,7 +243,8 @@ def verify_committee(k: int = 3, rule: str = "committee", *, sizes=(2, 3), trial
     (:math:`N = Kn`), its median with a confidence interval, :math:`P^*/N` next to :math:`\alpha_c^{RS}`, and the
     counting bound: at every :math:`P` the number of instances storing :math:`P` patterns is tested (one-sided,
     binomial) against the bound :func:`counting_probability` (``counting_p_value``, the smallest over :math:`P`). The pipeline is first checked on :math:`K = 1` (the perceptron) against
-    Cover's :math:`C(P, n)` by an exact binomial test.
+    Cover's :math:`C(P, n)` by an exact binomial test (``cover_p_value``); ``cover_p_value_one_more_input`` is the
+    same test against :math:`C(P, n + 1)`, which the check should reject (its power).
 
     ``status`` is ``success`` when every labelling list is certified complete, every storing representation is
     certified by the LP, no instance stores all its patterns, the counts respect the counting bound
@@ -274,11 +275,13 @@ def verify_committee(k: int = 3, rule: str = "committee", *, sizes=(2, 3), trial
     verdicts = pd.DataFrame({"p": loads[perceptron.trial % len(loads)]})
     verdicts["verdict"] = np.where(perceptron.p_star >= verdicts.p, "separable", "not_separable")
     cover = cover_test(verdicts, n_last, dimension=n_last)
+    wrong = cover_test(verdicts, n_last, dimension=n_last + 1)  # the power of that check: C(P, n + 1) rejected
     within_bound = bool((table.counting_p_value > 1e-3).all())
     ok = (table.incomplete.sum() == 0 and table.doubtful_witnesses.sum() == 0 and table.saturated.sum() == 0
           and within_bound and cover.consistent())
     return {"rule": rule, "K": k, "table": table, "instances": pd.concat(instances, ignore_index=True),
-            "cover_p_value": cover.p_value, "status": "success" if ok else "failure",
+            "cover_p_value": cover.p_value, "cover_p_value_one_more_input": wrong.p_value,
+            "status": "success" if ok else "failure",
             "message": (f"exact enumeration of internal representations (LP-certified witnesses); K = 1 against "
                         f"Cover: p = {cover.p_value:.3g}; storable fractions within the counting bound: "
                         f"{within_bound}; the RS capacity "

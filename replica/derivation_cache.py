@@ -5,7 +5,8 @@ and loads in milliseconds. Entries are keyed by
 
 * the model declaration: its name and, for the prior and the channel, the module, name and source text of every
   class in their method resolution order below :class:`object`, and the instances' attributes; and
-* the engine: a digest of the source of every module of the ``replica`` package,
+* the engine: a digest of the source of every module of the ``replica`` package, with the versions of sympy
+  (whose objects are pickled) and of Python,
 
 so editing a part (even a user's own, in a model file) or any of the engine's code changes the key, and a stale
 derivation is never served. A declaration whose classes have no retrievable source (defined interactively) is
@@ -22,6 +23,7 @@ import hashlib
 import inspect
 import os
 import pickle
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -68,7 +70,9 @@ def _key(model) -> str | None:
         declaration = "\n".join([model.name, _part_text(model.prior), _part_text(model.channel)])
     except (OSError, TypeError):
         return None
-    text = f"{FORMAT}\n{_engine_digest()}\n{declaration}"
+    import sympy
+
+    text = f"{FORMAT}\n{_engine_digest()}\nsympy {sympy.__version__}\npython {sys.version_info[:2]}\n{declaration}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

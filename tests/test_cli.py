@@ -51,7 +51,7 @@ def test_solve_json_is_one_object_with_the_closed_form_capacity():
     (["verify", "gardner", "--n", "1", "--trials", "5"], "n: needs at least two different sizes"),
     (["verify", "gardner", "--n", "20", "30", "--plot", "no/such/folder/p.png"], "plot: the folder 'no/such/folder'"),
     (["verify", "gardner", "--n", "20", "30", "--plot", "p.xyz"], "plot: the file name must end in one of"),
-    (["solve", "ising-perceptron", "--set", "kappa=41"], "kappa: must lie in [-30, 40]"),
+    (["solve", "ising-perceptron", "--set", "kappa=41"], "kappa: must lie in [-4, 40]"),
     (["solve", "gardner", "--model-file", "no_such_file.py"], "model-file: no such file"),
 ])
 def test_usage_errors_exit_2_with_one_line(argv, fragment, capsys):
@@ -216,7 +216,7 @@ def test_models_json_lists_every_model_with_its_parameters(capfd):
     assert set(rows) >= {"gardner", "ising-perceptron", "sign-perceptron", "glm", "glm-transitions", "lam",
                          "extensive-width", "extensive-width-scaling", "invariant", "kernel-curve", "committee"}
     kappa = {p["name"]: p for p in rows["ising-perceptron"]["parameters"]}["kappa"]
-    assert kappa["range"] == "[-30, 40]" and kappa["default"] == 0  # the binary prior's own limit
+    assert kappa["range"] == "[-4, 40]" and kappa["default"] == 0  # the binary prior's own limit
 
 
 @pytest.mark.parametrize("argv", [["derive", "gardner"], ["derive", "ising-perceptron"],

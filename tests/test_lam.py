@@ -46,8 +46,9 @@ def test_capacity_solves_its_equation_and_approaches_the_one_half_law():
         p_c = result["p_c"]
         assert p_c * result["F"] == pytest.approx(d * d, rel=1e-3)  # the interpolated crossing of p F(p) = d^2
         ratios.append(result["p_c_log_p_c_over_d2"])
-    assert all(a > b for a, b in zip(ratios, ratios[1:])) and ratios[-1] > 0.5  # decreasing towards 1/2 from above
-    assert ratios[-1] - 0.5 < 0.2 and ratios[0] - 0.5 > 0.4
+    # decreasing towards the 1/2 law from above (Giorlandino, Goldt & Maillard 2026); the size of the correction
+    # (relative order ln ln p / ln p, 0.19 at d = 1e4) has no independent value to compare with, so it is not tested
+    assert all(a > b for a, b in zip(ratios, ratios[1:])) and ratios[-1] > 0.5
 
 
 def test_margin_lowers_capacity_and_impossible_margins_are_refused():

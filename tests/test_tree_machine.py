@@ -153,6 +153,8 @@ def test_storability_agrees_with_an_lp_per_internal_representation(rule, k, n, p
 def test_verify_committee_small():
     result = verify_committee(3, "committee", sizes=(2,), trials=12, seed=1)
     assert result["status"] == "success", result["message"]
+    # the K = 1 pipeline check agrees with Cover's C(P, n) and has the power to reject C(P, n + 1)
+    assert result["cover_p_value"] > 1e-3 and result["cover_p_value_one_more_input"] < 1e-3
     row = result["table"].iloc[0]
     assert row.incomplete == 0 and row.doubtful_witnesses == 0
     assert row.alpha_star < row.alpha_c_RS  # far below the (unstable) RS value at N = 6

@@ -57,14 +57,20 @@ class Model:
             raise ModelDeclarationError(
                 f"model {self.name!r}: a Bayes-optimal (teacher) prior needs a teacher channel and vice versa; got "
                 f"{type(self.prior).__name__} with {type(self.channel).__name__}")
-        limits = self.prior.parameter_limits
         specs = (LOAD,) + tuple(self.prior.parameters) + tuple(
-            replace(spec, high=min(limits[spec.name], spec.high if spec.high is not None else float("inf")))
-            if spec.name in limits else spec for spec in self.channel.parameters)
+            self._limited(spec) for spec in self.channel.parameters)
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise ModelDeclarationError(f"model {self.name!r}: parameter names clash: {names}")
         object.__setattr__(self, "parameters", specs)
+
+    def _limited(self, spec: ParameterSpec) -> ParameterSpec:
+        """``spec`` within the prior's :attr:`~replica.models.priors.Prior.parameter_limits`, if it declares any."""
+        if spec.name not in self.prior.parameter_limits:
+            return spec
+        low, high = self.prior.parameter_limits[spec.name]
+        return replace(spec, low=max(low, spec.low if spec.low is not None else -float("inf")),
+                       high=min(high, spec.high if spec.high is not None else float("inf")))
 
     @property
     def bayes_optimal(self) -> bool:

@@ -29,8 +29,8 @@ class Prior(ABC):
     conjugate_divergence: dict = {}
     #: Whether the weights are sign-constrained (w >= 0): finite-size checks then add that constraint.
     nonnegative: bool = False
-    #: Narrower upper ends for the channel's parameters with this prior, where the numerics are trusted only up
-    #: to a point (name -> largest value); the model's parameter ranges apply them.
+    #: Narrower ranges for the channel's parameters with this prior, where the numerics are trusted only within
+    #: them (name -> (smallest, largest) value); the model's parameter ranges apply them.
     parameter_limits: dict = {}
 
     @property
@@ -113,8 +113,9 @@ class IsingPrior(Prior):
     conjugate_divergence = {q_hat: 2}
     #: The zero-entropy load approaches the q -> 1 load as the margin grows (relative gap 1.6e-4 at kappa = 20,
     #: 1e-5 near kappa = 45); the saddle point is resolved in double precision only up to about 1e-5 below the
-    #: q -> 1 load, so the capacity is computed up to kappa = 40 (checked there against an mpmath solution).
-    parameter_limits = {"kappa": 40.0}
+    #: q -> 1 load, so the capacity is computed up to kappa = 40. Below kappa = -4.5 the saddle-point map overflows
+    #: (loads above 1e5). Both ends are checked against an mpmath solution.
+    parameter_limits = {"kappa": (-4.0, 40.0)}
 
     @property
     def conjugates(self):

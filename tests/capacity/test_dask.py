@@ -29,3 +29,17 @@ def test_cluster_run_equals_local_run(scheduler, tmp_path):
 def test_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(ParameterError, match="scheduler: could not connect"):
         critical_loads([10], 1, progress=False, scheduler="tcp://127.0.0.1:9")
+
+
+def test_verify_on_the_cluster_from_the_command_line(scheduler, capfd):
+    """`replica verify --scheduler ADDRESS` answers exactly as the local run (same seeds, same verdicts)."""
+    import json
+
+    from capacity.cli import main
+
+    common = ["verify", "gardner", "--n", "10", "14", "--trials", "6", "--seed", "4", "--json"]
+    assert main([*common, "--jobs", "1"]) == 0
+    local = json.loads(capfd.readouterr().out)
+    assert main([*common, "--scheduler", scheduler]) == 0
+    remote = json.loads(capfd.readouterr().out)
+    assert remote["per_size"] == local["per_size"] and remote["estimate"] == local["estimate"]

@@ -104,3 +104,19 @@ def test_proportion_interval_is_wilsons():
         half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
         assert proportion_interval(k, n) == pytest.approx((centre - half, centre + half), abs=1e-12)
     assert proportion_interval(0, 0) == (0.0, 1.0)
+
+
+def test_identical_critical_prefixes_give_one_lattice_cell_not_a_point():
+    """At a large margin every instance can have the same P*; the median of (P* - 1/2)/N is then known only to
+    within the lattice cell ((P* - 1)/N, P*/N], never to zero width (which made verify report DISAGREE with
+    certainty at kappa = 5, N = 20)."""
+    base = dict(n=20, kappa=5.0, seed=0, n_solves=1, seconds=0.0, p_star=2, alpha_star=1.5 / 20, verdict="certified")
+    (estimate,) = threshold_estimates(pd.DataFrame([dict(base, trial=t) for t in range(20)]))
+    assert (estimate.lower, estimate.upper) == pytest.approx((1 / 20, 2 / 20), abs=1e-15)
+
+
+def test_verify_refuses_sizes_that_store_only_a_few_patterns():
+    from capacity.verify import verify
+
+    with pytest.raises(ParameterError, match=r"n: at kappa = 5 .* use sizes N >= 130"):
+        verify("gardner", kappa=5.0, ns=(20, 40), trials=5)

@@ -100,3 +100,21 @@ def test_galloping_search_finds_the_same_p_star_as_bisection(guess):
     assert always[:2] == (None, "above_search_range")
     doubtful = first_unseparable_prefix(lambda p: Verdict.DOUBTFUL, 100, guess)
     assert doubtful[:2] == (None, "doubtful")
+
+
+def test_plot_margin_curve_draws_each_size_and_the_theory():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from capacity.compare import plot_margin_curve
+
+    margins = pd.DataFrame({"n": [10, 10, 20, 20], "alpha": [0.5, 1.0, 0.5, 1.0],
+                            "kappa_lower": [0.8, 0.3, 0.7, 0.35], "kappa_upper": [0.8, 0.3, 0.7, 0.35]})
+    figure = plot_margin_curve(margins, [0.5, 1.0], [0.75, 0.32])
+    axis = figure.axes[0]
+    assert [line.get_label() for line in axis.lines][-1] == "Gardner RS theory"
+    assert list(axis.lines[-1].get_ydata()) == [0.75, 0.32]
+    assert {text.get_text() for text in axis.get_legend().get_texts()} >= {"N = 10 (mean, 2 s.e.)",
+                                                                            "N = 20 (mean, 2 s.e.)"}

@@ -171,3 +171,19 @@ def test_saddle_point_too_close_to_capacity_reports_a_status_not_a_number(gardne
     assert np.isnan(solution["q"])
     with pytest.raises(replica.ConvergenceError):
         solution.raise_on_failure()
+
+
+def test_capacity_and_replicon_in_the_far_tails_against_mpmath(gardner):
+    """alpha_c^{-1} = (1 + k^2) Phi(k) + k phi(k) at 50 digits (mpmath) over the whole allowed range of margins: the
+    double-precision closed form loses digits for very negative margins (the two terms cancel), down to a relative
+    error of 2e-8 at kappa = -30 (measured), so the tolerance is 1e-7 there and 1e-12 for kappa >= -5."""
+    import mpmath as mp
+
+    mp.mp.dps = 50
+    for k in (-30.0, -20.0, -10.0, -5.0, 0.0, 5.0, 30.0, 1e3, 1e6):
+        exact = 1 / ((1 + mp.mpf(k) ** 2) * mp.ncdf(k) + k * mp.npdf(k))
+        tolerance = 1e-12 if k >= -5 else 1e-7
+        assert float(gardner.alpha_c(kappa=k)) == pytest.approx(float(exact), rel=tolerance)
+        replicon = 1 - exact * mp.ncdf(k)
+        assert float(gardner.replicon_at_capacity(kappa=k)) == pytest.approx(float(replicon), rel=tolerance,
+                                                                              abs=1e-15)

@@ -138,21 +138,23 @@ def _mp_entropy_at(load, margin, q_start, q_hat_start):
     return float(entropy), float(energetic)
 
 
-@pytest.mark.parametrize("margin, digits", [(0.0, 1e-12), (40.0, 1e-9)])
+@pytest.mark.parametrize("margin, digits", [(-4.0, 1e-12), (0.0, 1e-12), (40.0, 1e-9)])
 def test_zero_entropy_load_against_an_independent_mpmath_solution(ising, margin, digits):
     """At the returned capacity the 30-digit entropy must vanish: its relative load error s / (alpha ds/dalpha)
-    is below 1e-12 at kappa = 0 and 1e-9 at the far-tail edge kappa = 40 (measured: 4e-16 and 4e-11), where the
-    zero-entropy load is within 1.5e-5 of the q -> 1 load (below 1e-4, the search's first bracket)."""
+    is below 1e-12 at kappa = -4 (the lower edge of the computed range) and 0, and 1e-9 at the upper edge
+    kappa = 40 (measured: 1e-15, 4e-16 and 4e-11), where the zero-entropy load is within 1.5e-5 of the q -> 1
+    load (below 1e-4, the search's first bracket)."""
     found = ising.zero_entropy_load(kappa=margin)
     assert found.success
     load = float(found["alpha"])
     saddle = ising.saddle_point(load, kappa=margin)
     entropy, slope = _mp_entropy_at(load, margin, float(saddle["q"]), float(saddle["q_hat"]))
     assert abs(entropy / (slope * load)) <= digits
-    assert 1 - load / float(ising.alpha_c(kappa=margin)) < (1e-4 if margin > 0 else 1)
+    assert 1 - load / float(ising.alpha_c(kappa=margin)) < (1e-4 if margin > 20 else 1)
 
 
 def test_margins_beyond_the_computed_range_are_refused():
-    with pytest.raises(replica.ParameterError, match=r"kappa: must lie in \[-30, 40\]"):
-        replica.solve("ising-perceptron", kappa=41.0)
+    for outside in (41.0, -5.0):
+        with pytest.raises(replica.ParameterError, match=r"kappa: must lie in \[-4, 40\]"):
+            replica.solve("ising-perceptron", kappa=outside)
     assert replica.solve("gardner", kappa=41.0).status == "success"  # the limit belongs to binary weights only

@@ -85,5 +85,6 @@ def test_relu_gamp_tracks_state_evolution_and_the_solved_fixed_point():
     assert check.agree, check.message
     trajectory = check.trajectory
     gaps = np.abs(trajectory.amp_mean - trajectory.state_evolution)[1:]
-    assert np.all(gaps <= 3 * trajectory.amp_standard_error[1:] + 0.01)
+    # three standard errors of the 4-instance mean; GAMP's finite-N bias is O(1/N) = 5e-4, far below them
+    assert np.all(gaps <= 3 * trajectory.amp_standard_error[1:])
     assert trajectory.state_evolution.iloc[-1] == pytest.approx(check.theory["overlap"], abs=1e-3)
