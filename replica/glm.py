@@ -86,7 +86,8 @@ def glm_point(model: Model, alpha: float, **params) -> GLMPoint:
 def _classify(model: Model, alpha: float, points: list) -> GLMPoint:
     prior = model.prior
     if prior.perfect_recovery_fixed_point and model.channel.noiseless:
-        points = [p for p in points if not p.get("at_boundary")]  # replaced by the exact perfect-recovery point
+        # an upper-edge point is replaced by the exact perfect-recovery point
+        points = [p for p in points if p.get("edge") != "upper"]
         points.append({"q": float(prior.second_moment), "q_hat": np.inf,
                        "free_entropy": float(prior.perfect_recovery_entropy), "stable": True,
                        "status": Status.SUCCESS})
@@ -188,9 +189,12 @@ def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
     load = checked.pop("alpha")
     point = glm_point(model, load, **checked)
     if point.equilibrium is None:
+        reason = ("; ".join(sorted({p["status"].message for p in point.fixed_points})) if point.fixed_points else
+                  "the saddle-point equation has no sign change and no finite value at the ends of the scanned "
+                  "overlaps (1e-9 to 1 - 1e-9), so no fixed point could be located")
         return Report(f"glm ({prior}, {channel})", {"prior": prior, "channel": channel, "alpha": load, **checked},
                       {"n_fixed_points": len(point.fixed_points)}, "failure",
-                      "no stable fixed point converged: " + "; ".join(p["status"].message for p in point.fixed_points))
+                      "no stable fixed point converged: " + reason)
     quantities = _quantities(model, point.equilibrium, load, checked)
     eq, amp = point.equilibrium, point.algorithmic
     quantities["branch"] = _branch(point)
@@ -203,12 +207,15 @@ def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
                      f"overlap is q = {eq['q']:.6g}")
     if eq.get("at_boundary"):  # only bounds are known: no point value a script could take for the answer
         status = "warning"
-        quantities = {"overlap_lower_bound": eq["q"], "mmse_upper_bound": quantities["mmse"],
-                      "gen_error_upper_bound": quantities["gen_error"], "branch": quantities["branch"],
+        upper = eq.get("edge") == "upper"  # the overlap grows the errors' bounds the other way
+        kinds = ("lower", "upper") if upper else ("upper", "lower")
+        quantities = {f"overlap_{kinds[0]}_bound": eq["q"], f"mmse_{kinds[1]}_bound": quantities["mmse"],
+                      f"gen_error_{kinds[1]}_bound": quantities["gen_error"], "branch": quantities["branch"],
                       "n_fixed_points": quantities["n_fixed_points"], "resolution_limited": True}
-        notes.append(f"the overlap is within {float(model.prior.second_moment) - eq['q']:.1e} of rho, beyond the "
-                     "resolution of the scan: only bounds on the overlap, mmse and gen_error are given, and the "
-                     "mutual information is not computed")
+        where = (f"within {float(model.prior.second_moment) - eq['q']:.1e} of rho" if upper
+                 else f"below {eq['q']:.1e}")
+        notes.append(f"the overlap is {where}, beyond the resolution of the scan: only bounds on the overlap, mmse "
+                     "and gen_error are given, and the mutual information is not computed")
     message = "; ".join(notes) or "ok"
     return Report(f"glm ({prior}, {channel})", {"prior": prior, "channel": channel, "alpha": load, **checked},
                   quantities, status, message)

@@ -557,7 +557,9 @@ class Theory:
             goes from positive to negative), ``status`` (a :class:`~replica.solvers.Status`; a root that fails
             the doubled-quadrature check is ``INACCURATE``) and ``at_boundary``: where the residual is still
             positive at the last grid point, a stable fixed point lies within :math:`1 - q_{\max}` of
-            :math:`q = 1` (beyond double precision, e.g. near-perfect recovery) and is reported at the grid's end.
+            :math:`q = 1` (beyond double precision, e.g. near-perfect recovery) and is reported at the grid's end
+            (``edge = "upper"``); where it is already negative at the first grid point, a stable fixed point lies
+            below :math:`q_{\min}` (a tiny load or signal) and is reported there (``edge = "lower"``).
         """
         load = check_real("alpha", load, 0.0, low_open=True)
         return self.fixed_point_scan([load], grid=grid, **params)[0]
@@ -579,7 +581,7 @@ class Theory:
             grid = np.unique(np.concatenate([np.geomspace(Q_MIN * 10, 0.05, 40), np.linspace(0.05, 0.95, 130),
                                              1 - np.geomspace(0.05, Q_MIN * 10, 80)]))
         grid = check_real_array("grid", grid, 0.0, 1.0, low_open=True, high_open=True).ravel()
-        rows, columns, stable, beyond = [], [], [], []
+        rows, columns, stable, beyond, below = [], [], [], [], []
         for start in range(0, loads.size, self.SCAN_BLOCK):
             block = loads[start:start + self.SCAN_BLOCK]
             q_grid, load_grid = np.meshgrid(grid, block)
@@ -592,19 +594,23 @@ class Theory:
             columns.append(j)
             stable.append(values[i, j] > 0)
             beyond.append(np.flatnonzero(np.isfinite(values[:, -1]) & (values[:, -1] > 0)) + start)
+            below.append(np.flatnonzero(np.isfinite(values[:, 0]) & (values[:, 0] < 0)) + start)
         rows, columns, stable = np.concatenate(rows), np.concatenate(columns), np.concatenate(stable)
         found = [[] for _ in loads]
-        beyond = np.concatenate(beyond)
-        if beyond.size:  # the map still pushes q up at the last grid point: a stable fixed point within its
-            edge = np.full(beyond.shape, grid[-1])  # distance of q = 1, reported there and flagged
-            arrays = [np.full(beyond.shape, a) for a in scalars]
-            values = self._complete({"q": edge}, loads[beyond], arrays)
-            for k, row in enumerate(beyond):
+        # the map still pushes q up at the last grid point (down at the first): a stable fixed point closer to
+        # q = 1 (to q = 0) than the grid resolves, reported at the grid's end and flagged
+        for edge, indices, q_edge in (("upper", np.concatenate(beyond), grid[-1]),
+                                      ("lower", np.concatenate(below), grid[0])):
+            if not indices.size:
+                continue
+            arrays = [np.full(indices.shape, a) for a in scalars]
+            values = self._complete({"q": np.full(indices.shape, q_edge)}, loads[indices], arrays)
+            for k, row in enumerate(indices):
                 point = {name: float(np.asarray(v)[k]) for name, v in values.items()}
-                point.update({"stable": True, "status": Status.SUCCESS, "at_boundary": True})
+                point.update({"stable": True, "status": Status.SUCCESS, "at_boundary": True, "edge": edge})
                 found[row].append(point)
         if rows.size == 0:
-            return found
+            return [sorted(points, key=lambda p: p["q"]) for points in found]
         at = loads[rows]
         arrays = [np.full(rows.shape, a) for a in scalars]
         roots = find_roots(lambda x, a, *ps: self._residual(x, a, *ps), grid[columns], grid[columns + 1],
@@ -616,8 +622,8 @@ class Theory:
         for k, row in enumerate(rows):
             point = {name: float(np.asarray(v)[k]) for name, v in values.items()}
             point.update({"stable": bool(stable[k]), "status": Status(int(status[k])), "at_boundary": False})
-            found[row].insert(len([p for p in found[row] if not p["at_boundary"]]), point)
-        return found
+            found[row].append(point)
+        return [sorted(points, key=lambda p: p["q"]) for points in found]
 
     def _inner_root(self, name, equation, orders, hats, load, arrays):
         r"""An unpaired conjugate (e.g. the precision :math:`\hat A`) from its own equation, given the others.

@@ -294,3 +294,22 @@ def test_loads_beyond_the_scan_resolution_give_bounds_not_numbers(alpha):
     assert report.status == "warning" and report.quantities["resolution_limited"] is True
     assert not {"overlap", "mmse", "gen_error", "mutual_information", "free_entropy"} & set(report.quantities)
     assert report.quantities["gen_error_upper_bound"] >= 0.442 / alpha
+
+
+def test_loads_below_the_scan_resolution_give_bounds_too():
+    """alpha = 1e-300: the overlap (about 2 alpha / pi) lies below the scan's first point 1e-9, so the answer is an
+    upper bound on the overlap and lower bounds on the errors (both decrease with the overlap), as a warning."""
+    report = solve_glm("gaussian", "sign", 1e-300)
+    q = report.quantities
+    assert report.status == "warning" and q["resolution_limited"] is True
+    assert not {"overlap", "mmse", "gen_error", "mutual_information"} & set(q)
+    assert q["overlap_upper_bound"] == pytest.approx(1e-9) and q["mmse_lower_bound"] == pytest.approx(1 - 1e-9)
+    assert q["gen_error_lower_bound"] == pytest.approx(np.arccos(np.sqrt(1e-9)) / np.pi, rel=1e-12)
+
+
+def test_a_failure_says_why_even_without_fixed_points():
+    """ReLU channel with noise 1e-6 at alpha = 5: the nested quadrature resolves no fixed point (the overlap is
+    within the scan's reach of 1 and the residual is not finite there); the failure must say so, with no numbers."""
+    report = solve_glm("gaussian", "relu", 5.0, Delta=1e-6)
+    assert report.status == "failure" and report.quantities["n_fixed_points"] is None
+    assert "no fixed point could be located" in report.message
