@@ -75,9 +75,8 @@ class TrialStore:
         self.close()
 
     def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle is not None and not handle.closed:
-            handle.close()
+        if hasattr(self, "_handle"):  # not set when the constructor refused the path
+            self.close()
 
     @staticmethod
     def key(task) -> str:

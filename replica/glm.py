@@ -83,6 +83,11 @@ def glm_point(model: Model, alpha: float, **params) -> GLMPoint:
     return _classify(model, float(alpha), theory(model).fixed_points(alpha, **params))
 
 
+def _stable(points: list) -> list:
+    """The stable fixed points whose solve was certified."""
+    return [p for p in points if p["stable"] and p["status"] == Status.SUCCESS]
+
+
 def _classify(model: Model, alpha: float, points: list) -> GLMPoint:
     prior = model.prior
     if prior.perfect_recovery_fixed_point and model.channel.noiseless:
@@ -91,7 +96,7 @@ def _classify(model: Model, alpha: float, points: list) -> GLMPoint:
         points.append({"q": float(prior.second_moment), "q_hat": np.inf,
                        "free_entropy": float(prior.perfect_recovery_entropy), "stable": True,
                        "status": Status.SUCCESS})
-    stable = [p for p in points if p["stable"] and p["status"] == Status.SUCCESS]
+    stable = _stable(points)
     equilibrium = max(stable, key=lambda p: p["free_entropy"]) if stable else None
     algorithmic = min(stable, key=lambda p: p["q"]) if stable else None
     return GLMPoint(alpha, points, equilibrium, algorithmic)
@@ -107,7 +112,8 @@ def glm_curve(prior: str, channel: str, loads, **params):
         ``branch``, the AMP ``amp_overlap`` and ``amp_gen_error``, ``n_fixed_points`` and ``resolution_limited``
         (``nan`` quantities where no stable fixed point was certified; where the overlap is closer to
         :math:`\rho` than the scan resolves, ``overlap`` is a lower bound, ``mmse`` and ``gen_error`` upper bounds
-        and the mutual information ``nan``).
+        and the mutual information ``nan``; where it is below the scan's first point, the bounds are the other way
+        round).
     """
     model = glm_model(prior, channel)
     checked = model.check_parameters(params)
@@ -134,8 +140,7 @@ def _branch(point: GLMPoint) -> str:
     ``uninformative`` one (reached from an uninformative start) or an ``informative`` one."""
     if point.equilibrium.get("q_hat") == np.inf:
         return "perfect"
-    stable = [p for p in point.fixed_points if p["stable"] and p["status"] == Status.SUCCESS]
-    if len(stable) == 1:
+    if len(_stable(point.fixed_points)) == 1:
         return "unique"
     return "uninformative" if point.equilibrium is point.algorithmic else "informative"
 
@@ -154,8 +159,8 @@ def _channel_functions(model: Model):
 def _quantities(model: Model, point: dict, alpha: float, params: dict) -> dict:
     r"""Overlap, MMSE, generalisation error, mutual information and free entropy at a fixed point.
 
-    At a point reported at the edge of the scan (``at_boundary``: the true overlap is closer to :math:`\rho`
-    than the scan resolves) only bounds are known: the potential there is not the potential at the fixed point,
+    At a point reported at an edge of the scan (``at_boundary``: the true overlap is closer to :math:`\rho`, or to
+    0, than the scan resolves) only bounds are known: the potential there is not the potential at the fixed point,
     so the mutual information and free entropy are ``nan`` (at :math:`\alpha = 10^6`, Gaussian prior and sign
     channel, the edge value would be 32.7 where :math:`\ln\alpha + c` gives about 14).
     """
@@ -271,7 +276,7 @@ def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **p
 
 
 def _highest(point: GLMPoint):
-    stable = [p for p in point.fixed_points if p["stable"] and p["status"] == Status.SUCCESS]
+    stable = _stable(point.fixed_points)
     return max(stable, key=lambda p: p["q"]) if stable else None
 
 
