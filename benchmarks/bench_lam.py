@@ -4,7 +4,7 @@ At each d the instance holds p = round(p_c(d)) associations (the hardest load: a
 storable), p(p-1) constraints on d^2 weights. Both sides decide the same instances at margin 0:
 
 - ours: rows d vec((y_mu - y_nu) x_mu^T) built with one einsum, then the least-distance NNLS program with a
-  recomputed certificate (``capacity.verify_lam``);
+  recomputed certificate (``capacity.checks.lam``);
 - baseline: the natural cvxpy model, W a d x d variable and one constraint (y_mu - y_nu)^T W x_mu >= 1 per pair
   written in a Python loop, solved with cvxpy's default settings (its status taken at face value).
 
@@ -20,7 +20,7 @@ import time
 import cvxpy as cp
 
 from capacity.programs import LeastDistanceProgram, Verdict
-from capacity.verify_lam import association_rows, draw_memory_instance
+from capacity.checks.lam import association_rows, draw_memory_instance
 from replica.lam import optimal_capacity
 
 

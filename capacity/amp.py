@@ -11,7 +11,8 @@ the Bayes-optimal form of Barbier, Krzakala, Macris, Miolane & Zdeborová 2019) 
     g^t = g_{out}(y, \omega^t, V^t),\quad A^t = -\alpha\,\overline{\partial_\omega g_{out}},\quad
     B^t = F^\top g^t + A^t \hat a^t,\quad \hat a^{t+1} = f_a(B^t, A^t),\quad \hat v^{t+1} = f_v(B^t, A^t),
 
-with the prior's posterior mean and variance :math:`f_a, f_v` of :math:`P_0(w) e^{-Aw^2/2 + Bw}` and the channel's
+with the prior's posterior mean and variance :math:`f_a, f_v` of :math:`P_0(w) e^{-Aw^2/2 + Bw}` (the prior's
+:meth:`~replica.models.teacher.BayesPrior.denoise`, next to its potential) and the channel's
 :math:`g_{out} = \partial_\omega \ln Z_{out}(y; \omega, V)`. Its overlap :math:`m^t = \hat a^t\cdot w^*/N` follows
 the state evolution :math:`q_{t+1} = G(q_t)` of the replica potential
 (:meth:`replica.theory.Theory.state_evolution`) as :math:`N \to \infty`; :func:`run_amp` records both.
@@ -23,7 +24,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import scipy.special as sc
 import sympy as sp
 
 from replica.errors import ParameterError
@@ -36,34 +36,10 @@ from replica.symbolic.symbols import y as y_symbol
 from replica.theory import theory
 from replica.validation import check_int, check_real
 
-__all__ = ["run_amp", "draw_teacher", "PRIOR_DENOISERS", "channel_output", "CONVERGED_VARIANCE"]
+__all__ = ["run_amp", "channel_output", "CONVERGED_VARIANCE"]
 
 #: Mean posterior variance below which the estimate is final (perfect recovery); iterating further divides by it.
 CONVERGED_VARIANCE = 1e-6
-
-
-def _rademacher(b, a, params):
-    mean = np.tanh(b)
-    return mean, 1 - mean**2
-
-
-def _gaussian(b, a, params):
-    return b / (1 + a), np.full_like(b, 1 / (1 + a))
-
-
-def _gauss_bernoulli(b, a, params):
-    rho = params["rho"]
-    slab = 1 / rho  # slab variance: unit second moment
-    precision = 1 + a * slab
-    log_slab = np.log(rho) - 0.5 * np.log(precision) + b**2 * slab / (2 * precision)
-    weight = sc.expit(log_slab - np.log(1 - rho))
-    mean_slab, var_slab = b * slab / precision, slab / precision
-    mean = weight * mean_slab
-    return mean, weight * (var_slab + mean_slab**2) - mean**2
-
-
-#: Posterior mean and variance of one weight under :math:`P_0(w)\,e^{-Aw^2/2 + Bw}`.
-PRIOR_DENOISERS = {"rademacher": _rademacher, "gaussian": _gaussian, "gauss-bernoulli": _gauss_bernoulli}
 
 
 @lru_cache(maxsize=None)
@@ -88,26 +64,6 @@ def channel_output(channel: str):
         return g_out(labels, omega, variance, *values), dg_out(labels, omega, variance, *values)
 
     return output
-
-
-def draw_teacher(prior: str, n: int, params: dict, rng) -> np.ndarray:
-    """Teacher weights from the named prior (unit second moment)."""
-    if prior == "rademacher":
-        return rng.choice([-1.0, 1.0], size=n)
-    if prior == "gaussian":
-        return rng.standard_normal(n)
-    rho = params["rho"]
-    return rng.standard_normal(n) / np.sqrt(rho) * (rng.random(n) < rho)
-
-
-def _labels(channel, field, params, rng):
-    if channel == "sign":
-        return np.sign(field)
-    if channel == "noisy-sign":
-        return np.sign(field) * np.where(rng.random(field.size) < params["eta"], -1.0, 1.0)
-    if channel == "relu":
-        return np.maximum(field, 0.0) + np.sqrt(params["Delta"]) * rng.standard_normal(field.size)
-    return field + np.sqrt(params["Delta"]) * rng.standard_normal(field.size)
 
 
 def run_amp(prior: str, channel: str, n: int, alpha: float, *, iterations: int = 30, seed: int = 0,
@@ -149,10 +105,10 @@ def run_amp(prior: str, channel: str, n: int, alpha: float, *, iterations: int =
     if p * n > 5 * 10**8:
         raise ParameterError("n", f"alpha N^2 = {p * n:.2e} entries exceed the 5e8 this dense implementation allows")
     rng = np.random.default_rng([seed, n, p])
-    teacher = draw_teacher(prior, n, checked, rng)
+    teacher = model.prior.sample(n, checked, rng)
     patterns = rng.standard_normal((p, n)) / np.sqrt(n)
-    labels = _labels(channel, patterns @ teacher, checked, rng)
-    denoise, output = PRIOR_DENOISERS[prior], channel_output(channel)
+    labels = model.channel.sample_labels(patterns @ teacher, checked, rng)
+    denoise, output = model.prior.denoise, channel_output(channel)
     ratio = p / n
 
     estimate, variance, g = np.zeros(n), np.ones(n), np.zeros(p)

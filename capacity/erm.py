@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from replica.errors import ParameterError
+from replica.models.teacher import BAYES_PRIORS
 from replica.validation import check_int, check_real
 
-from .amp import draw_teacher
 from .estimates import standard_error_of_mean
 
-__all__ = ["erm_errors", "LOSSES"]
+__all__ = ["erm_errors", "erm_instance", "LOSSES"]
 
 LOSSES = ("max-margin", "hinge", "logistic")
 
@@ -39,11 +39,31 @@ def _fit(loss: str, signed: np.ndarray, regularisation: float) -> np.ndarray | N
     else:
         problem = cp.Problem(cp.Minimize(cp.sum(cp.logistic(-margins)) + regularisation * cp.sum_squares(w)))
     problem.solve(solver="CLARABEL")
+    if problem.status != "optimal":  # the logistic loss on separable data stalls Clarabel now and then: once more
+        problem.solve(solver="CLARABEL", static_regularization_constant=1e-7)  # with a larger KKT regularisation
     return w.value if problem.status == "optimal" else None
 
 
+def erm_instance(prior: str, n: int, alpha: float, losses, regularisation: float, seed: int, trial: int) -> dict:
+    """Generalisation error of each estimator on one sign-teacher instance, drawn from ``(seed, n, trial)``;
+    ``None`` for a failed solve."""
+    rng = np.random.default_rng([seed, n, trial])
+    teacher = BAYES_PRIORS[prior]().sample(n, {}, rng)
+    patterns = rng.standard_normal((max(1, round(alpha * n)), n))
+    signed = np.sign(patterns @ teacher)[:, None] * patterns
+    errors = {}
+    for loss in losses:
+        w = _fit(loss, signed, regularisation)
+        if w is None or not np.any(w):
+            errors[loss] = None
+            continue
+        cosine = w @ teacher / (np.linalg.norm(w) * np.linalg.norm(teacher))
+        errors[loss] = float(np.arccos(np.clip(cosine, -1, 1)) / np.pi)
+    return errors
+
+
 def erm_errors(prior: str, alpha: float, *, n: int = 200, trials: int = 10, losses=LOSSES,
-               regularisation: float = 1e-3, seed: int = 0) -> pd.DataFrame:
+               regularisation: float = 1e-3, seed: int = 0, ensemble=None) -> pd.DataFrame:
     r"""Generalisation errors of convex estimators on sign-teacher data.
 
     Parameters
@@ -53,10 +73,13 @@ def erm_errors(prior: str, alpha: float, *, n: int = 200, trials: int = 10, loss
     alpha : float
         Load :math:`P/N`.
     n, trials, seed : int
+        Instance ``t`` is drawn from ``(seed, n, t)`` (:func:`erm_instance`).
     losses : sequence of str
         Among :data:`LOSSES`.
     regularisation : float
         :math:`\lambda` of the hinge and logistic losses.
+    ensemble : capacity.checks.base.Ensemble, optional
+        Runs the instances (workers, record, progress); in this process if omitted.
 
     Returns
     -------
@@ -72,25 +95,13 @@ def erm_errors(prior: str, alpha: float, *, n: int = 200, trials: int = 10, loss
     unknown = [loss for loss in losses if loss not in LOSSES]
     if unknown:
         raise ParameterError("losses", f"must be among {', '.join(LOSSES)}; got {unknown}")
-    rng = np.random.default_rng([seed, n])
-    p = max(1, round(alpha * n))
-    errors = {loss: [] for loss in losses}
-    failed = {loss: 0 for loss in losses}
-    for _ in range(trials):
-        teacher = draw_teacher(prior, n, {}, rng)
-        patterns = rng.standard_normal((p, n))
-        signed = np.sign(patterns @ teacher)[:, None] * patterns
-        for loss in losses:
-            w = _fit(loss, signed, regularisation)
-            if w is None or not np.any(w):
-                failed[loss] += 1
-                continue
-            cosine = w @ teacher / (np.linalg.norm(w) * np.linalg.norm(teacher))
-            errors[loss].append(np.arccos(np.clip(cosine, -1, 1)) / np.pi)
+    tasks = [(prior, n, alpha, list(losses), regularisation, seed, trial) for trial in range(trials)]
+    results = (ensemble.run(erm_instance, tasks, "ERM instances") if ensemble is not None
+               else [erm_instance(*task) for task in tasks])
     rows = []
     for loss in losses:
-        values = np.array(errors[loss])
+        values = np.array([r[loss] for r in results if r[loss] is not None])
         rows.append({"loss": loss, "alpha": alpha, "n": n, "mean": values.mean() if values.size else np.nan,
                      "standard_error": standard_error_of_mean(values),
-                     "trials": int(values.size), "failed": failed[loss]})
+                     "trials": int(values.size), "failed": sum(r[loss] is None for r in results)})
     return pd.DataFrame(rows)

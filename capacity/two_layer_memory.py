@@ -2,10 +2,10 @@ r"""Linear two-layer associative memories :math:`W = W_2 W_1` with hidden width 
 
 The product ranges over the :math:`d\times d` matrices of rank at most :math:`h`, so storing :math:`p` associations
 (:math:`y_\mu\cdot W x_\mu \ge y_\nu\cdot W x_\mu + \kappa|W|_F/d` for all :math:`\nu \ne \mu`, the convention of
-:mod:`capacity.verify_lam`) is a rank-constrained, non-convex feasibility problem. What is exact:
+:mod:`capacity.checks.lam`) is a rank-constrained, non-convex feasibility problem. What is exact:
 
 * :math:`h \ge d`: every :math:`W` factorises, and the capacity is the one-layer capacity
-  (:func:`replica.lam.optimal_capacity`, certified by :func:`capacity.verify_lam.lam_thresholds`);
+  (:func:`replica.lam.optimal_capacity`, certified by :func:`capacity.checks.lam.lam_thresholds`);
 * :math:`h = 1`, original model: :math:`W = u v^\top` scores target :math:`\nu` against input :math:`\mu` by
   :math:`(y_\nu\cdot u)(v\cdot x_\mu)`, so association :math:`\mu` is stored only if :math:`y_\mu\cdot u` is the
   strict largest (:math:`v\cdot x_\mu > 0`) or strict smallest (:math:`v\cdot x_\mu < 0`) of all targets'
@@ -46,7 +46,7 @@ from replica.validation import check_int, check_real
 from .estimates import standard_error_of_mean
 from .experiments import run_trials
 from .programs.certificates import margin_lower_bound
-from .verify_lam import association_gaps, draw_memory_instance, instance_threshold, outer_rows, search_range
+from .checks.lam import association_gaps, draw_memory_instance, instance_threshold, outer_rows, search_range
 
 __all__ = ["FactorisedMemory", "factorised_memory", "TwoLayerThreshold", "two_layer_thresholds",
            "summarise_two_layer"]
@@ -113,7 +113,7 @@ def factorised_memory(inputs: np.ndarray, targets: np.ndarray, hidden: int, *, c
     hidden : int
         Hidden width :math:`h`, in [1, d].
     competitors : ndarray, shape (p, m, d), optional
-        The decoupled model's competitors (:func:`capacity.verify_lam.association_gaps`).
+        The decoupled model's competitors (:func:`capacity.checks.lam.association_gaps`).
     kappa : float
         Margin at the natural scale, in [0, 10].
     max_rounds : int
@@ -207,10 +207,10 @@ def _two_layer_threshold(d, hidden, seed, trial, kappa, decoupled, max_associati
 
 def two_layer_thresholds(d: int, widths, *, kappa: float = 0.0, trials: int = 10, decoupled: bool = False,
                          seed: int = 0, solver: str | None = None, n_jobs: int = 1, progress: bool = True,
-                         store=None, samples: int = 20_000) -> pd.DataFrame:
+                         store=None, scheduler: str | None = None, samples: int = 20_000) -> pd.DataFrame:
     """Per instance and hidden width: the rank-``h`` witness bound and the certified one-layer threshold.
 
-    The instances are those of :func:`capacity.verify_lam.lam_thresholds` (same seeds), so the one-layer column is
+    The instances are those of :func:`capacity.checks.lam.lam_thresholds` (same seeds), so the one-layer column is
     the same certified :math:`p^*`. Returns one row per (width, instance) (:class:`TwoLayerThreshold` fields).
     """
     d = check_int("d", d, 2, 60)
@@ -221,6 +221,7 @@ def two_layer_thresholds(d: int, widths, *, kappa: float = 0.0, trials: int = 10
     tasks = [(d, h, seed, trial, kappa, bool(decoupled), max_associations, guess, solver)
              for h in widths for trial in range(trials)]
     rows = run_trials(_two_layer_threshold, tasks, n_jobs=n_jobs, progress=progress, store=store,
+                      scheduler=scheduler,
                       description="two-layer memory instances")
     return pd.DataFrame(rows)
 

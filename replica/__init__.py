@@ -11,21 +11,29 @@ Public API::
     replica.solve("gardner", kappa=1)      # Report: quantities, stability, status, message
     replica.solve_glm("rademacher", "sign", alpha=1.3)   # Bayes-optimal teacher-student GLM (replica.glm)
     replica.glm_transitions("rademacher", "sign")        # alpha_IT, alpha_alg
+    replica.family("kernel-curve").solve(P=[10, 100])    # any family of the registry (replica.models.family)
+    replica.family("lam").derive().latex()               # the equations it solves
 """
 
 from .derivation import Derivation, derive
 from .errors import ConvergenceError, ModelDeclarationError, ParameterError, ReplicaError
 from .models import Model, available_models, get_model, register
+from .models.family import Equations, Family, available_families, get_family
 from .report import Report, solve
 from .solvers import Solution, Status
 from .theory import RSInstabilityWarning, Theory, theory
 
 __all__ = [
     "derive", "Derivation", "theory", "Theory", "solve", "Report", "solve_glm", "glm_transitions",
-    "Model", "register", "get_model", "available_models",
+    "Model", "register", "get_model", "available_models", "family", "families", "Family", "Equations",
     "Solution", "Status", "RSInstabilityWarning",
     "ReplicaError", "ParameterError", "ModelDeclarationError", "ConvergenceError",
 ]
+
+
+#: A family of the registry by name, and all of them (:mod:`replica.models.family`).
+family = get_family
+families = available_families
 
 
 def __getattr__(name):

@@ -60,6 +60,26 @@ class Derivation:
              if self.replicon_at_capacity is not None else []))
 
 
+    def equations(self):
+        """The derivation as :class:`~replica.models.family.Equations`: free entropy, conjugates, fixed point,
+        capacity, stability."""
+        from .models.family import Equations
+
+        saddle = self.saddle_point
+        sections = [("free entropy", self.free_entropy.expression)]
+        sections += [(f"conjugate {c}", v) for c, v in saddle.conjugate_solution.items()]
+        if saddle.eliminated:
+            sections += [("reduced free entropy phi(q)", saddle.reduced),
+                         ("saddle point: dphi/dq", saddle.stationarity)]
+        sections += [(f"fixed point for {x}", v) for x, v in saddle.fixed_point.items()]
+        if self.capacity is not None:
+            sections += [("q -> 1 leading coefficient", self.capacity.leading_coefficient),
+                         ("alpha at q -> 1", self.capacity.alpha_c)]
+        if self.replicon_at_capacity is not None:
+            sections.append(("replicon at capacity", self.replicon_at_capacity))
+        return Equations(self.model.name, tuple(sections), source=self.latex)
+
+
 def _derive(model: Model) -> Derivation:
     free_entropy = assemble_free_entropy(model.prior, model.channel, bayes_optimal=model.bayes_optimal)
     saddle = derive_saddle_point(free_entropy, model.prior.convergence_conditions())

@@ -61,14 +61,14 @@ import numpy as np
 import pandas as pd
 from numpy.polynomial import polynomial as P
 from numpy.polynomial.hermite_e import hermegauss
-from scipy import optimize
 from scipy.interpolate import PchipInterpolator
 
 from .errors import ParameterError
+from .solvers import find_root
 from .report import Report
 from .validation import check_int, check_real
 
-__all__ = ["ACTIVATIONS", "HermiteActivation", "activation", "ScalarChannel", "scalar_channel", "readouts",
+__all__ = ["ACTIVATIONS", "HermiteActivation", "activation_function", "ScalarChannel", "scalar_channel", "readouts",
            "ExtensiveWidthSolution", "solve_overlaps", "overlap_path", "feature_onsets", "fit_scaling",
            "scaling_table", "budget_range", "solve_extensive_width", "solve_extensive_width_scaling",
            "perfect_recovery_alpha"]
@@ -120,7 +120,7 @@ class HermiteActivation:
 
 
 @lru_cache(maxsize=None)
-def activation(name: str) -> HermiteActivation:
+def activation_function(name: str) -> HermiteActivation:
     """The named activation of :data:`ACTIVATIONS` with its Hermite coefficients (Gauss–Hermite quadrature)."""
     if name not in ACTIVATIONS:
         raise ParameterError("activation", f"must be one of {', '.join(ACTIVATIONS)}; got {name!r}")
@@ -176,8 +176,9 @@ class ScalarChannel:
         if lowest == 0 or free_entropy(branch_log_lambda[0]) >= 0:
             self.lambda_e, self.continuous = self.lambda_s, True
         else:
-            self.lambda_e = math.exp(optimize.brentq(free_entropy, branch_log_lambda[0], branch_log_lambda[-1],
-                                                     xtol=1e-13))
+            self.lambda_e = math.exp(find_root(free_entropy, branch_log_lambda[0], branch_log_lambda[-1],
+                                               what="the jump lambda_e (zero of phi_lambda on the upper branch)",
+                                               xtol=1e-13))
             self.continuous = False
         self._branch = branch
         self._log_lambda_max = float(branch_log_lambda[-1])
@@ -209,7 +210,7 @@ class ScalarChannel:
 @lru_cache(maxsize=None)
 def scalar_channel(name: str) -> ScalarChannel:
     """The (cached) scalar channel of a named activation."""
-    return ScalarChannel(activation(name))
+    return ScalarChannel(activation_function(name))
 
 
 def readouts(k: int, beta: float) -> np.ndarray:
@@ -248,11 +249,11 @@ class ExtensiveWidthSolution:
 
 
 def solve_overlaps(n_over_d2: float, *, beta: float = 1.0, kappa: float = 0.5, Delta: float = 0.1, d: int = 1000,
-                   activation_name: str = "tanh") -> ExtensiveWidthSolution:
+                   activation: str = "tanh") -> ExtensiveWidthSolution:
     r"""Solve :math:`q_i = m(\lambda_i)`, :math:`\epsilon = \sum_i v_i^2[g(1) - g(q_i)]` by bisection in :math:`\epsilon`."""
     beta, kappa, Delta, d, k = _check(beta, kappa, Delta, d)
     alpha = check_real("n_over_d2", n_over_d2, 0.0, 1e12, low_open=True)
-    channel = scalar_channel(activation_name)
+    channel = scalar_channel(activation)
     v2 = readouts(k, beta) ** 2
     per_feature = alpha * d * v2  # (n/d) v_i^2
 
@@ -296,7 +297,7 @@ def overlap_path(n_over_d2_values, **params) -> pd.DataFrame:
 
 
 def feature_onsets(features, *, beta: float = 1.0, kappa: float = 0.5, Delta: float = 0.1, d: int = 1000,
-                   activation_name: str = "tanh") -> pd.DataFrame:
+                   activation: str = "tanh") -> pd.DataFrame:
     r"""Data budget at which feature ``i`` (1-based) jumps on, and its spinodal, self-consistently.
 
     The jump is the smallest :math:`\alpha` with :math:`q_i > 0` at the fixed point, i.e. where
@@ -305,7 +306,7 @@ def feature_onsets(features, *, beta: float = 1.0, kappa: float = 0.5, Delta: fl
     :math:`\log\alpha`; the jump size is :math:`q_+(\lambda_e)`.
     """
     beta, kappa, Delta, d, k = _check(beta, kappa, Delta, d)
-    channel = scalar_channel(activation_name)
+    channel = scalar_channel(activation)
     v2 = readouts(k, beta) ** 2
     rows = []
     for i in features:
@@ -313,14 +314,15 @@ def feature_onsets(features, *, beta: float = 1.0, kappa: float = 0.5, Delta: fl
 
         def margin(log_alpha, threshold):
             solution = solve_overlaps(math.exp(log_alpha), beta=beta, kappa=kappa, Delta=Delta, d=d,
-                                      activation_name=activation_name)
+                                      activation=activation)
             return math.exp(log_alpha) * d * v2[i - 1] - threshold * (Delta + solution.gen_error)
 
         onset = {}
         for name, threshold in (("n_over_d2_jump", channel.lambda_e), ("n_over_d2_spinodal", channel.lambda_s)):
             # margin is increasing in alpha (epsilon decreases with alpha)
             low, high = math.log(1e-12), math.log(1e9)
-            onset[name] = math.exp(optimize.brentq(margin, low, high, args=(threshold,), xtol=1e-10))
+            onset[name] = math.exp(find_root(lambda x: margin(x, threshold), low, high,
+                                             what=f"the {name} budget of feature {i}", xtol=1e-10))
         rows.append({"feature": i, **onset, "jump_size": channel.q_jump})
     return pd.DataFrame(rows)
 
@@ -349,18 +351,18 @@ def _collapse(path: pd.DataFrame, k: int, d: int) -> tuple[float, float]:
     return float(ratio.mean()), float(ratio.std(ddof=1)) if len(ratio) > 1 else math.nan
 
 
-def budget_range(beta: float, kappa: float, Delta: float, d: int, activation_name: str = "tanh") -> tuple:
+def budget_range(beta: float, kappa: float, Delta: float, d: int, activation: str = "tanh") -> tuple:
     r"""Budgets :math:`n/d^2` spanning both regimes: from a tenth of the first feature's onset
     (:math:`\lambda_e(\Delta + g(1))/(d v_1^2)`) to a hundred times the last one's (:math:`\lambda_e\Delta/(d v_k^2)`,
     with :math:`\Delta` floored at 1e-3 since the noiseless error vanishes there)."""
-    channel = scalar_channel(activation_name)
+    channel = scalar_channel(activation)
     v2 = readouts(max(1, round(kappa * d)), beta) ** 2
     first = channel.lambda_e * (Delta + float(channel.activation.g(1.0))) / (d * v2[0])
     last = channel.lambda_e * max(Delta, 1e-3) / (d * v2[-1])
     return first / 10, max(last * 100, first * 1e3)
 
 
-def scaling_table(betas, kappas, deltas, *, d: int = 1000, points: int = 80, activation_name: str = "tanh",
+def scaling_table(betas, kappas, deltas, *, d: int = 1000, points: int = 80, activation: str = "tanh",
                   n_over_d2_range=None) -> pd.DataFrame:
     r"""Fitted exponents and collapse constant for every combination of ``beta``, ``kappa`` and ``Delta``.
 
@@ -371,9 +373,9 @@ def scaling_table(betas, kappas, deltas, *, d: int = 1000, points: int = 80, act
     for beta in betas:
         for kappa in kappas:
             for Delta in deltas:
-                bounds = n_over_d2_range or budget_range(beta, kappa, Delta, d, activation_name)
+                bounds = n_over_d2_range or budget_range(beta, kappa, Delta, d, activation)
                 grid = np.geomspace(*bounds, points)
-                path = overlap_path(grid, beta=beta, kappa=kappa, Delta=Delta, d=d, activation_name=activation_name)
+                path = overlap_path(grid, beta=beta, kappa=kappa, Delta=Delta, d=d, activation=activation)
                 k = max(1, round(kappa * d))
                 constant, spread = _collapse(path, k, d)
                 rows.append({"beta": beta, "kappa": kappa, "Delta": Delta, "d": d, **fit_scaling(path, k),
@@ -395,10 +397,10 @@ def perfect_recovery_alpha(kappa: float) -> dict:
 
 
 def solve_extensive_width(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: float = 1.0, Delta: float = 0.1,
-                          d: int = 1000, activation_name: str = "tanh") -> Report:
+                          d: int = 1000, activation: str = "tanh") -> Report:
     """``gen_error``, ``k_c`` and ``overlaps_summary`` at one data budget, with the thresholds of the scalar channel."""
-    solution = solve_overlaps(n_over_d2, beta=beta, kappa=kappa, Delta=Delta, d=d, activation_name=activation_name)
-    channel = scalar_channel(activation_name)
+    solution = solve_overlaps(n_over_d2, beta=beta, kappa=kappa, Delta=Delta, d=d, activation=activation)
+    channel = scalar_channel(activation)
     q = solution.overlaps
     learnt = q[q > 0]
     summary = {"k": int(q.size), "learnt": int(learnt.size), "mean": float(q.mean()),
@@ -407,10 +409,10 @@ def solve_extensive_width(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: f
     quantities = {"gen_error": solution.gen_error, "k_c": solution.k_c, "overlaps_summary": summary,
                   "lambda_e": channel.lambda_e, "lambda_s": channel.lambda_s, "jump_size": channel.q_jump,
                   "residual": solution.residual, "iterations": solution.iterations}
-    if activation_name == "quadratic":
+    if activation == "quadratic":
         quantities["perfect_recovery_n_over_d2"] = perfect_recovery_alpha(kappa)
     params = {"beta": beta, "kappa": kappa, "n_over_d2": n_over_d2, "Delta": Delta, "d": d,
-              "activation": activation_name}
+              "activation": activation}
     if solution.at_jump is not None:
         return Report("extensive-width", params, quantities, "warning",
                       f"the fixed point sits on the jump of feature {solution.at_jump + 1} (at its threshold "
@@ -419,12 +421,12 @@ def solve_extensive_width(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: f
 
 
 def solve_extensive_width_scaling(*, beta: float = 1.0, kappa: float = 0.5, Delta: float = 0.1, d: int = 1000,
-                                  points: int = 80, activation_name: str = "tanh") -> Report:
+                                  points: int = 80, activation: str = "tanh") -> Report:
     """Fitted scaling exponents of the error and the collapse constant along ``n/d^2`` (:func:`budget_range`)."""
-    row = scaling_table([beta], [kappa], [Delta], d=d, points=points, activation_name=activation_name).iloc[0]
+    row = scaling_table([beta], [kappa], [Delta], d=d, points=points, activation=activation).iloc[0]
     quantities = {key: (int(value) if key.endswith("points") else float(value)) for key, value in row.items()
                   if key not in ("beta", "kappa", "Delta", "d")}
     ok = quantities["learning_points"] >= 3 and quantities["refinement_points"] >= 3
-    params = {"beta": beta, "kappa": kappa, "Delta": Delta, "d": d, "points": points, "activation": activation_name}
+    params = {"beta": beta, "kappa": kappa, "Delta": Delta, "d": d, "points": points, "activation": activation}
     return Report("extensive-width-scaling", params, quantities, "success" if ok else "failure",
                   "ok" if ok else "a regime has fewer than three points on the grid; widen it or add points")

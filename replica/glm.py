@@ -25,13 +25,13 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import sympy as sp
-from scipy import optimize
 
 from .errors import ParameterError, ReplicaError
 from .models import Model
 from .models.teacher import BAYES_PRIORS, TEACHER_CHANNELS
 from .report import Report
 from .solvers import Status
+from .solvers.transitions import crossing, spinodal
 from .symbolic.codegen import compile_expression
 from .symbolic.symbols import q as q_symbol
 from .theory import theory
@@ -197,7 +197,7 @@ def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
         reason = ("; ".join(sorted({p["status"].message for p in point.fixed_points})) if point.fixed_points else
                   "the saddle-point equation has no sign change and no finite value at the ends of the scanned "
                   "overlaps (1e-9 to 1 - 1e-9), so no fixed point could be located")
-        return Report(f"glm ({prior}, {channel})", {"prior": prior, "channel": channel, "alpha": load, **checked},
+        return Report("glm", {"prior": prior, "channel": channel, "alpha": load, **checked},
                       {"n_fixed_points": len(point.fixed_points)}, "failure",
                       "no stable fixed point converged: " + reason)
     quantities = _quantities(model, point.equilibrium, load, checked)
@@ -222,21 +222,17 @@ def solve_glm(prior: str, channel: str, alpha, **params) -> Report:
         notes.append(f"the overlap is {where}, beyond the resolution of the scan: only bounds on the overlap, mmse "
                      "and gen_error are given, and the mutual information is not computed")
     message = "; ".join(notes) or "ok"
-    return Report(f"glm ({prior}, {channel})", {"prior": prior, "channel": channel, "alpha": load, **checked},
+    return Report("glm", {"prior": prior, "channel": channel, "alpha": load, **checked},
                   quantities, status, message)
 
 
 def _spinodal(th, low, high, params, xtol):
-    """Largest load with the uninformative branch: root of the minimum of G(q) - q between the merging roots."""
+    """Largest load with the uninformative branch (:func:`replica.solvers.transitions.spinodal`), searched between
+    the two merging roots of the last load that has it."""
     last = _classify(th.model, low, th.fixed_points(low, **params)).algorithmic
     span = (max(last["q"] / 2, 1e-6), min((1 + last["q"]) / 2, 1 - 1e-6))
-
-    def depth(a):
-        result = optimize.minimize_scalar(lambda x: float(th.fixed_point_residual(x, a, **params)), bounds=span,
-                                          method="bounded", options={"xatol": 1e-12})
-        return result.fun
-
-    return optimize.brentq(depth, low, high, xtol=xtol)
+    return spinodal(lambda x, a: th.fixed_point_residual(x, a, **params), low, high, span, xtol=xtol,
+                    what="the spinodal alpha_alg (where the uninformative fixed point merges)")
 
 
 def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **params) -> Report:
@@ -271,7 +267,7 @@ def glm_transitions(prior: str, channel: str, *, n_nodes_check: bool = True, **p
         quantities["transition"] = "first order"
         message = (f"alpha_IT = {values['alpha_it']:.10f}, alpha_alg = {values['alpha_alg']:.10f}; doubling the "
                    f"quadrature changes them by {difference:.1e}")
-    return Report(f"glm-transitions ({prior}, {channel})", {"prior": prior, "channel": channel, **checked},
+    return Report("glm-transitions", {"prior": prior, "channel": channel, **checked},
                   quantities, "success", message)
 
 
@@ -300,5 +296,6 @@ def _transitions(th, params):
 
     if gap(loads[first]) * gap(loads[last]) > 0:
         raise ReplicaError("the potentials of the two coexisting branches do not cross below the spinodal")
-    alpha_it = optimize.brentq(gap, loads[first], loads[last], xtol=LOAD_TOLERANCE)
+    alpha_it = crossing(gap, loads[first], loads[last], what="alpha_IT (equal potentials of the two branches)",
+                        xtol=LOAD_TOLERANCE)
     return {"alpha_it": alpha_it, "alpha_alg": alpha_alg}

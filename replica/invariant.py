@@ -14,6 +14,8 @@ orthonormal basis of the fixed subspace) in dimension :math:`N_0`: the separable
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .errors import ParameterError
@@ -21,7 +23,7 @@ from .report import Report
 from .validation import check_int
 
 __all__ = ["cyclic_shifts", "permutation_group", "close_group", "group_projector", "fixed_basis", "fixed_dimension",
-           "solve_invariant"]
+           "solve_invariant", "load_group"]
 
 
 def cyclic_shifts(n: int, step: int = 1) -> np.ndarray:
@@ -111,13 +113,35 @@ def fixed_dimension(matrices) -> int:
     return int(round(trace))
 
 
-def solve_invariant(matrices) -> Report:
-    """``N_0``, the capacity ``P_c = 2 N_0`` and ``alpha_c = P_c / N`` of invariant readouts for a group action."""
-    matrices = np.asarray(matrices, dtype=float)
+def solve_invariant(matrices=None, *, N: int = 12, step: int = 1) -> Report:
+    r"""``N_0``, the capacity ``P_c = 2 N_0`` and ``alpha_c = P_c / N`` of invariant readouts for a group action.
+
+    Parameters
+    ----------
+    matrices : array of shape (|G|, N, N) or path of a ``.npy`` file, optional
+        The group's matrices; default: the cyclic shifts of :math:`\mathbb R^N` by multiples of ``step``.
+    N, step : int
+        Dimension and shift step of the default cyclic group (ignored with ``matrices``).
+    """
+    matrices = cyclic_shifts(N, step) if matrices is None else load_group(matrices)
     n0 = fixed_dimension(matrices)
     n = matrices.shape[1]
-    return Report("invariant (group-invariant readout)", {"N": n, "group_order": len(matrices)},
+    return Report("invariant", {"N": n, "group_order": len(matrices)},
                   {"N_0": n0, "P_c": 2 * n0, "alpha_c": 2 * n0 / n, "alpha_c_unrestricted": 2.0}, "success",
                   "Cover's theorem in the fixed subspace (Farrell et al. 2022)" if n0 else
                   "no nonzero invariant readout: N_0 = 0")
 
+
+def load_group(matrices) -> np.ndarray:
+    """The group's matrices as an array of shape (|G|, N, N), read from a ``.npy`` file if given a path."""
+    if isinstance(matrices, (str, os.PathLike)):
+        try:
+            matrices = np.load(matrices)
+        except (OSError, ValueError, EOFError) as error:
+            reason = "the file is empty" if isinstance(error, EOFError) else str(error)
+            raise ParameterError("matrices", f"cannot read {os.fspath(matrices)!r} as a .npy array of shape "
+                                             f"(|G|, N, N): {reason}") from None
+    matrices = np.asarray(matrices, dtype=float)
+    if matrices.ndim != 3 or matrices.shape[1] != matrices.shape[2] or not len(matrices):
+        raise ParameterError("matrices", f"must have shape (|G|, N, N) with |G| >= 1; got {matrices.shape}")
+    return matrices

@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from .errors import ParameterError
 from .report import Report
+from .solvers import find_root
 from .validation import check_int, check_real, check_real_array
 
 __all__ = ["effective_ridge", "learning_curve", "mode_errors", "power_law_problem", "kernel_spectrum", "pool_target",
-           "isotropic_interpolator_error", "solve_kernel_curve", "KERNELS"]
+           "isotropic_interpolator_error", "solve_kernel_curve", "default_sizes", "KERNELS"]
 
 
 def _check_problem(eigenvalues, target_power, noise, ridge):
@@ -83,7 +83,8 @@ def effective_ridge(eigenvalues, p: float, ridge: float) -> float:
             low -= 5.0
         # the root is just below lambda + sum(eta), where the excess is a difference of nearly equal numbers when
         # lambda is large (rounding can give it either sign): 2 (lambda + sum(eta)) is safely above the root
-        return float(np.exp(brentq(excess, low, np.log(2 * top), xtol=1e-14, rtol=1e-14)))
+        return float(np.exp(find_root(excess, low, np.log(2 * top), what="the effective ridge kappa", xtol=1e-14,
+                                      rtol=1e-14)))
     if p >= eigenvalues.size:
         return 0.0
 
@@ -92,7 +93,8 @@ def effective_ridge(eigenvalues, p: float, ridge: float) -> float:
     low = np.log(eigenvalues.min()) - 1.0
     while saturation(low) < 0:
         low -= 5.0
-    return float(np.exp(brentq(saturation, low, np.log(top), xtol=1e-14, rtol=1e-14)))
+    return float(np.exp(find_root(saturation, low, np.log(top), what="the effective ridge kappa (ridgeless, P < M)",
+                                  xtol=1e-14, rtol=1e-14)))
 
 
 def mode_errors(eigenvalues, target_power, p: float, *, ridge: float = 0.0, noise: float = 0.0) -> dict:
@@ -241,15 +243,23 @@ def isotropic_interpolator_error(modes: int, p: int, *, signal: float = 1.0, noi
     return noise * modes / (p - modes - 1)
 
 
-def solve_kernel_curve(sizes, *, modes: int = 1000, decay: float = 2.0, target_decay: float = 2.0,
-                       ridge: float = 1e-3, noise: float = 0.0) -> Report:
-    """The learning curve of a power-law problem (:func:`power_law_problem`) at the given training-set sizes."""
+def default_sizes(modes: int) -> list[int]:
+    """Thirteen training-set sizes spaced geometrically from 1 to :math:`10M`."""
+    return np.unique(np.geomspace(1, 10 * modes, 13).round().astype(int)).tolist()
+
+
+def solve_kernel_curve(P=None, *, modes: int = 1000, decay: float = 1.5, target_decay: float = 1.5,
+                       ridge: float = 1e-3, noise: float = 0.05) -> Report:
+    """The learning curve of a power-law problem (:func:`power_law_problem`) at the training-set sizes ``P``
+    (default :func:`default_sizes`)."""
+    sizes = default_sizes(modes) if P is None else P
     eigenvalues, target_power = power_law_problem(modes, decay, target_decay)
     curve = learning_curve(eigenvalues, target_power, sizes, ridge=ridge, noise=noise)
     peak = ridge == 0 and noise > 0 and np.any(curve.P == modes)
     quantities = {name: curve[name].tolist() for name in curve.columns}
-    return Report("kernel-curve (kernel ridge regression learning curve)",
-                  {"modes": modes, "decay": decay, "target_decay": target_decay, "ridge": ridge, "noise": noise},
+    return Report("kernel-curve",
+                  {"P": [int(p) for p in curve.P], "modes": modes, "decay": decay, "target_decay": target_decay,
+                   "ridge": ridge, "noise": noise},
                   quantities, "warning" if peak else "success",
                   "interpolation peak: E_g is infinite at P = M with ridge 0 and noise > 0" if peak else
                   "kappa = lambda + kappa sum_k eta_k/(P eta_k + kappa) (Bordelon, Canatar & Pehlevan 2020)")

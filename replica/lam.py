@@ -74,10 +74,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import scipy.special as sc
-from scipy import optimize
 
 from .errors import ParameterError, ReplicaError
 from .report import Report
+from .solvers import find_root
 from .symbolic.codegen import gauss_hermite
 from .validation import check_int, check_real
 
@@ -267,8 +267,8 @@ def hebbian_capacity(d: int, kappa: float = 0.0) -> float:
     high = float(d) ** 2
     while hebbian_success_probability(high, d, kappa) > 0.5:
         high *= 2
-    root = optimize.brentq(lambda x: float(hebbian_success_probability(math.exp(x), d, kappa)) - 0.5,
-                           math.log(2.0), math.log(high), xtol=1e-12)
+    root = find_root(lambda x: float(hebbian_success_probability(math.exp(x), d, kappa)) - 0.5,
+                     math.log(2.0), math.log(high), what="the Hebbian capacity (success probability 1/2)", xtol=1e-12)
     return math.exp(root)
 
 
@@ -282,11 +282,13 @@ def _hebbian_or_reason(d: int, kappa: float) -> tuple[dict, str]:
     return {"hebbian_p_c": hebbian, "hebbian_p_c_log_p_c_over_d2": hebbian * math.log(hebbian) / d**2}, "ok"
 
 
-def solve_lam(d: int, kappa: float = 0.0, *, hidden: int | None = None, samples: int = DEFAULT_SAMPLES,
+def solve_lam(d: int = 100, kappa: float = 0.0, *, h: int | None = None, samples: int = DEFAULT_SAMPLES,
               seed: int = 0) -> Report:
     r"""``p_c``, ``p_c_log_p_c_over_d2`` and ``hebbian_p_c`` (with the optimal capacity's standard error).
 
-    With ``hidden`` (the width :math:`h` of a two-layer memory :math:`W_2 W_1`, see "Two-layer memory" above):
+    ``alpha_c = p_c / d^2`` is the capacity per weight, the common name of every family's capacity.
+
+    With ``h`` (the width :math:`h` of a two-layer memory :math:`W_2 W_1`, see "Two-layer memory" above):
     :math:`h \ge d` gives the one-layer answer, :math:`h = 1` the exact ``p_c = 2`` (original model, at most two
     associations), and :math:`1 < h < d` a ``"warning"`` report without ``p_c``: no theory is derived there, only
     the bounds ``p_c_lower_bound = 2 <= p_c <= p_c_upper_bound`` (the one-layer capacity); the empirical dependence on :math:`h` comes from
@@ -297,15 +299,16 @@ def solve_lam(d: int, kappa: float = 0.0, *, hidden: int | None = None, samples:
     optimal = optimal_capacity(d, kappa, samples=samples, seed=seed)
     quantities = {"p_c": optimal["p_c"], "p_c_standard_error": optimal["standard_error"],
                   "p_c_log_p_c_over_d2": optimal["p_c_log_p_c_over_d2"], "correction_to_one_half": optimal["correction"]}
-    if hidden is not None:
-        hidden = check_int("h", hidden, 1, 10**6)
+    quantities["alpha_c"] = optimal["p_c"] / d**2
+    if h is not None:
+        hidden = check_int("h", h, 1, 10**6)
         params["h"] = hidden
         if hidden == 1 and d > 1:
-            return Report("lam (two-layer memory)", params, {"p_c": 2.0, "p_c_standard_error": 0.0}, "success",
+            return Report("lam", params, {"p_c": 2.0, "p_c_standard_error": 0.0, "alpha_c": 2.0 / d**2}, "success",
                           "h = 1: W = u v^T stores an association only if its target's projection on u is the "
                           "largest or the smallest of all targets' (original model; exact, at most 2)")
         if hidden < d:
-            return Report("lam (two-layer memory)", params,
+            return Report("lam", params,
                           {"p_c_lower_bound": 2.0, "p_c_upper_bound": optimal["p_c"]}, "warning",
                           f"empirical only: no theory is derived for 1 < h < d (here h = {hidden}, d = {d}); the "
                           "capacity lies between 2 (h = 1) and the one-layer p_c. Measure it with "
@@ -313,7 +316,7 @@ def solve_lam(d: int, kappa: float = 0.0, *, hidden: int | None = None, samples:
         quantities["note"] = f"h = {hidden} >= d: W2 W1 ranges over all d x d matrices (one-layer capacity)"
     hebbian, message = _hebbian_or_reason(d, kappa)
     quantities.update(hebbian)
-    return Report("lam (linear associative memory)", params, quantities, "success", message)
+    return Report("lam", params, quantities, "success", message)
 
 
 def capacity_curve(dimensions, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from .derivation import Derivation, derive
 from .errors import ModelDeclarationError, ParameterError, ReplicaError
 from .models import Model, get_model
 from .solvers import Solution, Status, damped_iteration, find_roots
+from .solvers.branches import follow_branch, sign_changes
 from .symbolic import compile_expression
 from .symbolic.codegen import DEFAULT_NODES
 from .symbolic.saddle_point import fixed_point_form
@@ -452,28 +453,25 @@ class Theory:
         arrays = [np.asarray(float(a)) for a in self._parameter_arrays(params)]
         name = self._orders[0]
         top = 1 - Q_MIN
-        records = []
-        for load in loads:
+
+        def residual_at(load):
             load = np.asarray(load)
+            return lambda x, *ignored: self._residual(np.clip(x, Q_MIN, top), load, *arrays)
 
-            def residual(x, *ignored):
-                return self._residual(np.clip(x, Q_MIN, top), load, *arrays)
+        def restart(load, current):  # the branch ended here: the damped map carries the state to another branch
+            solution = damped_iteration(
+                lambda state: {name: np.clip(self._map(state, np.asarray(load), arrays)[name], Q_MIN, top)},
+                {name: np.asarray(current)}, damping=DAMPING, tol=FIXED_POINT_TOLERANCE)
+            return float(solution[name]), int(solution.status), int(solution.n_iter), float(solution.residual)
 
-            record = self._warm_root(residual, current, step, top)
-            if record is None:  # the branch ended here: let the damped map carry the state to another branch
-                solution = damped_iteration(
-                    lambda state: {name: np.clip(self._map(state, load, arrays)[name], Q_MIN, top)},
-                    {name: np.asarray(current)}, damping=DAMPING, tol=FIXED_POINT_TOLERANCE)
-                moved = abs(float(solution[name]) - current) > step
-                record = (float(solution[name]), int(solution.status), int(solution.n_iter),
-                          float(solution.residual), moved)
-            value, status, evaluations, remainder, jumped = record
+        records = []
+        for load, (value, status, evaluations, remainder, jumped) in zip(
+                loads, follow_branch(residual_at, loads, current, step, Q_MIN, top, restart)):
             at_boundary = value >= top * (1 - 1e-12)
             if (status == Status.SUCCESS and not at_boundary
-                    and not self._quadrature_converged({name: np.asarray(value)}, load, arrays)):
+                    and not self._quadrature_converged({name: np.asarray(value)}, np.asarray(load), arrays)):
                 status = int(Status.INACCURATE)
             records.append((value, status, evaluations, remainder, jumped, at_boundary))
-            current = value if status == Status.SUCCESS else current
         value, status, evaluations, remainder, jumped, at_boundary = (np.array(c) for c in zip(*records))
         values = self._complete({name: value}, loads, [np.full(loads.shape, a) for a in arrays])
         values.update({"jumped": jumped, "at_boundary": at_boundary})
@@ -502,24 +500,6 @@ class Theory:
             current = np.clip(trajectory[-1], Q_MIN, 1 - Q_MIN)
             trajectory.append(float(np.clip(self._map({name: np.asarray(current)}, load, arrays)[name], 0.0, 1.0)))
         return np.array(trajectory)
-
-    @staticmethod
-    def _warm_root(residual, guess, step, top):
-        """The stable root of ``residual`` nearest ``guess`` (positive to its left), or ``None`` if none nearby."""
-        from scipy.optimize import elementwise  # imported on first use: scipy.optimize costs 0.2 s at start-up
-
-        low, high = max(guess - step, Q_MIN), min(guess + step, top)
-        with np.errstate(all="ignore"):
-            bracket = elementwise.bracket_root(residual, low, high, xmin=Q_MIN, xmax=top, factor=2.0)
-        if not bracket.success:
-            return None
-        left, right = float(bracket.bracket[0]), float(bracket.bracket[1])
-        f_left, f_right = float(bracket.f_bracket[0]), float(bracket.f_bracket[1])
-        if not (f_left > 0 > f_right):  # an unstable root: the followed branch has ended
-            return None
-        root = find_roots(residual, left, right)
-        return (float(root["x"]), int(root.status), int(bracket.nfev) + int(root.n_iter) + 2,
-                float(root.residual), False)
 
     def fixed_point_residual(self, q_value, load, **params) -> np.ndarray:
         r"""The function whose roots are the saddle points, vectorised: :math:`G(q) - q` for the fixed-point form,
@@ -581,26 +561,13 @@ class Theory:
             grid = np.unique(np.concatenate([np.geomspace(Q_MIN * 10, 0.05, 40), np.linspace(0.05, 0.95, 130),
                                              1 - np.geomspace(0.05, Q_MIN * 10, 80)]))
         grid = check_real_array("grid", grid, 0.0, 1.0, low_open=True, high_open=True).ravel()
-        rows, columns, stable, beyond, below = [], [], [], [], []
-        for start in range(0, loads.size, self.SCAN_BLOCK):
-            block = loads[start:start + self.SCAN_BLOCK]
-            q_grid, load_grid = np.meshgrid(grid, block)
-            with np.errstate(all="ignore"):
-                values = self._residual(q_grid, load_grid, *[np.full(q_grid.shape, a) for a in scalars])
-            signs = np.sign(values)  # a product of the values themselves can overflow at huge loads
-            change = np.isfinite(values[:, :-1]) & np.isfinite(values[:, 1:]) & (signs[:, :-1] * signs[:, 1:] < 0)
-            i, j = np.nonzero(change)
-            rows.append(i + start)
-            columns.append(j)
-            stable.append(values[i, j] > 0)
-            beyond.append(np.flatnonzero(np.isfinite(values[:, -1]) & (values[:, -1] > 0)) + start)
-            below.append(np.flatnonzero(np.isfinite(values[:, 0]) & (values[:, 0] < 0)) + start)
-        rows, columns, stable = np.concatenate(rows), np.concatenate(columns), np.concatenate(stable)
+        rows, columns, stable, beyond, below = sign_changes(
+            lambda q_grid, load_grid: self._residual(q_grid, load_grid, *[np.full(q_grid.shape, a) for a in scalars]),
+            loads, grid, block=self.SCAN_BLOCK)
         found = [[] for _ in loads]
         # the map still pushes q up at the last grid point (down at the first): a stable fixed point closer to
         # q = 1 (to q = 0) than the grid resolves, reported at the grid's end and flagged
-        for edge, indices, q_edge in (("upper", np.concatenate(beyond), grid[-1]),
-                                      ("lower", np.concatenate(below), grid[0])):
+        for edge, indices, q_edge in (("upper", beyond, grid[-1]), ("lower", below, grid[0])):
             if not indices.size:
                 continue
             arrays = [np.full(indices.shape, a) for a in scalars]

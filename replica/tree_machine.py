@@ -42,12 +42,13 @@ from functools import lru_cache
 
 import numpy as np
 import sympy as sp
-from scipy import integrate, optimize, special, stats
+from scipy import integrate, special, stats
 
 from .errors import ParameterError
 from .models.channels import Channel
 from .models.priors import SphericalPrior
 from .report import Report
+from .solvers import find_root
 from .symbolic.free_entropy import assemble_free_entropy
 from .symbolic.gaussian import GaussianMean, LogAddExp, LogH
 from .symbolic.saddle_point import derive_saddle_point
@@ -230,8 +231,8 @@ class TreeTheory:
         if len(change) == 0:
             return 0.0
         i = change[-1]
-        return float(optimize.brentq(lambda x: self.stationarity(x, load), overlaps[i], overlaps[i + 1],
-                                     xtol=1e-12, rtol=1e-10))
+        return find_root(lambda x: self.stationarity(x, load), overlaps[i], overlaps[i + 1],
+                         what=f"the RS overlap at alpha = {load:g}", xtol=1e-12, rtol=1e-10)
 
     def replicon(self, overlap: float, load: float) -> float:
         r"""The replicon eigenvalue :math:`\lambda = 1 - \alpha K(1-q)^2\,\mu_{max}`, :math:`\mu_{max}` the largest
@@ -255,7 +256,8 @@ class TreeTheory:
         loads = np.linspace(1.0 / points, 1 - 1e-3, points) * top
         for below, above in zip(loads[:-1], loads[1:]):
             if along(above) < 0:
-                return float(optimize.brentq(along, below, above, xtol=1e-5 * top))
+                return find_root(along, below, above, what="alpha_AT (replicon zero along the RS saddle)",
+                                 xtol=1e-5 * top)
         return top
 
 
@@ -313,7 +315,7 @@ def large_k_constant(rule: str) -> float:
     return 6 * math.sqrt(2 / math.pi) if rule == "committee" else 2 / math.pi
 
 
-def solve_committee(k: int, rule: str = "committee") -> Report:
+def solve_committee(K: int = 3, rule: str = "committee") -> Report:
     r"""RS capacity, its large-:math:`K` ratio and the stability verdict of a tree committee or parity machine.
 
     ``alpha_c_RS`` is :func:`rs_capacity`. The replicon at capacity is :math:`-\infty` for :math:`K \ge 2`: where two
@@ -323,10 +325,10 @@ def solve_committee(k: int, rule: str = "committee") -> Report:
     where replica symmetry breaks along the RS saddle, ``alpha_AT``, is computed (:meth:`TreeTheory.instability_load`;
     for the :math:`K = 2` parity machine it is :math:`\pi^2/8`, where the overlap leaves zero).
     """
-    rule, k = check_machine(rule, k)
+    rule, k = check_machine(rule, K)
     capacity = rs_capacity(rule, k)
     exponent = 0.5 if rule == "committee" else 2.0
-    quantities = {"alpha_c_RS": capacity, "P_c_over_N": capacity, "capacity_criterion": "q->1",
+    quantities = {"alpha_c": capacity, "alpha_c_RS": capacity, "capacity_criterion": "q->1",
                   "expected_cost": 1.0 / capacity,
                   "large_K_ratio": capacity / k**exponent, "large_K_limit": large_k_constant(rule),
                   "large_K_law": "6 sqrt(2/pi) sqrt(K)" if rule == "committee" else "2 K^2 / pi",
@@ -344,7 +346,7 @@ def solve_committee(k: int, rule: str = "committee") -> Report:
                                                "Mitchison-Durbin bound ln K / ln 2, Barkai, Hansel & Kanter 1990")
         message = (f"{_UNSTABLE_AT_CAPACITY}: alpha_c_RS = {capacity:.6g} is the RS value, an overestimate "
                    f"(for large K {large_k})")
-    return Report(f"{rule} (tree {rule} machine, K = {k})", {"K": k, "rule": rule}, quantities, status, message)
+    return Report("committee", {"K": k, "rule": rule}, quantities, status, message)
 
 
 _UNSTABLE_AT_CAPACITY = "replica symmetry is unstable at capacity (replicon -> -inf as q -> 1 for K >= 2)"

@@ -37,14 +37,16 @@ def test_python_example_runs_verbatim(index):
 
 
 def _command_lines():
-    """The ``replica ...`` lines of the README's command-line block, with comments and [optional] parts removed."""
-    block = re.search(r"## Command line\n\n```\n(.*?)```", README, flags=re.DOTALL).group(1)
+    """The ``replica ...`` lines of the README's command-line section, with comments and [optional] parts removed;
+    the synopsis (``replica solve FAMILY ...``, a placeholder in capitals) is not a command."""
+    section = re.search(r"## Command line\n(.*?)\n## ", README, flags=re.DOTALL).group(1)
     commands = []
-    for line in block.splitlines():
-        line = line.split("#", 1)[0]
-        line = re.sub(r"\[[^\]]*\]", "", line).strip()
-        if line.startswith("replica "):
-            commands.append(shlex.split(line)[1:])
+    for block in re.findall(r"```\n(.*?)```", section, flags=re.DOTALL):
+        for line in block.splitlines():
+            line = line.split("#", 1)[0]
+            line = re.sub(r"\[[^\]]*\]", "", line).strip()
+            if line.startswith("replica ") and "FAMILY" not in line:
+                commands.append(shlex.split(line)[1:])
     return commands
 
 

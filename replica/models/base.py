@@ -7,18 +7,20 @@ derives everything else (:mod:`replica.derivation`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ..errors import ModelDeclarationError, ParameterError
 from ..symbolic.symbols import alpha as alpha_symbol
 from ..validation import check_real
-from .channels import Channel, ParameterSpec
+from ..parameters import ParameterSpec, real
+from .channels import Channel
+from .family import Family, register_family
 from .priors import Prior
 
 __all__ = ["Model", "register", "get_model", "available_models", "LOAD"]
 
 #: The load alpha = P/N, common to every model.
-LOAD = ParameterSpec(alpha_symbol, "load P/N (patterns per weight)", default=None, low=0.0, low_open=True)
+LOAD = real("alpha", "load P/N (patterns per weight)", low=0.0, low_open=True, symbol=alpha_symbol)
 
 _CATALOGUE: dict[str, "Model"] = {}
 
@@ -68,9 +70,7 @@ class Model:
         """``spec`` within the prior's :attr:`~replica.models.priors.Prior.parameter_limits`, if it declares any."""
         if spec.name not in self.prior.parameter_limits:
             return spec
-        low, high = self.prior.parameter_limits[spec.name]
-        return replace(spec, low=max(low, spec.low if spec.low is not None else -float("inf")),
-                       high=min(high, spec.high if spec.high is not None else float("inf")))
+        return spec.narrowed(*self.prior.parameter_limits[spec.name])
 
     @property
     def bayes_optimal(self) -> bool:
@@ -111,11 +111,29 @@ class Model:
 
 
 def register(model: Model) -> Model:
-    """Add a model to the catalogue (names are unique)."""
+    """Add a model to the catalogue (names are unique); it also becomes a family of the registry
+    (:func:`~replica.models.family.get_family`), solved by :func:`replica.solve` and derived by the engine."""
     if model.name in _CATALOGUE:
         raise ModelDeclarationError(f"a model named {model.name!r} is already registered")
+    register_family(model_family(model))
     _CATALOGUE[model.name] = model
     return model
+
+
+def model_family(model: Model) -> Family:
+    """The registry entry of an engine model: its parameters, :func:`replica.solve` and the engine's derivation."""
+
+    def solver(**params):
+        from ..report import solve
+
+        return solve(model, **params)
+
+    def equations():
+        from ..derivation import derive
+
+        return derive(model).equations()
+
+    return Family(model.name, model.summary, model.reference, model.parameters, solver, equations)
 
 
 def get_model(name: str | Model) -> Model:

@@ -8,34 +8,13 @@ the replicas and :math:`V` the variance left inside one replica (unit-norm weigh
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-
 import sympy as sp
 
+from ..parameters import ParameterSpec, real
 from ..symbolic.gaussian import GaussianMean, LogH
 from ..symbolic.symbols import kappa as kappa_symbol
 
 __all__ = ["Channel", "MarginConstraint", "ParameterSpec"]
-
-
-@dataclass(frozen=True)
-class ParameterSpec:
-    """A model parameter: its symbol, allowed range and default.
-
-    ``low``/``high`` of ``None`` mean unbounded; ``low_open``/``high_open`` exclude the end points.
-    """
-
-    symbol: sp.Symbol
-    description: str
-    default: float | None = None
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.symbol.name
 
 
 class Channel(ABC):
@@ -68,7 +47,7 @@ class MarginConstraint(Channel):
     name = "margin"
 
     #: Range of kappa: below -30 the Gaussian tails of the capacity formula underflow double precision.
-    KAPPA = ParameterSpec(kappa_symbol, "margin", default=0.0, low=-30.0, high=1e6)
+    KAPPA = real("kappa", "margin", default=0.0, low=-30.0, high=1e6, symbol=kappa_symbol)
 
     @property
     def parameters(self):

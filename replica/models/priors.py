@@ -35,7 +35,7 @@ class Prior(ABC):
 
     @property
     def parameters(self) -> tuple:
-        """The prior's own parameters (:class:`~replica.models.channels.ParameterSpec`); none by default."""
+        """The prior's own parameters (:class:`~replica.parameters.ParameterSpec`); none by default."""
         return ()
 
     @property

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from abc import abstractmethod
 
+import numpy as np
 import sympy as sp
 
 from ..errors import ModelDeclarationError
 from ..symbolic.gaussian import GaussianMean, H, LogAddExp, LogH, LogTwoCosh
 from ..symbolic.symbols import q_hat, xi, z
-from .channels import Channel, ParameterSpec
+from ..parameters import real
+from .channels import Channel
 from .priors import Prior
 
 __all__ = ["BayesPrior", "GaussianPrior", "RademacherPrior", "GaussBernoulliPrior", "TeacherChannel", "SignTeacher",
@@ -69,6 +71,15 @@ class BayesPrior(Prior):
         raise ModelDeclarationError("replica symmetry holds on the Nishimori line (Barbier et al. 2019); "
                                     "Bayes-optimal priors have no replicon")
 
+    @abstractmethod
+    def sample(self, n: int, params: dict, rng) -> np.ndarray:
+        """``n`` teacher weights drawn from the prior (unit second moment)."""
+
+    @abstractmethod
+    def denoise(self, b, a, params: dict):
+        r"""Posterior mean and variance of one weight under :math:`P_0(w)\,e^{-Aw^2/2 + Bw}` (the input function
+        of GAMP, Rangan 2011), elementwise in ``b`` for a scalar ``a``."""
+
 
 class GaussianPrior(BayesPrior):
     r"""Standard Gaussian teacher weights: :math:`\psi_P = \tfrac12(\hat q - \ln(1+\hat q))`, so
@@ -78,6 +89,12 @@ class GaussianPrior(BayesPrior):
 
     def psi(self):
         return (q_hat - sp.log(1 + q_hat)) / 2
+
+    def sample(self, n, params, rng):
+        return rng.standard_normal(n)
+
+    def denoise(self, b, a, params):
+        return b / (1 + a), np.full_like(b, 1 / (1 + a))
 
 
 class RademacherPrior(BayesPrior):
@@ -96,6 +113,13 @@ class RademacherPrior(BayesPrior):
     def convergence_conditions(self):
         return (q_hat,)
 
+    def sample(self, n, params, rng):
+        return rng.choice([-1.0, 1.0], size=n)
+
+    def denoise(self, b, a, params):
+        mean = np.tanh(b)
+        return mean, 1 - mean**2
+
 
 class GaussBernoulliPrior(BayesPrior):
     r"""Sparse teacher weights :math:`P_0 = (1-\rho)\,\delta_0 + \rho\,\mathcal N(0, 1/\rho)` (unit second moment).
@@ -112,8 +136,8 @@ class GaussBernoulliPrior(BayesPrior):
     """
 
     name = "gauss-bernoulli"
-    RHO = ParameterSpec(rho, "fraction of nonzero teacher weights", default=None, low=0.0, high=1.0,
-                        low_open=True, high_open=True)
+    RHO = real("rho", "fraction of nonzero teacher weights", default=None, low=0.0, high=1.0,
+               low_open=True, high_open=True, symbol=rho)
 
     @property
     def parameters(self):
@@ -124,6 +148,20 @@ class GaussBernoulliPrior(BayesPrior):
         zero_weight = LogAddExp(sp.log(1 - rho), slab + q_hat * z**2 / (2 * (rho + q_hat)))
         nonzero_weight = LogAddExp(sp.log(1 - rho), slab + q_hat * z**2 / (2 * rho))
         return (1 - rho) * GaussianMean(zero_weight, z) + rho * GaussianMean(nonzero_weight, z)
+
+    def sample(self, n, params, rng):
+        density = params["rho"]
+        return rng.standard_normal(n) / np.sqrt(density) * (rng.random(n) < density)
+
+    def denoise(self, b, a, params):
+        density = params["rho"]
+        slab = 1 / density  # slab variance: unit second moment
+        precision = 1 + a * slab
+        log_odds = np.log(density) - 0.5 * np.log(precision) + b**2 * slab / (2 * precision) - np.log1p(-density)
+        weight = 0.5 * (1 + np.tanh(log_odds / 2))  # the logistic function, without overflow
+        mean_slab, var_slab = b * slab / precision, slab / precision
+        mean = weight * mean_slab
+        return mean, weight * (var_slab + mean_slab**2) - mean**2
 
 
 class TeacherChannel(Channel):
@@ -143,6 +181,10 @@ class TeacherChannel(Channel):
     @abstractmethod
     def generalisation_error(self, q, rho) -> sp.Expr:
         """Bayes-optimal generalisation error as a function of the overlap."""
+
+    @abstractmethod
+    def sample_labels(self, field, params: dict, rng) -> np.ndarray:
+        r"""Labels :math:`y \sim P_{out}(\cdot \mid z)` of the teacher's pre-activations ``field``."""
 
     #: What :meth:`generalisation_error` measures.
     error_meaning: str = ""
@@ -186,6 +228,9 @@ class SignTeacher(TeacherChannel):
     def generalisation_error(self, q, rho):
         return sp.acos(sp.sqrt(q / rho)) / sp.pi
 
+    def sample_labels(self, field, params, rng):
+        return np.sign(field)
+
 
 class NoisySignTeacher(TeacherChannel):
     r""":math:`y = \pm\mathrm{sign}(w^*\cdot x/\sqrt N)`, the sign flipped with probability :math:`\eta`:
@@ -199,8 +244,8 @@ class NoisySignTeacher(TeacherChannel):
 
     name = "noisy-sign"
     error_meaning = "probability of disagreeing with the teacher's noiseless label, arccos(sqrt(q/rho))/pi"
-    ETA = ParameterSpec(eta, "probability that a label is flipped", default=None, low=0.0, high=0.5,
-                        low_open=True, high_open=True)
+    ETA = real("eta", "probability that a label is flipped", default=None, low=0.0, high=0.5,
+               low_open=True, high_open=True, symbol=eta)
 
     @property
     def parameters(self):
@@ -220,12 +265,16 @@ class NoisySignTeacher(TeacherChannel):
     def noise_entropy(self):
         return -eta * sp.log(eta) - (1 - eta) * sp.log(1 - eta)
 
+    def sample_labels(self, field, params, rng):
+        return np.sign(field) * np.where(rng.random(np.size(field)) < params["eta"], -1.0, 1.0)
+
 
 class _GaussianLabelNoise(TeacherChannel):
     r"""A channel whose labels carry additive Gaussian noise of variance :math:`\Delta` (its one parameter), so the
     noise entropy is :math:`\tfrac12\ln(2\pi e\Delta)`."""
 
-    DELTA = ParameterSpec(Delta, "noise variance of the labels", default=None, low=0.0, high=1e6, low_open=True)
+    DELTA = real("Delta", "noise variance of the labels", default=None, low=0.0, high=1e6, low_open=True,
+                 symbol=Delta)
 
     @property
     def parameters(self):
@@ -233,6 +282,14 @@ class _GaussianLabelNoise(TeacherChannel):
 
     def noise_entropy(self):
         return sp.log(2 * sp.pi * sp.E * Delta) / 2
+
+    def sample_labels(self, field, params, rng):
+        return self.activation(field) + np.sqrt(params["Delta"]) * rng.standard_normal(np.size(field))
+
+    @staticmethod
+    def activation(field):
+        """The teacher's noiseless output of the pre-activation."""
+        return field
 
 
 class LinearTeacher(_GaussianLabelNoise):
@@ -289,6 +346,10 @@ class ReluTeacher(_GaussianLabelNoise):
 
     name = "relu"
     error_meaning = "test mean squared error of the posterior-mean predictor, rho/2 + Delta - E[yhat^2]"
+
+    @staticmethod
+    def activation(field):
+        return np.maximum(field, 0.0)
 
     def label_log_partition(self, label, omega, variance):
         centre, spread = _active_posterior(label, omega, variance)

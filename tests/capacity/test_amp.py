@@ -54,10 +54,11 @@ def test_amp_parameter_errors():
 
 
 def test_verify_glm_checks_amp_and_ridge_by_cvxpy():
-    from capacity.verify_glm import verify_glm
+    from capacity.checks.glm import verify_glm
 
     check = verify_glm("gaussian", "linear", 1.0, n=1000, trials=4, Delta=0.2)
     assert check.agree, check.message
-    assert check.ridge["largest_estimator_difference"] < 1e-5  # cvxpy and the closed form are the same estimator
-    assert abs(check.ridge["mse_cvxpy"] - check.theory["mmse"]) < 0.05
-    assert list(check.trajectory.columns) == ["t", "amp_mean", "amp_standard_error", "state_evolution"]
+    # cvxpy and the closed form are the same estimator
+    assert check.estimate["ridge_largest_estimator_difference"] < 1e-5
+    assert abs(check.estimate["ridge_mse_cvxpy"] - check.theory["mmse"]) < 0.05
+    assert list(check.tables["trajectory"].columns) == ["t", "amp_mean", "amp_standard_error", "state_evolution"]

@@ -42,4 +42,4 @@ def test_verify_on_the_cluster_from_the_command_line(scheduler, capfd):
     local = json.loads(capfd.readouterr().out)
     assert main([*common, "--scheduler", scheduler]) == 0
     remote = json.loads(capfd.readouterr().out)
-    assert remote["per_size"] == local["per_size"] and remote["estimate"] == local["estimate"]
+    assert remote["tables"]["per_size"] == local["tables"]["per_size"] and remote["estimate"] == local["estimate"]

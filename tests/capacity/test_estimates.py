@@ -84,7 +84,7 @@ def test_compare_decides_on_both_sides_of_the_interval():
 
 
 def test_verify_refuses_a_single_size():
-    from capacity.verify import verify
+    from capacity.checks.perceptron import verify
 
     with pytest.raises(ParameterError, match="two different sizes"):
         verify("gardner", ns=(1,), trials=5)
@@ -116,7 +116,7 @@ def test_identical_critical_prefixes_give_one_lattice_cell_not_a_point():
 
 
 def test_verify_refuses_sizes_that_store_only_a_few_patterns():
-    from capacity.verify import verify
+    from capacity.checks.perceptron import verify
 
     with pytest.raises(ParameterError, match=r"n: at kappa = 5 .* use sizes N >= 130"):
         verify("gardner", kappa=5.0, ns=(20, 40), trials=5)

@@ -52,11 +52,11 @@ def test_killed_sweep_resumes_without_losing_work(tmp_path):
 
     straight = tmp_path / "straight.jsonl"
     uninterrupted = subprocess.run(verify_command(straight), capture_output=True, text=True, timeout=600)
-    assert json.loads(resumed.stdout)["per_size"] == json.loads(uninterrupted.stdout)["per_size"]
+    assert json.loads(resumed.stdout)["tables"]["per_size"] == json.loads(uninterrupted.stdout)["tables"]["per_size"]
 
     again = subprocess.run(verify_command(store, "--resume"), capture_output=True, text=True, timeout=600)
     assert store.read_text().splitlines() == after  # nothing re-solved, nothing appended
-    assert json.loads(again.stdout)["per_size"] == json.loads(resumed.stdout)["per_size"]
+    assert json.loads(again.stdout)["tables"]["per_size"] == json.loads(resumed.stdout)["tables"]["per_size"]
 
 
 def _closed_store_with_one_trial(tmp_path):

@@ -8,8 +8,8 @@ from scipy.integrate import quad
 
 from replica.errors import ParameterError
 from replica.extensive_width import (
-    activation, feature_onsets, perfect_recovery_alpha, readouts, scalar_channel, scaling_table, solve_extensive_width,
-    solve_overlaps,
+    activation_function, feature_onsets, perfect_recovery_alpha, readouts, scalar_channel, scaling_table,
+    solve_extensive_width, solve_overlaps,
 )
 
 
@@ -20,7 +20,7 @@ def _gauss_mean(function):
 
 
 def test_hermite_kernel_matches_direct_gaussian_means():
-    tanh = activation("tanh")
+    tanh = activation_function("tanh")
     mu1 = _gauss_mean(lambda z: z * np.tanh(2 * z))
     assert tanh.slope == pytest.approx(mu1, rel=1e-10)
     assert tanh.g(0.0) == pytest.approx(0.0, abs=1e-14) and tanh.g(0.0, 1) == pytest.approx(0.0, abs=1e-14)
@@ -31,13 +31,13 @@ def test_hermite_kernel_matches_direct_gaussian_means():
         def inner(u, q=q):
             return tanh(u) * _gauss_mean(lambda w: tanh(q * u + math.sqrt(1 - q * q) * w))
         assert tanh.g(q) == pytest.approx(_gauss_mean(inner), abs=1e-10)
-    quadratic = activation("quadratic")
+    quadratic = activation_function("quadratic")
     q = np.linspace(0, 1, 7)
     np.testing.assert_allclose(quadratic.g(q), 2 * q**2, atol=1e-12)
 
 
 def test_scalar_channel_is_the_global_maximiser():
-    channel, tanh = scalar_channel("tanh"), activation("tanh")
+    channel, tanh = scalar_channel("tanh"), activation_function("tanh")
     assert 0 < channel.lambda_s < channel.lambda_e and 0.5 < channel.q_jump < 1
     q = np.linspace(0, 1 - 1e-7, 2_000_001)
     for lam in (0.5 * channel.lambda_s, 0.999 * channel.lambda_e, 1.001 * channel.lambda_e, 40.0, 2000.0):
@@ -62,8 +62,8 @@ def test_closure_fixed_point_and_effective_width():
         v2 = readouts(500, 1.0) ** 2
         lam = alpha * 1000 * v2 / (0.1 + solution.gen_error)
         assert solution.k_c == int(np.sum(lam > channel.lambda_e))
-        expected = np.sum(v2 * np.where(solution.overlaps > 0, activation("tanh").g(1.0)
-                                        - activation("tanh").g(solution.overlaps), activation("tanh").g(1.0)))
+        tanh = activation_function("tanh")
+        expected = np.sum(v2 * np.where(solution.overlaps > 0, tanh.g(1.0) - tanh.g(solution.overlaps), tanh.g(1.0)))
         assert solution.gen_error == pytest.approx(expected, rel=1e-9)
         assert solution.gen_error < previous  # more data, less error
         previous = solution.gen_error
@@ -79,8 +79,8 @@ def test_refinement_and_perfect_recovery_match_their_expansions():
     assert solution.gen_error == pytest.approx(0.5 * 0.1 / (alpha - 0.5), rel=1e-3)
     # noiseless: the decoupled closure recovers perfectly exactly from alpha = kappa
     for name in ("tanh", "quadratic"):
-        assert solve_overlaps(0.45, beta=1.0, kappa=0.4, Delta=0.0, d=200, activation_name=name).gen_error == 0
-        assert solve_overlaps(3e-2, beta=1.0, kappa=0.4, Delta=0.0, d=200, activation_name=name).gen_error > 0
+        assert solve_overlaps(0.45, beta=1.0, kappa=0.4, Delta=0.0, d=200, activation=name).gen_error == 0
+        assert solve_overlaps(3e-2, beta=1.0, kappa=0.4, Delta=0.0, d=200, activation=name).gen_error > 0
     assert perfect_recovery_alpha(0.5) == {"bayes_optimal": 0.375, "decoupled": 0.5}
 
 
@@ -106,4 +106,4 @@ def test_report_and_errors():
     with pytest.raises(ParameterError, match="beta"):
         solve_overlaps(1.0, beta=0.4)
     with pytest.raises(ParameterError, match="activation"):
-        activation("relu6")
+        activation_function("relu6")

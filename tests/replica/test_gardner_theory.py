@@ -13,7 +13,7 @@ from scipy.stats import norm
 import replica
 from replica.symbolic import H, normal_density
 from replica.symbolic.symbols import kappa, q
-from tests.published_values import GARDNER_ALPHA_C
+from tests.catalogue import CATALOGUE, published
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +39,10 @@ def test_reduced_free_entropy_has_the_textbook_entropic_term():
     assert sp.simplify(entropic - (sp.log(1 - q) / 2 + q / (2 * (1 - q)))) == 0
 
 
-@pytest.mark.parametrize("k", sorted(GARDNER_ALPHA_C))
-def test_published_capacities(gardner, k):
-    value, tolerance = GARDNER_ALPHA_C[k]
-    assert gardner.alpha_c(kappa=k) == pytest.approx(value, abs=tolerance)
+@pytest.mark.parametrize("entry", [e for e in CATALOGUE if e.family == "gardner"], ids=lambda e: e.label)
+def test_published_capacities_from_the_compiled_theory(gardner, entry):
+    """The catalogue's Gardner values from the compiled theory directly (tests/test_catalogue.py: via solve)."""
+    assert gardner.alpha_c(**entry.params) == pytest.approx(entry.value, abs=entry.tolerance)
 
 
 @settings(max_examples=30, deadline=None)
@@ -141,7 +141,8 @@ def test_negative_margin_warns_that_rs_is_unstable():
         report = replica.solve("gardner", kappa=-0.5)
     assert report.status == "warning"
     assert report.quantities["rs_stability_at_capacity"] == "unstable"
-    assert report.quantities["alpha_c"] == pytest.approx(4.77010, abs=5e-6)
+    entry = published("gardner", "alpha_c", kappa=-0.5)
+    assert report.quantities["alpha_c"] == pytest.approx(entry.value, abs=entry.tolerance)
 
 
 def test_positive_margin_is_stable_and_zero_is_marginal():

@@ -10,6 +10,7 @@ from replica.glm import glm_model, glm_point, glm_transitions, solve_glm
 from replica.errors import ModelDeclarationError, ParameterError
 from replica.models import Model, SphericalPrior
 from replica.models.teacher import GaussianPrior, SignTeacher
+from tests.catalogue import LAWS, published
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +51,13 @@ def test_rademacher_sign_transitions(rademacher_sign_transitions):
     perfect-recovery potential). alpha_alg: Barbier et al. (2019) quote 1.493 (to half a unit in the third
     decimal); its definition is tested in test_transitions_are_what_they_claim."""
     q = rademacher_sign_transitions.quantities
-    assert q["alpha_it"] == pytest.approx(1.245, abs=5e-4)
+    gyorgyi = published("glm-transitions", "alpha_it", prior="rademacher", channel="sign")
+    barbier = published("glm-transitions", "alpha_alg", prior="rademacher", channel="sign")
+    assert q["alpha_it"] == pytest.approx(gyorgyi.value, abs=gyorgyi.tolerance)
     independent = optimize.brentq(lambda a: _rademacher_sign_potential_independently(a) + np.log(2), 1.2, 1.3,
                                   xtol=1e-9)
     assert q["alpha_it"] == pytest.approx(independent, abs=1e-6)
-    assert q["alpha_alg"] == pytest.approx(1.493, abs=5e-4)
+    assert q["alpha_alg"] == pytest.approx(barbier.value, abs=barbier.tolerance)
     assert q["quadrature_difference"] < 1e-9 and q["transition"] == "first order"
 
 
@@ -279,9 +282,10 @@ def test_gaussian_sign_at_large_loads_follows_the_asymptotic_laws():
     q_hat ~ alpha^2). Both are checked between alpha = 1e2 and 1e4, where 1 - q is resolved (1e-4 to 1e-8); the
     0.442 is quoted to three digits, hence 2e-3. A 1% error in the mutual information's slope would show as 0.05
     in the ln-alpha check, 50 times its tolerance."""
+    law, tolerance, _ = LAWS["opper_haussler"]
     low, high = (solve_glm("gaussian", "sign", a).quantities for a in (1e2, 1e4))
-    assert low["gen_error"] * 1e2 == pytest.approx(0.442, abs=2e-3)
-    assert high["gen_error"] * 1e4 == pytest.approx(0.442, abs=2e-3)
+    assert low["gen_error"] * 1e2 == pytest.approx(law, abs=tolerance)
+    assert high["gen_error"] * 1e4 == pytest.approx(law, abs=tolerance)
     assert high["mutual_information"] - low["mutual_information"] == pytest.approx(np.log(1e2), abs=1e-3)
 
 
@@ -293,7 +297,7 @@ def test_loads_beyond_the_scan_resolution_give_bounds_not_numbers(alpha):
     report = solve_glm("gaussian", "sign", alpha)
     assert report.status == "warning" and report.quantities["resolution_limited"] is True
     assert not {"overlap", "mmse", "gen_error", "mutual_information", "free_entropy"} & set(report.quantities)
-    assert report.quantities["gen_error_upper_bound"] >= 0.442 / alpha
+    assert report.quantities["gen_error_upper_bound"] >= LAWS["opper_haussler"][0] / alpha
 
 
 def test_loads_below_the_scan_resolution_give_bounds_too():

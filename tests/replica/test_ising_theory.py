@@ -8,7 +8,10 @@ from scipy.stats import norm
 
 import replica
 from replica.symbolic.symbols import kappa
-from tests.published_values import ISING_ALPHA_KM, ISING_ALPHA_Q1
+from tests.catalogue import published
+
+ISING_ALPHA_KM = published("ising-perceptron", "alpha_c", kappa=0.0)
+ISING_ALPHA_Q1 = published("ising-perceptron", "alpha_q1", kappa=0.0).value
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +32,7 @@ def test_q_to_one_load_is_two_over_pi_times_gardner_for_every_margin():
 
 
 def test_zero_entropy_capacity_is_krauth_mezard(ising):
-    value, tolerance = ISING_ALPHA_KM
+    value, tolerance = ISING_ALPHA_KM.value, ISING_ALPHA_KM.tolerance
     found = ising.zero_entropy_load(kappa=0.0)
     assert found.success
     assert float(found["alpha"]) == pytest.approx(value, abs=tolerance)
@@ -79,7 +82,7 @@ def test_report_rejects_the_q_to_one_answer():
     q = report.quantities
     assert q["capacity_criterion"] == "zero-entropy" and q["alpha_q1_valid"] is False
     assert q["alpha_q1"] == pytest.approx(ISING_ALPHA_Q1, rel=1e-14)
-    assert q["alpha_c"] == pytest.approx(ISING_ALPHA_KM[0], abs=ISING_ALPHA_KM[1])
+    assert q["alpha_c"] == pytest.approx(ISING_ALPHA_KM.value, abs=ISING_ALPHA_KM.tolerance)
     assert q["rs_stability_at_capacity"] == "stable"
     assert "rejected" in report.message
 

@@ -78,12 +78,12 @@ def test_relu_generalisation_error_limits(relu_terms):
 
 def test_relu_gamp_tracks_state_evolution_and_the_solved_fixed_point():
     """GAMP with g_out differentiated from the declared ln Z_out, at N = 2000, against the replica solution."""
-    from capacity.verify_glm import verify_glm
+    from capacity.checks.glm import verify_glm
 
     check = verify_glm("gaussian", "relu", 1.0, n=2000, trials=4, iterations=12, Delta=0.01)
     assert check.theory["branch"] == "unique" and check.theory["n_fixed_points"] == 1
     assert check.agree, check.message
-    trajectory = check.trajectory
+    trajectory = check.tables["trajectory"]
     gaps = np.abs(trajectory.amp_mean - trajectory.state_evolution)[1:]
     # three standard errors of the 4-instance mean; GAMP's finite-N bias is O(1/N) = 5e-4, far below them
     assert np.all(gaps <= 3 * trajectory.amp_standard_error[1:])

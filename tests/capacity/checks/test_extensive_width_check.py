@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from capacity.cli import main
-from capacity.verify_extensive_width import sdp_recovery, sdp_threshold, teacher_rows, trained_student
-from replica.extensive_width import activation
+from capacity.checks.extensive_width import sdp_recovery, sdp_threshold, teacher_rows, trained_student
+from replica.extensive_width import activation_function
 
 
 def test_teacher_rows_are_orthogonal_with_norm_sqrt_d():
@@ -33,7 +33,7 @@ def test_sdp_recovers_only_above_the_dimension_count():
 
 def test_trained_student_learns_something_and_its_gap_is_reported():
     result = trained_student(40, 0.5, 2.0, steps=1500, seed=1)
-    zero_predictor = activation("tanh").g(1.0)  # error of predicting 0 (sum of v^2 = 1)
+    zero_predictor = activation_function("tanh").g(1.0)  # error of predicting 0 (sum of v^2 = 1)
     assert result["student_error"] < zero_predictor
     # no student beats the Bayes-optimal error (up to its own test-set standard error)
     assert result["student_error"] >= result["bayes_optimal_error"] - 3 * result["student_error_standard_error"]
@@ -51,7 +51,8 @@ def test_cli_solve_and_verify_extensive_width(capfd):
     code = main(["verify", "extensive-width", "--set", "d=8", "--set", "student_d=30", "--trials", "2", "--json"])
     payload = json.loads(capfd.readouterr().out)
     assert {"model", "params", "quantities", "status", "message"} <= set(payload)
-    assert payload["model"] == "extensive-width" and payload["quantities"]["sdp_summary"]["d"] == 8
+    assert payload["model"] == "extensive-width" and payload["params"]["d"] == 8
+    assert {row["n_over_d2"] for row in payload["tables"]["sdp"]} and payload["estimate"]["sdp_threshold"] > 0
     # no instance recovered below the dimension count, and the recovery budget above it: nothing impossible seen
     assert code == 0 and payload["status"] == "success", payload["message"]
     assert main(["solve", "extensive-width", "--set", "beta=0.5"]) == 2

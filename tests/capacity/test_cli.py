@@ -9,6 +9,7 @@ import pytest
 from scipy.stats import norm
 
 from capacity.cli import main
+from tests.catalogue import published
 
 
 def run(*args):
@@ -35,19 +36,23 @@ def test_solve_json_is_one_object_with_the_closed_form_capacity():
     (["solve", "gardner", "--set", "kappa"], "--set expects NAME=VALUE"),
     (["verify", "gardner", "--n", "0"], "n: must lie in [1, 100000]"),
     (["verify", "gardner", "--trials", "0"], "trials: must lie in [1, 1e+06]"),
-    (["verify", "gardner", "--set", "kappa=-0.5"], "kappa: verification needs kappa in [0, 1e3]"),
+    (["verify", "gardner", "--set", "kappa=-0.5"], "kappa: must lie in [0, 1000] (kappa < 0 is not a convex"),
     (["verify", "gardner", "--jobs", "0"], "jobs: must be -1"),
     (["verify", "gardner2"], "model: unknown model"),
     (["verify", "gardner", "--resume"], "resume: needs --store FILE"),
-    (["verify", "gardner", "--solver", "GUROBI-BY-HAND"], "solver: must be one of NNLS"),
+    (["verify", "gardner", "--solver", "GUROBI-BY-HAND"], "solver: must be one of {NNLS"),
     (["frobnicate"], "invalid choice"),
-    (["solve", "glm", "--set", "channel=sign", "--set", "alpha=1"], "prior: glm needs --set prior=NAME"),
-    (["solve", "glm", "--set", "prior=gaussian", "--set", "channel=sign"], "alpha: glm needs --set alpha"),
     (["solve", "glm", "--set", "prior=gaussian", "--set", "channel=linear", "--set", "alpha=1"], "Delta: is required"),
     (["solve", "glm", "--set", "prior=cauchy", "--set", "channel=sign", "--set", "alpha=1"], "prior: must be one of"),
-    (["solve", "gardner", "--set", "kappa=1", "--set", "kappa=2"], "kappa: set twice ('1' and '2')"),
-    (["solve", "lam", "--set", "d=5", "--set", "d=6"], "d: set twice"),
-    (["solve", "committee", "--set", "K=3", "--set", "K=5"], "K: set twice"),
+    (["solve", "gardner", "--set", "kappa=1", "--set", "kappa=2"], "kappa: set 2 times ('1', '2'); give it once"),
+    (["solve", "lam", "--set", "d=5", "--set", "d=6"], "d: set 2 times"),
+    (["solve", "committee", "--set", "K=3", "--set", "K=5"], "K: set 2 times"),
+    (["verify", "invariant", "--n", "10"], "n: verify invariant does not take --n (it takes --trials, --seed, "
+                                           "--solver)"),
+    (["verify", "committee", "--plot", "x.png"], "plot: verify committee draws no figure"),
+    (["verify", "lam", "--set", "h=3", "--set", "d=5", "--set", "d=6"], "d: the two-layer memory is verified at one d"),
+    (["derive", "gardner", "--set", "kappa=1"], "kappa: does not change the equations of gardner"),
+    (["verify", "extensive-width-scaling"], "model: no finite-size check for 'extensive-width-scaling'"),
     (["verify", "gardner", "--n", "1", "--trials", "5"], "n: needs at least two different sizes"),
     (["verify", "gardner", "--n", "20", "30", "--plot", "no/such/folder/p.png"], "plot: the folder 'no/such/folder'"),
     (["verify", "gardner", "--n", "20", "30", "--plot", "p.xyz"], "plot: the file name must end in one of"),
@@ -94,9 +99,9 @@ def test_small_verify_json_and_plot(tmp_path):
     payload = json.loads(result.stdout)
     assert {"model", "params", "quantities", "status", "message"} <= set(payload)
     assert payload["theory"]["alpha_c"] == 2.0
-    assert {"alpha_inf", "lower", "upper"} <= set(payload["estimate"])
+    assert {"alpha_inf", "alpha_c_lower", "alpha_c_upper"} <= set(payload["estimate"])
     # kappa = 0: by Cover's theorem the finite-N median critical load is 2 at every N, so the seeded run agrees
-    assert result.returncode == 0 and payload["comparison"]["agree"] is True, payload["message"]
+    assert result.returncode == 0 and payload["quantities"]["agree"] is True, payload["message"]
     assert payload["plot"] == str(figure) and figure.stat().st_size > 1000
 
 
@@ -105,23 +110,25 @@ def test_solve_ising_reports_the_rejected_q_to_one_load(capfd):
     quantities = json.loads(capfd.readouterr().out)["quantities"]
     assert quantities["capacity_criterion"] == "zero-entropy" and quantities["alpha_q1_valid"] is False
     assert abs(quantities["alpha_q1"] - 4 / 3.141592653589793) < 1e-12
-    assert abs(quantities["alpha_c"] - 0.833078599) < 1e-9  # Krauth & Mezard 1989, nine digits: Ding & Sun 2019
+    krauth_mezard = published("ising-perceptron", "alpha_c", kappa=0.0)
+    assert abs(quantities["alpha_c"] - krauth_mezard.value) <= krauth_mezard.tolerance
     assert quantities["rs_stability_at_capacity"] == "stable"
 
 
 def test_verify_ising_by_enumeration(capfd):
     code = main(["verify", "ising-perceptron", "--n", "8", "10", "--trials", "30", "--jobs", "1", "--json"])
     payload = json.loads(capfd.readouterr().out)
-    assert code == 0, payload["message"]  # the agreement's power is tested in tests/capacity/test_agreement.py
+    assert code == 0, payload["message"]  # the agreement's power is tested in tests/capacity/checks/test_agreement.py
     assert payload["theory"]["capacity_criterion"] == "zero-entropy"
-    assert [e["n"] for e in payload["per_size"]] == [8, 10]
+    assert [e["n"] for e in payload["tables"]["per_size"]] == [8, 10]
 
 
 def test_solve_sign_perceptron_is_half_of_gardner(capfd):
     assert main(["solve", "sign-perceptron", "--set", "kappa=0.5", "--json"]) == 0
     payload = json.loads(capfd.readouterr().out)
     quantities = payload["quantities"]
-    assert abs(quantities["alpha_c"] - 0.96121 / 2) < 5e-6  # alpha_Gardner(0.5) / 2 (Gardner 1988)
+    amit = published("sign-perceptron", "alpha_c", kappa=0.5)
+    assert abs(quantities["alpha_c"] - amit.value) <= amit.tolerance
     assert quantities["capacity_criterion"] == "q->1" and quantities["rs_stability_at_capacity"] == "stable"
     assert payload["status"] == "success"
 
@@ -131,10 +138,10 @@ def test_verify_sign_perceptron_runs_the_sign_constrained_programs(capfd):
     payload = json.loads(capfd.readouterr().out)
     assert code == 0, payload["message"]
     assert payload["theory"]["alpha_c"] == 1.0
-    assert payload["doubtful_instances"] == 0
+    assert payload["estimate"]["doubtful_instances"] == 0
     # the orthant version of Cover's count has C_+(N, N) = 1/2, so the finite-N median critical load is 1: each
     # size's distribution-free 95% interval must contain it, and exclude Gardner's 2 (the constraint ignored)
-    assert all(e["lower"] <= 1.0 <= e["upper"] < 2.0 for e in payload["per_size"])
+    assert all(e["lower"] <= 1.0 <= e["upper"] < 2.0 for e in payload["tables"]["per_size"])
 
 
 def test_solve_glm_json_contract(capfd):
@@ -149,10 +156,10 @@ def test_verify_glm_runs_amp(capfd):
     code = main(["verify", "glm", "--set", "prior=rademacher", "--set", "channel=sign", "--set", "alpha=0.8",
                  "--n", "500", "--trials", "3", "--json"])
     payload = json.loads(capfd.readouterr().out)
-    assert code == 0 and payload["agree"] is True and payload["model"] == "glm", payload["message"]
+    assert code == 0 and payload["quantities"]["agree"] is True and payload["model"] == "glm", payload["message"]
     assert {"params", "quantities", "status", "message"} <= set(payload)
-    assert len(payload["trajectory"]["state_evolution"]) == 31
-    erm = {row["loss"]: row for row in payload["erm"]}
+    assert len(payload["tables"]["trajectory"]) == 31
+    erm = {row["loss"]: row for row in payload["tables"]["erm"]}
     assert set(erm) == {"max-margin", "hinge", "logistic"}
     for row in erm.values():  # no convex estimator beats the Bayes-optimal error (arccos(sqrt q)/pi at alpha 0.8)
         assert row["trials"] == 3 and row["mean"] > payload["theory"]["gen_error"]
@@ -168,8 +175,9 @@ def test_solve_and_verify_lam(capfd):
     code = main(["verify", "lam", "--set", "d=5", "--set", "d=8", "--decoupled", "--trials", "4", "--jobs", "1",
                  "--json"])
     payload = json.loads(capfd.readouterr().out)
-    assert code == 0 and payload["agree"] is True and payload["params"]["decoupled"] is True, payload["message"]
-    assert [row["d"] for row in payload["summary"]] == [5, 8] and len(payload["instances"]) == 8
+    assert code == 0 and payload["quantities"]["agree"] is True, payload["message"]
+    assert payload["params"]["decoupled"] is True
+    assert [row["d"] for row in payload["tables"]["summary"]] == [5, 8] and len(payload["tables"]["instances"]) == 8
     assert main(["solve", "lam", "--set", "d=2.5"]) == 2
     assert "whole number" in capfd.readouterr().err
 
@@ -203,7 +211,8 @@ def test_a_model_file_makes_its_models_available(tmp_path):
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["model"] == "my-binary-margin"
-    assert payload["quantities"]["alpha_c"] == pytest.approx(0.833078599, abs=1e-9)  # Krauth-Mezard, as ising
+    krauth_mezard = published("ising-perceptron", "alpha_c", kappa=0.0)
+    assert payload["quantities"]["alpha_c"] == pytest.approx(krauth_mezard.value, abs=krauth_mezard.tolerance)
     broken = tmp_path / "broken.py"
     broken.write_text("raise RuntimeError('oops')\n")
     failed = run("solve", "gardner", "--model-file", str(broken))
@@ -232,8 +241,9 @@ def test_derive_prints_the_free_entropy_and_its_saddle_point(argv, capsys):
 def test_solve_glm_transitions_from_the_command_line(capfd):
     assert main(["solve", "glm-transitions", "--set", "prior=rademacher", "--set", "channel=sign", "--json"]) == 0
     payload = json.loads(capfd.readouterr().out)
-    assert payload["quantities"]["alpha_it"] == pytest.approx(1.245, abs=5e-4)  # Gyorgyi 1990
-    assert payload["quantities"]["alpha_alg"] == pytest.approx(1.493, abs=5e-4)  # Barbier et al. 2019
+    for quantity in ("alpha_it", "alpha_alg"):  # Gyorgyi 1990; Barbier et al. 2019
+        entry = published("glm-transitions", quantity, prior="rademacher", channel="sign")
+        assert payload["quantities"][quantity] == pytest.approx(entry.value, abs=entry.tolerance)
 
 
 @pytest.mark.parametrize("solver", ["CLARABEL", "HIGHS"])
@@ -242,6 +252,6 @@ def test_every_solver_finds_the_same_critical_prefixes(solver, capfd):
     Clarabel or HiGHS as with the default least-distance NNLS."""
     common = ["verify", "gardner", "--n", "8", "12", "--trials", "12", "--seed", "3", "--jobs", "1", "--json"]
     assert main(common) == 0
-    reference = json.loads(capfd.readouterr().out)["per_size"]
+    reference = json.loads(capfd.readouterr().out)["tables"]["per_size"]
     assert main([*common, "--solver", solver]) == 0
-    assert json.loads(capfd.readouterr().out)["per_size"] == reference
+    assert json.loads(capfd.readouterr().out)["tables"]["per_size"] == reference

@@ -28,17 +28,21 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from replica.errors import ParameterError
 from replica.lam import hebbian_success_probability, optimal_capacity
+from replica.parameters import ParameterSpec, flag
 from replica.serialization import json_safe
 from replica.validation import check_int, check_real
 
-from .estimates import standard_error_of_mean
-from .experiments import first_unseparable_prefix, run_trials
-from .programs import make_program
+from ..estimates import standard_error_of_mean
+from ..experiments import first_unseparable_prefix, run_trials
+from ..programs import available_solvers, make_program
+from ..verification import Verification
+from .base import Check, Execution, seed_setting, solver_setting, trials_setting
 
 __all__ = ["association_gaps", "outer_rows", "association_rows", "draw_memory_instance", "LAMThreshold",
            "instance_threshold", "search_range", "lam_thresholds", "summarise_thresholds", "hebbian_trials",
-           "lam_agreement", "FINITE_D_ALLOWANCE"]
+           "lam_agreement", "verify_lam", "FINITE_D_ALLOWANCE", "CHECKS"]
 
 
 def association_gaps(targets: np.ndarray, competitors: np.ndarray | None = None) -> np.ndarray:
@@ -138,7 +142,7 @@ def search_range(d: int, kappa: float, *, samples: int, seed: int) -> tuple[int,
 
 def lam_thresholds(dimensions, *, kappa: float = 0.0, trials: int = 10, decoupled: bool = False, seed: int = 0,
                    solver: str | None = None, n_jobs: int = 1, progress: bool = True, store=None,
-                   samples: int = 20_000) -> pd.DataFrame:
+                   scheduler: str | None = None, samples: int = 20_000) -> pd.DataFrame:
     """Certified :math:`p^*` per instance for each ``d``, searched from the theory's :math:`p_c(d, \\kappa)`.
 
     The search range is :func:`search_range`. Returns one row per instance
@@ -153,6 +157,7 @@ def lam_thresholds(dimensions, *, kappa: float = 0.0, trials: int = 10, decouple
         tasks += [(d, seed, trial, kappa, bool(decoupled), max_associations, guess, solver)
                   for trial in range(trials)]
     rows = run_trials(instance_threshold, tasks, n_jobs=n_jobs, progress=progress, store=store,
+                      scheduler=scheduler,
                       description="memory instances")
     return pd.DataFrame(rows)
 
@@ -231,3 +236,78 @@ def hebbian_trials(d: int, loads, *, kappa: float = 0.0, trials: int = 20, seed:
                      "standard_error": math.sqrt(max(fraction * (1 - fraction), 0.25 / trials) / trials),
                      "theory": float(hebbian_success_probability(float(p), d, kappa))})
     return pd.DataFrame(rows)
+
+
+def verify_lam(d=(5, 10, 15), kappa: float = 0.0, *, h=None, trials: int = 10, seed: int = 0,
+               solver: str = "NNLS", decoupled: bool = False, execution: Execution | None = None) -> Verification:
+    r"""Certified finite-:math:`d` thresholds against the RS capacity :math:`p_c(d, \kappa)`, or, with hidden widths
+    ``h`` (one ``d``), the two-layer memory's certified bounds.
+
+    One layer: :func:`lam_thresholds`, :func:`summarise_thresholds`, agreement by :func:`lam_agreement` (the theory
+    is exact for the decoupled model; the original model shares competitors and is reported beside it). Two
+    layers: no theory exists for :math:`1 < h < d`; the check is the consistency of the certified bounds, every
+    rank-:math:`h` witness below the certified one-layer threshold (:mod:`capacity.two_layer_memory`).
+    """
+    execution = execution or Execution()
+    dimensions = D_SETTING.check(d)
+    kappa = KAPPA.check(kappa)
+    experiment = {"model": "lam", "kappa": kappa, "seed": seed, "decoupled": bool(decoupled), "solver": solver}
+    if h is not None:
+        return _verify_two_layer(dimensions, H_SETTING.check(h), kappa, trials, seed, solver, bool(decoupled),
+                                 execution, experiment)
+    with execution.ensemble(experiment) as ensemble:
+        thresholds = lam_thresholds(dimensions, kappa=kappa, trials=trials, decoupled=decoupled, seed=seed,
+                                    solver=solver, **ensemble.options())
+    summary = summarise_thresholds(thresholds, seed=seed)
+    agree, message = lam_agreement(summary)
+    params = {"d": dimensions, "kappa": kappa, "trials": trials, "seed": seed, "solver": solver,
+              "decoupled": bool(decoupled)}
+    return Verification("lam", params,
+                        {"p_c": summary.theory_p_c.tolist(), "alpha_c": (summary.theory_p_c / summary.d**2).tolist()},
+                        {"p_star": summary.p_star.tolist(), "p_star_standard_error": summary.standard_error.tolist()},
+                        {"summary": summary, "instances": thresholds}, "success" if agree else "failure", message)
+
+
+def _verify_two_layer(dimensions, widths, kappa, trials, seed, solver, decoupled, execution, experiment):
+    from ..two_layer_memory import summarise_two_layer, two_layer_thresholds
+
+    if len(dimensions) != 1:
+        raise ParameterError("d", f"the two-layer memory is verified at one d at a time; got {dimensions}")
+    d = dimensions[0]
+    too_wide = [w for w in widths if w > d]
+    if too_wide:
+        raise ParameterError("h", f"every hidden width must lie in [1, d = {d}]; got {too_wide[0]}")
+    with execution.ensemble({**experiment, "model": "lam-two-layer", "d": d}) as ensemble:
+        thresholds = two_layer_thresholds(d, widths, kappa=kappa, trials=trials, decoupled=decoupled, seed=seed,
+                                          solver=solver, **ensemble.options())
+    summary = summarise_two_layer(thresholds)
+    consistent = bool((thresholds.p_star_full.isna() | (thresholds.p_witness < thresholds.p_star_full)).all()
+                      and (thresholds.full_outcome == "certified").all())
+    message = ("empirical only (no theory for 1 < h < d): p_witness is a certified lower bound (an explicit "
+               "rank-h memory stores that many), one_layer_p_star the certified one-layer threshold (an upper bound)")
+    if not consistent:
+        message = "a one-layer threshold was not certified or a witness exceeded it; " + message
+    params = {"d": [d], "h": widths, "kappa": kappa, "trials": trials, "seed": seed, "solver": solver,
+              "decoupled": decoupled}
+    return Verification("lam", params, {}, {"consistent": consistent, "p_witness": summary.p_witness.tolist()},
+                        {"summary": summary, "instances": thresholds}, "success" if consistent else "failure",
+                        message)
+
+
+D_SETTING = ParameterSpec("d", "memory dimensions d", default=(5, 10, 15), low=2, high=200, kind="list",
+                          item="integer")
+H_SETTING = ParameterSpec("h", "hidden widths of a two-layer memory W2 W1 (with one d)", low=1, high=200,
+                          kind="list", item="integer")
+KAPPA = ParameterSpec("kappa", "margin at unit score variance", default=0.0, low=0.0, high=10.0)
+
+
+def _run(d=(5, 10, 15), kappa=0.0, h=None, trials=10, seed=0, solver="NNLS", decoupled=False, execution=None):
+    return verify_lam(d, kappa, h=h, trials=trials, seed=seed, solver=solver, decoupled=decoupled,
+                      execution=execution)
+
+
+CHECKS = (Check("lam", "certified first unstorable number of associations per instance against p_c(d, kappa)",
+                (D_SETTING, KAPPA, H_SETTING),
+                (trials_setting(10), seed_setting(), solver_setting(available_solvers(), "NNLS"),
+                 flag("decoupled", "each input gets its own competitors (the model the theory solves)")),
+                _run, smoke={"d": (4, 5), "trials": 3, "decoupled": True}),)

@@ -31,11 +31,16 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from replica.extensive_width import activation, perfect_recovery_alpha, readouts, solve_overlaps
+from replica.extensive_width import activation_function, perfect_recovery_alpha, readouts, solve_overlaps
+from replica.models.extensive_width import DELTA
+from replica.parameters import integer, real
 from replica.validation import check_int, check_real
 
+from ..verification import Verification
+from .base import Check, Execution, seed_setting, solver_setting, trials_setting
+
 __all__ = ["teacher_rows", "sdp_recovery", "sdp_threshold", "trained_student", "verify_extensive_width",
-           "RECOVERY_TOLERANCE"]
+           "RECOVERY_TOLERANCE", "CHECKS"]
 
 #: Tight tolerances: near the threshold the default ones leave most solves "optimal_inaccurate" (doubtful).
 SOLVER_OPTIONS = {"SCS": {"eps": 1e-9, "max_iters": 200_000},
@@ -85,16 +90,24 @@ def sdp_recovery(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0, s
             "relative_error": error, "status": problem.status}
 
 
+def _sdp_instance(d, kappa, n_over_d2, beta, seed, trial, solver) -> dict:
+    return sdp_recovery(d, kappa, n_over_d2, beta=beta, seed=seed, trial=trial, solver=solver)
+
+
 def sdp_threshold(d: int, kappa: float, n_over_d2_values, *, trials: int = 4, beta: float = 1.0, seed: int = 0,
-                  solver: str = "SCS") -> tuple[pd.DataFrame, dict]:
+                  solver: str = "SCS", ensemble=None) -> tuple[pd.DataFrame, dict]:
     """Recovered fraction per budget (certain instances only) and the half-recovery budget against the theory.
 
     Returns the per-budget table and a dict with ``sdp_threshold`` (linear interpolation of the fraction through
     1/2; nan if it never crosses), ``bayes_optimal`` and ``decoupled`` budgets and the number of doubtful solves.
+    The instances run through ``ensemble`` (:class:`capacity.checks.base.Ensemble`: workers, record, progress) if
+    given, otherwise in this process.
     """
     trials = check_int("trials", trials, 1, 10**4)
-    rows = [sdp_recovery(d, kappa, alpha, beta=beta, seed=seed, trial=trial, solver=solver)
-            for alpha in n_over_d2_values for trial in range(trials)]
+    tasks = [(d, kappa, float(alpha), beta, seed, trial, solver) for alpha in n_over_d2_values
+             for trial in range(trials)]
+    rows = (ensemble.run(_sdp_instance, tasks, "SDP instances") if ensemble is not None
+            else [_sdp_instance(*task) for task in tasks])
     instances = pd.DataFrame(rows)
     table = (instances.assign(certain=instances.recovered.notna(),
                               success=instances.recovered.fillna(False).astype(bool))
@@ -120,7 +133,8 @@ def sdp_threshold(d: int, kappa: float, n_over_d2_values, *, trials: int = 4, be
 
 
 def verify_extensive_width(kappa: float = 0.5, *, d: int = 12, trials: int = 4, student_d: int = 60,
-                           n_over_d2: float = 2.0, beta: float = 1.0, Delta: float = 0.1, seed: int = 0) -> dict:
+                           n_over_d2: float = 2.0, beta: float = 1.0, Delta: float = 0.1, seed: int = 0,
+                           solver: str = "SCS", execution: Execution | None = None) -> Verification:
     r"""The SDP sweep (quadratic activation) and one trained ``tanh`` student, with a verdict.
 
     The verdict is ``success`` when no instance is recovered below the finite-:math:`d` dimension count
@@ -128,10 +142,15 @@ def verify_extensive_width(kappa: float = 0.5, *, d: int = 12, trials: int = 4, 
     the half-recovery budget exists and is not below it, and fewer than half the solves are doubtful. The student's
     gap to :math:`\epsilon^{BO}` is reported, not judged.
     """
+    execution = execution or Execution()
     kappa = check_real("kappa", kappa, 0.0, 1.0, low_open=True)
     bounds = perfect_recovery_alpha(kappa)
     grid = np.linspace(0.6 * bounds["bayes_optimal"], 1.3 * bounds["decoupled"], 10)
-    table, summary = sdp_threshold(d, kappa, grid, trials=trials, beta=beta, seed=seed)
+    params = {"kappa": kappa, "d": d, "n_over_d2": n_over_d2, "beta": beta, "Delta": Delta, "student_d": student_d,
+              "trials": trials, "seed": seed, "solver": solver}
+    with execution.ensemble({"model": "extensive-width", **params}) as ensemble:
+        table, summary = sdp_threshold(d, kappa, grid, trials=trials, beta=beta, seed=seed, solver=solver,
+                                       ensemble=ensemble)
     student = trained_student(student_d, kappa, n_over_d2, beta=beta, Delta=Delta, seed=seed)
     problems = []
     if summary["recovered_below_count"]:
@@ -141,12 +160,20 @@ def verify_extensive_width(kappa: float = 0.5, *, d: int = 12, trials: int = 4, 
                         f"{summary['bayes_optimal_finite_d']:.3g}")
     if summary["doubtful"] * 2 >= len(grid) * trials:
         problems.append(f"{summary['doubtful']} doubtful SDP solves")
-    return {"sdp": table, "sdp_summary": summary, "student": student,
-            "status": "failure" if problems else "success",
-            "message": "; ".join(problems) if problems else
-            (f"SDP recovers from n/d^2 = {summary['sdp_threshold']:.3f} (Bayes-optimal {summary['bayes_optimal']:.3f}, "
-             f"{summary['bayes_optimal_finite_d']:.3f} at d = {d}; decoupled closure {summary['decoupled']:.3f}); "
-             f"trained student error {student['ratio']:.2f} x the Bayes-optimal one at d = {student_d}")}
+    message = "; ".join(problems) if problems else (
+        f"SDP recovers from n/d^2 = {summary['sdp_threshold']:.3f} (Bayes-optimal {summary['bayes_optimal']:.3f}, "
+        f"{summary['bayes_optimal_finite_d']:.3f} at d = {d}; decoupled closure {summary['decoupled']:.3f}); "
+        f"trained student error {student['ratio']:.2f} x the Bayes-optimal one at d = {student_d}")
+    theory = {"bayes_optimal_n_over_d2": summary["bayes_optimal"],
+              "bayes_optimal_finite_d": summary["bayes_optimal_finite_d"],
+              "decoupled_n_over_d2": summary["decoupled"],
+              "student_bayes_optimal_error": student["bayes_optimal_error"], "k_c": student["k_c"]}
+    estimate = {"sdp_threshold": summary["sdp_threshold"], "recovered_below_count": summary["recovered_below_count"],
+                "doubtful": summary["doubtful"], **{f"student_{k}" if not k.startswith("student") else k: v
+                                                    for k, v in student.items()
+                                                    if k not in ("bayes_optimal_error", "k_c")}}
+    return Verification("extensive-width", params, theory, estimate, {"sdp": table},
+                        "failure" if problems else "success", message)
 
 
 def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0, Delta: float = 0.1,
@@ -169,7 +196,7 @@ def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0
     rng = np.random.default_rng([seed, d, k, n])
     rows = teacher_rows(k, d, rng)
     v = readouts(k, beta)
-    sigma = activation("tanh")
+    sigma = activation_function("tanh")
 
     def teacher(x):
         return sigma(x @ rows.T / math.sqrt(d)) @ v
@@ -194,3 +221,23 @@ def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0
             "bayes_optimal_error": theory.gen_error, "ratio": error / theory.gen_error, "k_c": theory.k_c,
             "training_loss": float(np.mean(residual**2))}
 
+
+
+def _run(kappa=0.5, d=12, n_over_d2=2.0, beta=1.0, Delta=0.1, student_d=60, trials=4, seed=0, solver="SCS",
+         execution=None):
+    return verify_extensive_width(kappa, d=d, trials=trials, student_d=student_d, n_over_d2=n_over_d2, beta=beta,
+                                  Delta=Delta, seed=seed, solver=solver, execution=execution)
+
+
+CHECKS = (Check(
+    "extensive-width",
+    "trace-minimisation SDP (quadratic activation) recovery against the Bayes-optimal budget; a trained tanh student "
+    "against the Bayes-optimal error",
+    (real("kappa", "width ratio k/d", default=0.5, low=0.0, high=1.0, low_open=True),
+     integer("d", "dimension of the SDP instances", default=12, low=2, high=80),
+     real("n_over_d2", "data budget n/d^2 of the trained student", default=2.0, low=0.0, high=1e4, low_open=True),
+     real("beta", "power-law exponent of the readouts", default=1.0, low=0.5, high=10.0, low_open=True),
+     DELTA,
+     integer("student_d", "dimension of the trained student", default=60, low=2, high=2000)),
+    (trials_setting(4, low=1, high=1000), seed_setting(), solver_setting(tuple(SOLVER_OPTIONS), "SCS")),
+    _run, smoke={"d": 6, "trials": 1, "student_d": 10, "n_over_d2": 1.0}),)

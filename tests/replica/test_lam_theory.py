@@ -1,4 +1,4 @@
-"""Linear associative memory: the q -> 1 capacity formula, its Monte Carlo, certified LP thresholds, Hebbian."""
+"""Linear associative memory (replica.lam): the q -> 1 capacity formula, its Monte Carlo, the Hebbian theory."""
 
 import math
 
@@ -6,16 +6,9 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from capacity.verify_lam import association_rows, draw_memory_instance, hebbian_trials
 from replica.errors import ParameterError
-from replica.lam import competitor_cost, hebbian_capacity, optimal_capacity, scores_at_capacity
-
-
-@pytest.mark.parametrize("kappa", [0.0, 1.0, 2.5])
-def test_one_competitor_cost_has_a_closed_form(kappa):
-    a = kappa / math.sqrt(2)
-    mean, sem = competitor_cost(2, kappa, samples=200_000)
-    assert abs(mean - ((a * a + 1) * norm.cdf(a) + a * norm.pdf(a))) < 4 * sem
+from replica.lam import competitor_cost, optimal_capacity, scores_at_capacity
+from tests.catalogue import LAWS
 
 
 def _brute_force_cost(p, kappa, samples, seed):
@@ -30,6 +23,13 @@ def _brute_force_cost(p, kappa, samples, seed):
     xi = (low + high) / 2
     cost = xi**2 + np.sum(np.clip(gaps - xi[:, None], 0, None) ** 2, axis=1)
     return cost.mean(), cost.std(ddof=1) / math.sqrt(samples), xi
+
+
+@pytest.mark.parametrize("kappa", [0.0, 1.0, 2.5])
+def test_one_competitor_cost_has_a_closed_form(kappa):
+    a = kappa / math.sqrt(2)
+    mean, sem = competitor_cost(2, kappa, samples=200_000)
+    assert abs(mean - ((a * a + 1) * norm.cdf(a) + a * norm.pdf(a))) < 4 * sem
 
 
 @pytest.mark.parametrize("p, kappa", [(40, 0.0), (300, 0.0), (300, 1.0)])
@@ -48,7 +48,7 @@ def test_capacity_solves_its_equation_and_approaches_the_one_half_law():
         ratios.append(result["p_c_log_p_c_over_d2"])
     # decreasing towards the 1/2 law from above (Giorlandino, Goldt & Maillard 2026); the size of the correction
     # (relative order ln ln p / ln p, 0.19 at d = 1e4) has no independent value to compare with, so it is not tested
-    assert all(a > b for a, b in zip(ratios, ratios[1:])) and ratios[-1] > 0.5
+    assert all(a > b for a, b in zip(ratios, ratios[1:])) and ratios[-1] > LAWS["memory_optimal"][0]
 
 
 def test_margin_lowers_capacity_and_impossible_margins_are_refused():
@@ -57,33 +57,9 @@ def test_margin_lowers_capacity_and_impossible_margins_are_refused():
         optimal_capacity(5, 9.0, samples=1000)
 
 
-def test_association_rows_are_the_score_gaps():
-    d, p = 4, 5
-    rng = np.random.default_rng(0)
-    inputs, targets, competitors = draw_memory_instance(d, p, 0, 0, decoupled=True)
-    memory = rng.standard_normal((d, d))
-    for model_competitors in (None, competitors):
-        rows = association_rows(inputs, targets, model_competitors)
-        expected = []
-        for mu in range(p):
-            others = [targets[nu] for nu in range(p) if nu != mu] if model_competitors is None else competitors[mu, :p - 1]
-            expected += [d * (targets[mu] - other) @ memory @ inputs[mu] for other in others]
-        np.testing.assert_allclose(rows @ memory.ravel(), expected, rtol=1e-12)
-
-
 def test_scores_at_capacity_lift_the_correct_score_above_the_competitors():
     scores = scores_at_capacity(100, 0.5, samples=20_000)
     assert np.all(scores.correct - scores.top_competitor >= 0.5 - 1e-12)  # every competitor at least kappa below
     _, _, lift = _brute_force_cost(100, 0.5, 20_000, seed=3)  # the correct score is z_0 + xi*, E z_0 = 0
     assert abs(scores.correct.mean() - lift.mean()) < 4 * math.hypot(scores.correct.std(), lift.std()) / math.sqrt(20_000)
     assert np.all(scores.pushed >= 0) and scores.pushed.mean() > 1  # several competitors sit at the margin
-
-
-def test_hebbian_theory_against_direct_simulation():
-    d = 300
-    p_h = hebbian_capacity(d)
-    assert 0.09 < p_h * math.log(p_h) / d**2 < 0.125  # below the 1/8 law at this d, approaching it
-    table = hebbian_trials(d, [round(0.7 * p_h), round(1.4 * p_h)], trials=16)
-    assert table.fraction_stored.iloc[0] >= 0.8 and table.fraction_stored.iloc[1] <= 0.2
-    assert np.all(np.abs(table.fraction_stored - table.theory) <= 3 * table.standard_error + 0.15)
-    assert hebbian_capacity(10**6) * math.log(hebbian_capacity(10**6)) / 1e12 == pytest.approx(0.125, abs=0.015)

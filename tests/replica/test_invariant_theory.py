@@ -1,13 +1,10 @@
-"""Group-invariant readouts: N_0 from the group-average projector, and certified verdicts against Cover with N_0."""
+"""Group-invariant readouts (replica.invariant): N_0 from the group-average projector, groups closed and refused."""
 
-import json
 import math
 
 import numpy as np
 import pytest
 
-from capacity.cli import main
-from capacity.verify_invariant import verify_invariant
 from replica.errors import ParameterError
 from replica.invariant import close_group, cyclic_shifts, fixed_basis, fixed_dimension, permutation_group, solve_invariant
 
@@ -36,24 +33,3 @@ def test_permutation_and_matrix_groups():
     angle = math.sqrt(2)  # an irrational rotation generates an infinite group
     with pytest.raises(ParameterError, match="finite"):
         close_group([[[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]], max_order=500)
-
-
-def test_invariant_separability_follows_cover_with_n0_not_n():
-    result = verify_invariant(cyclic_shifts(12, 3), trials=150, seed=2)
-    assert result["N_0"] == 3 and result["P_c"] == 6 and result["doubtful"] == 0
-    assert result["status"] == "success" and result["p_value_N0"] > 1e-3
-    assert result["p_value_N"] < 1e-6  # the test can tell N_0 from N
-    at_capacity = result["table"].set_index("p").loc[6]
-    assert at_capacity.expected == 0.5  # C(2 N_0, N_0) = 1/2 exactly
-
-
-def test_cli_invariant(capfd, tmp_path):
-    assert main(["solve", "invariant", "--set", "N=12", "--set", "step=4", "--json"]) == 0
-    assert json.loads(capfd.readouterr().out)["quantities"]["P_c"] == 8
-    path = tmp_path / "group.npy"
-    np.save(path, permutation_group(4, [[1, 0, 2, 3]]))
-    assert main(["verify", "invariant", "--set", f"matrices={path}", "--trials", "40", "--json"]) == 0
-    payload = json.loads(capfd.readouterr().out)
-    assert payload["quantities"]["N_0"] == 3 and payload["status"] == "success" and payload["model"] == "invariant"
-    assert main(["solve", "invariant", "--set", "N=12", "--set", "step=5"]) == 2
-    assert "step" in capfd.readouterr().err

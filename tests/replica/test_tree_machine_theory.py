@@ -1,7 +1,5 @@
-"""Tree committee and parity machines: RS capacity, large-K laws, stability, and the exact finite-N enumeration."""
+"""Tree committee and parity machines (replica.tree_machine): RS capacity, large-K laws, stability."""
 
-import itertools
-import json
 import math
 
 import numpy as np
@@ -9,18 +7,13 @@ import pytest
 from scipy.integrate import quad
 from scipy.stats import norm
 
-from capacity.cli import main
-from capacity.cover import cover_probability
-from capacity.programs import make_program
-from capacity.verify_committee import (counting_probability, separable_labellings, storing_representation,
-                                       verify_committee)
 from replica import theory
 from replica.errors import ParameterError
 from replica.symbolic.codegen import compile_expression
 from replica.symbolic.symbols import alpha, q
 from replica.tree_machine import (TreeTheory, expected_cost, internal_representations, large_k_constant, rs_capacity,
                                   solve_committee, tree_free_entropy)
-
+from tests.catalogue import LAWS
 
 
 def test_rs_capacity_against_order_statistics_and_the_perceptron():
@@ -52,11 +45,13 @@ def test_expected_cost_against_brute_force_minimum_over_internal_representations
 def test_large_k_laws():
     ratios = [rs_capacity("committee", k) / math.sqrt(k) for k in (101, 10001, 10**7 - 1)]
     assert ratios[0] < ratios[1] < ratios[2] < large_k_constant("committee")
-    assert ratios[1] == pytest.approx(6 * math.sqrt(2 / math.pi), rel=0.025)  # approached slowly
-    assert ratios[2] == pytest.approx(6 * math.sqrt(2 / math.pi), rel=0.001)  # measured 0.06% below at K = 1e7
+    committee_law, parity_law = LAWS["committee_large_K"][0], LAWS["parity_large_K"][0]
+    assert large_k_constant("committee") == pytest.approx(committee_law, rel=1e-15)
+    assert ratios[1] == pytest.approx(committee_law, rel=0.025)  # approached slowly
+    assert ratios[2] == pytest.approx(committee_law, rel=0.001)  # measured 0.06% below at K = 1e7
     parity = [rs_capacity("parity", k) / k**2 for k in (10, 100, 1000)]
     assert parity[0] > parity[1] > parity[2] > large_k_constant("parity")
-    assert parity[2] == pytest.approx(2 / math.pi, rel=0.02)
+    assert parity[2] == pytest.approx(parity_law, rel=0.02)
 
 
 def test_direct_quadrature_matches_the_engines_compiled_free_entropy():
@@ -113,72 +108,3 @@ def test_solve_committee_reports():
         TreeTheory("committee", 5)
     with pytest.raises(ParameterError, match="alpha"):
         TreeTheory("parity", 2).saddle_point(6.0)
-
-
-@pytest.mark.parametrize("p, n", [(9, 2), (14, 3), (18, 4), (5, 1)])
-def test_separable_labellings_are_exactly_covers_count(p, n):
-    masks, complete = separable_labellings(np.random.default_rng(p).standard_normal((p, n)))
-    assert complete and len(masks) == round(2**p * cover_probability(p, n))
-
-
-@pytest.mark.parametrize("rule, k, n, p", [("committee", 3, 1, 6), ("committee", 3, 2, 6), ("parity", 2, 2, 6),
-                                           ("parity", 3, 1, 3)])
-def test_storability_agrees_with_an_lp_per_internal_representation(rule, k, n, p):
-    """Brute force: every internal representation of p patterns, each branch decided by the certified LP."""
-    program = make_program(n, p, kappa=0.0)
-    allowed = [np.array(t) for t in internal_representations(rule, k)]
-    every = [np.array(t) for t in itertools.product((1, -1), repeat=k)]
-    opposite = [t for t in every if not any((t == a).all() for a in allowed)]  # output -1 (not -tau for even K)
-    outcomes = []
-    for seed in range(8):
-        rng = np.random.default_rng(seed)
-        branches = [rng.standard_normal((p, n)) for _ in range(k)]
-        labels = rng.choice([-1.0, 1.0], size=p)
-        lists = [separable_labellings(x)[0] for x in branches]
-        target = int(sum(1 << i for i in range(p) if labels[i] > 0))
-        fast = storing_representation(rule, lists, target, p) is not None
-        brute = False
-        for choice in itertools.product(range(len(allowed)), repeat=p):  # as many -1 as +1 representations
-            tau = np.array([(allowed if labels[m] > 0 else opposite)[c] for m, c in enumerate(choice)])
-            if all(program.certify(tau[:, j, None] * branches[j], 0.0).verdict.value == "separable"
-                   for j in range(k)):
-                brute = True
-                break
-        assert fast == brute
-        outcomes.append(fast)
-    if n == 1 or rule == "parity":  # cases chosen near their threshold: both answers occur
-        assert 0 < sum(outcomes) < len(outcomes)
-
-
-def test_verify_committee_small():
-    result = verify_committee(3, "committee", sizes=(2,), trials=12, seed=1)
-    assert result["status"] == "success", result["message"]
-    # the K = 1 pipeline check agrees with Cover's C(P, n) and has the power to reject C(P, n + 1)
-    assert result["cover_p_value"] > 1e-3 and result["cover_p_value_one_more_input"] < 1e-3
-    row = result["table"].iloc[0]
-    assert row.incomplete == 0 and row.doubtful_witnesses == 0
-    assert row.alpha_star < row.alpha_c_RS  # far below the (unstable) RS value at N = 6
-    assert counting_probability(40, 3, 2) < 1e-6
-
-
-def test_cli_committee(capfd):
-    assert main(["solve", "committee", "--set", "K=3", "--json"]) == 0
-    payload = json.loads(capfd.readouterr().out)
-    assert payload["quantities"]["alpha_c_RS"] == rs_capacity("committee", 3)  # the case formulas, tested above
-    assert main(["verify", "committee", "--set", "K=2", "--set", "rule=parity", "--set", "n=2", "--trials", "6",
-                 "--json"]) == 0
-    payload = json.loads(capfd.readouterr().out)
-    assert payload["status"] == "success" and payload["model"] == "committee"
-    assert payload["params"]["rule"] == "parity" and "cover_p_value" in payload["quantities"]
-    assert main(["solve", "committee", "--set", "K=4"]) == 2
-    assert "odd" in capfd.readouterr().err
-    assert main(["verify", "committee", "--set", "K=5"]) == 2
-    assert "K" in capfd.readouterr().err
-
-
-@pytest.mark.parametrize("n", [1, 2, 5, 12])
-def test_counting_bound_of_one_branch_is_covers_median(n):
-    """K = 1: the counting bound is Cover's C(P, n) itself, which is exactly 1/2 at P = 2n and below after."""
-    from capacity.verify_committee import counting_bound
-
-    assert counting_bound(1, n) == 2 * n

@@ -28,21 +28,26 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from replica.errors import ParameterError
+from replica.models.tree_machine import COMMITTEE
+from replica.parameters import ParameterSpec
 from replica.tree_machine import check_machine, rs_capacity
 from replica.validation import check_int
 
-from .cover import cover_probability, cover_test
-from .estimates import median_interval
-from .programs import make_program
+from ..cover import cover_probability, cover_test
+from ..estimates import median_interval
+from ..programs import available_solvers, make_program
+from ..verification import Verification
+from .base import Check, Execution, seed_setting, solver_setting, trials_setting
 
 __all__ = ["separable_labellings", "storing_representation", "longest_storable_prefix", "counting_bound",
            "counting_probability",
-           "committee_trials", "verify_committee", "MAX_PATTERNS"]
+           "committee_instance", "committee_trials", "verify_committee", "MAX_PATTERNS", "CHECKS"]
 
 #: Patterns per instance (labellings are 64-bit masks).
 MAX_PATTERNS = 62
@@ -202,10 +207,21 @@ def longest_storable_prefix(rule: str, branches: list[np.ndarray], labels: np.nd
     return {"p_star": low, "complete": all(complete), "witness": witness}
 
 
+def committee_instance(rule: str, k: int, n: int, patterns: int, seed: int, trial: int, solver=None) -> dict:
+    """:math:`P^*` of one instance (Gaussian inputs, random labels) drawn from ``(seed, K, n, trial, parity)``."""
+    rng = np.random.default_rng([seed, k, n, trial, rule == "parity"])
+    branches = [rng.standard_normal((patterns, n)) for _ in range(k)]
+    labels = rng.choice([-1.0, 1.0], size=patterns)
+    result = longest_storable_prefix(rule, branches, labels, solver=solver)
+    return {"rule": rule, "K": k, "n": n, "N": k * n, "trial": trial, **result,
+            "saturated": result["p_star"] == patterns}
+
+
 def committee_trials(rule: str, k: int, n: int, *, trials: int = 20, seed: int = 0, patterns: int | None = None,
-                     solver=None) -> pd.DataFrame:
-    """:math:`P^*` of ``trials`` random instances (Gaussian inputs, random labels) of a tree machine with :math:`K`
-    branches of :math:`n` inputs; one row per instance."""
+                     solver=None, ensemble=None) -> pd.DataFrame:
+    """:math:`P^*` of ``trials`` random instances (:func:`committee_instance`) of a tree machine with :math:`K`
+    branches of :math:`n` inputs; one row per instance. The instances run through ``ensemble``
+    (:class:`capacity.checks.base.Ensemble`) if given, otherwise in this process."""
     k = check_int("K", k, 1, 3)
     n = check_int("n", n, 1, 4)
     trials = check_int("trials", trials, 1, 10**5)
@@ -213,14 +229,9 @@ def committee_trials(rule: str, k: int, n: int, *, trials: int = 20, seed: int =
         patterns = next(p for p in range(1, MAX_PATTERNS + 1) if counting_probability(p, k, n) < 1e-6 or
                         p == MAX_PATTERNS)
     patterns = check_int("patterns", patterns, 1, MAX_PATTERNS)
-    rows = []
-    for trial in range(trials):
-        rng = np.random.default_rng([seed, k, n, trial, rule == "parity"])
-        branches = [rng.standard_normal((patterns, n)) for _ in range(k)]
-        labels = rng.choice([-1.0, 1.0], size=patterns)
-        result = longest_storable_prefix(rule, branches, labels, solver=solver)
-        rows.append({"rule": rule, "K": k, "n": n, "N": k * n, "trial": trial, **result,
-                     "saturated": result["p_star"] == patterns})
+    tasks = [(rule, k, n, patterns, seed, trial, solver) for trial in range(trials)]
+    rows = (ensemble.run(committee_instance, tasks, f"K = {k}, n = {n} instances") if ensemble is not None
+            else [committee_instance(*task) for task in tasks])
     return pd.DataFrame(rows)
 
 
@@ -235,8 +246,8 @@ def _counting_p_value(run: pd.DataFrame, k: int, n: int) -> float:
     return float(min(values))
 
 
-def verify_committee(k: int = 3, rule: str = "committee", *, sizes=(2, 3), trials: int = 20, seed: int = 0,
-                     solver=None) -> dict:
+def verify_committee(K: int = 3, rule: str = "committee", *, sizes=(2, 3), trials: int = 20, seed: int = 0,
+                     solver: str = "NNLS", execution: Execution | None = None) -> Verification:
     r"""Exact finite-N storage of tree machines against the RS capacity, the counting bound and Cover.
 
     For each branch size :math:`n` in ``sizes``: :math:`P^*` of ``trials`` instances of the :math:`K`-branch machine
@@ -251,27 +262,33 @@ def verify_committee(k: int = 3, rule: str = "committee", *, sizes=(2, 3), trial
     (``counting_p_value > 1e-3``) and the :math:`K = 1` check is consistent with Cover. The RS capacity is *reported*, not tested: it is unstable (:func:`replica.tree_machine.solve_committee`)
     and at these sizes far above what the counting bound allows.
     """
-    rule, k = check_machine(rule, k)
+    execution = execution or Execution()
+    rule, k = check_machine(rule, K)
+    if k > 3:
+        raise ParameterError("K", f"the exact enumeration is run for K in [1, 3]; got {k}")
     trials = check_int("trials", trials, 2, 10**5)
+    sizes = [check_int("n", n, 1, 4) for n in sizes]
+    params = {"K": k, "rule": rule, "n": sizes, "trials": trials, "seed": seed, "solver": solver}
     rows, instances = [], []
-    for n in sizes:
-        n = check_int("n", n, 1, 4)
-        run = committee_trials(rule, k, n, trials=trials, seed=seed, solver=solver)
-        instances.append(run)
-        median, lower, upper = median_interval(run.p_star)
-        rows.append({"n": n, "N": k * n, "median_P_star": median, "ci_low": lower, "ci_high": upper,
-                     "alpha_star": median / (k * n), "alpha_c_RS": rs_capacity(rule, k),
-                     "counting_bound": counting_bound(k, n), "max_P_star": int(run.p_star.max()),
-                     "counting_p_value": _counting_p_value(run, k, n),
-                     "incomplete": int((~run.complete).sum()), "doubtful_witnesses": int((run.witness == "doubtful").sum()),
-                     "saturated": int(run.saturated.sum())})
+    with execution.ensemble({"model": "committee", **params}) as ensemble:
+        for n in sizes:
+            run = committee_trials(rule, k, n, trials=trials, seed=seed, solver=solver, ensemble=ensemble)
+            instances.append(run)
+            median, lower, upper = median_interval(run.p_star)
+            rows.append({"n": n, "N": k * n, "median_P_star": median, "ci_low": lower, "ci_high": upper,
+                         "alpha_star": median / (k * n), "alpha_c_RS": rs_capacity(rule, k),
+                         "counting_bound": counting_bound(k, n), "max_P_star": int(run.p_star.max()),
+                         "counting_p_value": _counting_p_value(run, k, n),
+                         "incomplete": int((~run.complete).sum()),
+                         "doubtful_witnesses": int((run.witness == "doubtful").sum()),
+                         "saturated": int(run.saturated.sum())})
+        # the same pipeline on one branch, where Cover's theorem is exact; each instance is judged at one load only
+        # (the verdicts of one instance at several prefixes are not independent)
+        n_last = sizes[-1]
+        loads = np.arange(1, 4 * n_last + 1)
+        perceptron = committee_trials(rule, 1, n_last, trials=len(loads) * 8, seed=seed + 1, solver=solver,
+                                      patterns=4 * n_last, ensemble=ensemble)
     table = pd.DataFrame(rows)
-    # the same pipeline on one branch, where Cover's theorem is exact; each instance is judged at one load only (the
-    # verdicts of one instance at several prefixes are not independent)
-    n_last = sizes[-1]
-    loads = np.arange(1, 4 * n_last + 1)
-    perceptron = committee_trials(rule, 1, n_last, trials=len(loads) * 8, seed=seed + 1, solver=solver,
-                                  patterns=4 * n_last)
     verdicts = pd.DataFrame({"p": loads[perceptron.trial % len(loads)]})
     verdicts["verdict"] = np.where(perceptron.p_star >= verdicts.p, "separable", "not_separable")
     cover = cover_test(verdicts, n_last, dimension=n_last)
@@ -279,10 +296,26 @@ def verify_committee(k: int = 3, rule: str = "committee", *, sizes=(2, 3), trial
     within_bound = bool((table.counting_p_value > 1e-3).all())
     ok = (table.incomplete.sum() == 0 and table.doubtful_witnesses.sum() == 0 and table.saturated.sum() == 0
           and within_bound and cover.consistent())
-    return {"rule": rule, "K": k, "table": table, "instances": pd.concat(instances, ignore_index=True),
-            "cover_p_value": cover.p_value, "cover_p_value_one_more_input": wrong.p_value,
-            "status": "success" if ok else "failure",
-            "message": (f"exact enumeration of internal representations (LP-certified witnesses); K = 1 against "
-                        f"Cover: p = {cover.p_value:.3g}; storable fractions within the counting bound: "
-                        f"{within_bound}; the RS capacity "
-                        f"{rs_capacity(rule, k):.4g} is unstable and is reported, not tested")}
+    return Verification(
+        "committee", params, {"alpha_c": rs_capacity(rule, k), "counting_bound": table.counting_bound.tolist()},
+        {"median_P_star": table.median_P_star.tolist(), "cover_p_value": cover.p_value,
+         "cover_p_value_one_more_input": wrong.p_value, "counting_p_value": table.counting_p_value.tolist()},
+        {"table": table, "instances": pd.concat(instances, ignore_index=True)}, "success" if ok else "failure",
+        f"exact enumeration of internal representations (LP-certified witnesses); K = 1 against Cover: "
+        f"p = {cover.p_value:.3g}; storable fractions within the counting bound: {within_bound}; the RS capacity "
+        f"{rs_capacity(rule, k):.4g} is unstable and is reported, not tested")
+
+
+def _run(K=3, rule="committee", n=(2, 3), trials=20, seed=0, solver="NNLS", execution=None):
+    return verify_committee(K, rule, sizes=n, trials=trials, seed=seed, solver=solver, execution=execution)
+
+
+CHECKS = (Check(
+    "committee", "largest storable prefix P* by exact enumeration of internal representations, against the counting "
+                 "bound and (K = 1) Cover's theorem",
+    (replace(COMMITTEE.parameter("K"), high=3, description="hidden units (1 to 3 for the exact enumeration)"),
+     COMMITTEE.parameter("rule"),
+     ParameterSpec("n", "inputs per hidden unit (4 takes minutes per instance)", default=(2, 3), low=1,
+                   high=4, kind="list", item="integer")),
+    (trials_setting(20, high=10**5), seed_setting(), solver_setting(available_solvers(), "NNLS")),
+    _run, smoke={"K": 1, "n": (2,), "trials": 4}),)

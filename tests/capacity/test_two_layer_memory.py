@@ -7,7 +7,7 @@ import pytest
 
 from capacity.cli import main
 from capacity.two_layer_memory import factorised_memory, summarise_two_layer, two_layer_thresholds
-from capacity.verify_lam import draw_memory_instance
+from capacity.checks.lam import draw_memory_instance
 from replica.errors import ParameterError
 from replica.lam import optimal_capacity, solve_lam
 
@@ -54,10 +54,10 @@ def test_bracket_and_its_dependence_on_width():
 
 def test_solve_lam_with_a_hidden_width_says_what_is_known():
     one_layer = solve_lam(10, samples=20_000)
-    assert solve_lam(10, hidden=10, samples=20_000).quantities["p_c"] == one_layer.quantities["p_c"]
-    rank_one = solve_lam(10, hidden=1, samples=20_000)
+    assert solve_lam(10, h=10, samples=20_000).quantities["p_c"] == one_layer.quantities["p_c"]
+    rank_one = solve_lam(10, h=1, samples=20_000)
     assert rank_one.status == "success" and rank_one.quantities["p_c"] == 2
-    middle = solve_lam(10, hidden=4, samples=20_000)
+    middle = solve_lam(10, h=4, samples=20_000)
     assert middle.status == "warning" and "empirical only" in middle.message
     assert "p_c" not in middle.quantities and middle.quantities["p_c_lower_bound"] == 2.0
     assert middle.quantities["p_c_upper_bound"] == optimal_capacity(10, samples=20_000)["p_c"]
@@ -69,6 +69,7 @@ def test_cli_verifies_the_two_layer_memory(capfd):
     code = main(["verify", "lam", "--set", "d=5", "--set", "h=2", "--set", "h=5", "--trials", "2", "--json"])
     payload = json.loads(capfd.readouterr().out)
     assert code == 0 and payload["status"] == "success" and "empirical only" in payload["message"]
-    assert [row["hidden"] for row in payload["summary"]] == [2, 5] and len(payload["instances"]) == 4
+    assert [row["hidden"] for row in payload["tables"]["summary"]] == [2, 5]
+    assert len(payload["tables"]["instances"]) == 4
     assert main(["verify", "lam", "--set", "d=5", "--set", "h=7"]) == 2
     assert "h:" in capfd.readouterr().err

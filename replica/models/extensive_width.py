@@ -1,0 +1,82 @@
+r"""Extensive-width two-layer networks, Bayes-optimal (Nguyen & Barbier 2026; Maillard, Troiani, Martin, Krzakala &
+Zdeborová 2024): the ``extensive-width`` and ``extensive-width-scaling`` families (:mod:`replica.extensive_width`).
+
+The equations are the leave-one-out closure: each feature is a single-feature problem at signal-to-noise
+:math:`\lambda_i`, whose overlap maximises :math:`\phi_\lambda(q)`, and the error closes the system.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..parameters import choice, integer, real
+from .family import Equations, Family
+
+__all__ = ["EXTENSIVE_WIDTH", "EXTENSIVE_WIDTH_SCALING", "FAMILIES"]
+
+REFERENCE = "Nguyen & Barbier (2026); Maillard, Troiani, Martin, Krzakala & Zdeborova, NeurIPS (2024)"
+
+
+def _solve(beta=1.0, kappa=0.5, n_over_d2=1.0, Delta=0.1, d=1000, activation="tanh"):
+    from ..extensive_width import solve_extensive_width
+
+    return solve_extensive_width(beta=beta, kappa=kappa, n_over_d2=n_over_d2, Delta=Delta, d=d, activation=activation)
+
+
+def _solve_scaling(beta=1.0, kappa=0.5, Delta=0.1, d=1000, points=80, activation="tanh"):
+    from ..extensive_width import solve_extensive_width_scaling
+
+    return solve_extensive_width_scaling(beta=beta, kappa=kappa, Delta=Delta, d=d, points=points,
+                                         activation=activation)
+
+
+def closure_equations(family: str = "extensive-width", scaling: bool = False) -> Equations:
+    r"""Single-feature free entropy, its stationarity, the signal-to-noise of feature :math:`i`, the closure, the
+    readouts and the Hermite series of :math:`g`; with ``scaling`` also the effective-width laws."""
+    q, lam, eps, Delta, n, d, beta = sp.symbols("q lambda epsilon Delta n d beta", nonnegative=True)
+    i, j, k, ell = sp.symbols("i j k ell", integer=True, positive=True)
+    g, mu, v, q_i = sp.Function("g"), sp.IndexedBase("mu"), sp.IndexedBase("v"), sp.IndexedBase("q")
+    phi = lam * g(q) + q + sp.log(1 - q)
+    sections = [
+        ("single-feature free entropy (x 2)", sp.Eq(sp.Function("phi_lambda")(q), phi)),
+        ("its stationary points", sp.Eq(sp.diff(phi, q), 0)),
+        ("signal-to-noise of feature i", sp.Eq(sp.Indexed(sp.IndexedBase("lambda"), i),
+                                               n / d * v[i] ** 2 / (Delta + eps))),
+        ("closure: Bayes-optimal error", sp.Eq(eps, sp.Sum(v[i] ** 2 * (g(1) - g(q_i[i])), (i, 1, k)))),
+        ("readouts", sp.Eq(v[i], i**-beta / sp.sqrt(sp.Sum(j ** (-2 * beta), (j, 1, k))))),
+        ("activation kernel (Hermite coefficients mu)", sp.Eq(g(q), sp.Sum(mu[ell] ** 2 * q**ell / sp.factorial(ell),
+                                                                            (ell, 1, sp.oo)))),
+    ]
+    if scaling:
+        k_c = sp.Symbol("k_c", positive=True)
+        sections += [("effective width (learning regime)", sp.Eq(k_c, sp.Symbol("c") * (n / d) ** (1 / (2 * beta)))),
+                     ("error in the learning regime", sp.Eq(eps, sp.Symbol("C") * k_c * d / n))]
+    return Equations(family, tuple(sections))
+
+
+COMMON = (
+    real("beta", "power-law exponent of the readouts", default=1.0, low=0.5, high=10.0, low_open=True),
+    real("kappa", "width ratio k/d", default=0.5, low=0.0, high=100.0, low_open=True),
+)
+DELTA = real("Delta", "label-noise variance", default=0.1, low=0.0, high=100.0)
+DIMENSION = integer("d", "input dimension", default=1000, low=2, high=10**7)
+ACTIVATION = choice("activation", "activation", ("tanh", "quadratic"), default="tanh")
+
+EXTENSIVE_WIDTH = Family(
+    name="extensive-width",
+    summary="Bayes-optimal error, feature overlaps and effective width k_c of a width-kappa*d two-layer teacher",
+    reference=REFERENCE,
+    parameters=(*COMMON, real("n_over_d2", "data budget n/d^2", default=1.0, low=0.0, high=1e12, low_open=True),
+                DELTA, DIMENSION, ACTIVATION),
+    solver=_solve, equations=closure_equations)
+
+EXTENSIVE_WIDTH_SCALING = Family(
+    name="extensive-width-scaling",
+    summary="fitted scaling exponents of the error and the collapse constant eps n / (k_c d)",
+    reference=REFERENCE,
+    parameters=(*COMMON, DELTA, DIMENSION, integer("points", "budgets on the scaling grid", default=80, low=2,
+                                                   high=10**7), ACTIVATION),
+    solver=_solve_scaling,
+    equations=lambda: closure_equations("extensive-width-scaling", scaling=True))
+
+FAMILIES = (EXTENSIVE_WIDTH, EXTENSIVE_WIDTH_SCALING)

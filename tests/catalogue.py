@@ -1,0 +1,98 @@
+"""Every published value the library reproduces, with its source and tolerance, run against the family registry.
+
+A :class:`Published` entry names a family, the parameters it is solved at, the quantity of its report and the value
+the literature gives; the tolerance is the precision of the quoted digits (half a unit in the last one, unless the
+entry says otherwise). :data:`LAWS` holds the asymptotic constants that are approached, not reached, at finite size
+(their tests state how close they get). ``tests/test_catalogue.py`` runs every entry.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+__all__ = ["Published", "CATALOGUE", "LAWS", "value_of", "published"]
+
+GARDNER_1988 = "E. Gardner, J. Phys. A 21, 257 (1988), alpha_c(kappa), quoted to five decimals"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published value of a family's reported quantity at given parameters."""
+
+    family: str
+    params: dict
+    quantity: str
+    value: float
+    tolerance: float
+    source: str
+    slow: bool = field(default=False)
+
+    @property
+    def label(self) -> str:
+        settings = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.family}({settings}).{self.quantity}"
+
+
+CATALOGUE = (
+    Published("gardner", {"kappa": 0.0}, "alpha_c", 2.0, 1e-12, "Gardner (1988): exactly 2 at kappa = 0"),
+    Published("gardner", {"kappa": 0.5}, "alpha_c", 0.96121, 5e-6, GARDNER_1988),
+    Published("gardner", {"kappa": 1.0}, "alpha_c", 0.51957, 5e-6, GARDNER_1988),
+    Published("gardner", {"kappa": 2.0}, "alpha_c", 0.20023, 5e-6, GARDNER_1988),
+    Published("gardner", {"kappa": -0.5}, "alpha_c", 4.77010, 5e-6,
+              GARDNER_1988 + "; the RS value, unstable for kappa < 0 (Gardner & Derrida 1988)"),
+    Published("sign-perceptron", {"kappa": 0.0}, "alpha_c", 1.0, 1e-10,
+              "D. J. Amit, C. Campbell & K. Y. M. Wong, J. Phys. A 22, 4687 (1989): half of Gardner's"),
+    Published("sign-perceptron", {"kappa": 0.5}, "alpha_c", 0.96121 / 2, 5e-6,
+              "Amit, Campbell & Wong (1989): alpha_Gardner(kappa) / 2, with Gardner (1988)'s five decimals"),
+    Published("ising-perceptron", {"kappa": 0.0}, "alpha_q1", 4 / math.pi, 1e-12,
+              "Gardner & Derrida, J. Phys. A 21, 271 (1988): 4/pi, rejected (negative entropy)"),
+    Published("ising-perceptron", {"kappa": 0.0}, "alpha_c", 0.833078599, 1e-9,
+              "W. Krauth & M. Mezard, J. Phys. France 50, 3057 (1989); nine digits from J. Ding & N. Sun, STOC 2019 "
+              "(arXiv:1809.07742), abstract; one unit in the ninth decimal (rounding unstated)"),
+    Published("glm-transitions", {"prior": "rademacher", "channel": "sign"}, "alpha_it", 1.245, 5e-4,
+              "G. Gyorgyi, Phys. Rev. A 41, 7097 (1990)"),
+    Published("glm-transitions", {"prior": "rademacher", "channel": "sign"}, "alpha_alg", 1.493, 5e-4,
+              "Barbier, Krzakala, Macris, Miolane & Zdeborova, PNAS 116, 5451 (2019)"),
+    Published("glm", {"prior": "gaussian", "channel": "sign", "alpha": 100.0}, "gen_error", 0.442 / 100, 2e-5,
+              "M. Opper & D. Haussler, PRL 66, 2677 (1991): 0.442/alpha for large alpha (three digits; the "
+              "1/alpha^2 correction at alpha = 100 is below the tolerance)"),
+    Published("committee", {"K": 1}, "alpha_c", 2.0, 1e-10, "K = 1 is the perceptron at kappa = 0 (Gardner 1988)"),
+    Published("committee", {"K": 2, "rule": "parity"}, "alpha_AT", math.pi**2 / 8, 1e-6,
+              "Barkai, Hansel & Kanter, PRL 65, 2312 (1990): the K = 2 parity machine's RS saddle leaves q = 0 "
+              "at pi^2/8"),
+    Published("extensive-width", {"activation": "quadratic", "kappa": 0.5}, "perfect_recovery_n_over_d2.bayes_optimal",
+              0.375, 1e-12, "Maillard, Troiani, Martin, Krzakala & Zdeborova, NeurIPS (2024): kappa - kappa^2/2"),
+    Published("invariant", {"N": 12, "step": 3}, "P_c", 6, 0,
+              "Farrell, Bordelon, Trivedi & Pehlevan, ICLR (2022): P_c = 2 N_0, N_0 = 3 orbits of the shifts by 3"),
+    Published("kernel-curve", {"P": [200], "modes": 100, "decay": 0.0, "target_decay": 0.0, "ridge": 0.0,
+                               "noise": 0.25}, "E_g", 0.25 * 100 / (200 - 100), 1e-9,
+              "Bordelon, Canatar & Pehlevan, ICML (2020): ridgeless, P > M isotropic modes: "
+              "E_g = sigma^2 M / (P - M) (also Hastie, Montanari, Rosset & Tibshirani, Ann. Stat. 2022)"),
+)
+
+#: Asymptotic constants: name -> (value, tolerance of the quote, source).
+LAWS = {
+    "committee_large_K": (6 * math.sqrt(2 / math.pi), 0.0,
+                          "alpha_c^RS / sqrt(K) -> 6 sqrt(2/pi) (Barkai, Hansel & Sompolinsky, PRA 45, 4146 (1992))"),
+    "parity_large_K": (2 / math.pi, 0.0, "alpha_c^RS / K^2 -> 2/pi (Barkai, Hansel & Kanter 1990)"),
+    "memory_optimal": (0.5, 0.0, "p_c ln p_c / d^2 -> 1/2 (Giorlandino, Goldt & Maillard 2026)"),
+    "memory_hebbian": (0.125, 0.0, "p ln p / d^2 -> 1/8 for the Hebbian memory (Giorlandino, Goldt & Maillard 2026)"),
+    "opper_haussler": (0.442, 2e-3, "alpha eps_g -> 0.442, Gaussian teacher, sign channel (Opper & Haussler 1991)"),
+}
+
+
+def value_of(quantities: dict, quantity: str):
+    """The reported value of ``quantity`` (``a.b`` for an entry of a dict; the first entry of a list)."""
+    value = quantities
+    for key in quantity.split("."):
+        value = value[key]
+    return value[0] if isinstance(value, list) else value
+
+
+def published(family: str, quantity: str, **params) -> Published:
+    """The catalogue entry of ``family``'s ``quantity`` at ``params``."""
+    for entry in CATALOGUE:
+        if entry.family == family and entry.quantity == quantity and entry.params == params:
+            return entry
+    raise KeyError(f"no published {family}.{quantity} at {params}")
