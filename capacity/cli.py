@@ -114,7 +114,7 @@ def _cmd_solve(args, out):
     params = family.check(_settings(args.set), parse=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the report carries the warnings
-        report = family.solver(**params)
+        report = family.call(params)
     return _print_report(report, args, out)
 
 
@@ -174,7 +174,7 @@ def _cmd_verify(args, out):
                           scheduler=args.scheduler)
     if args.plot:
         _check_plot_path(args.plot)  # before the sweep: an output error must not cost the computation
-    verification = check.run(**params, **settings, execution=execution)
+    verification = check.call(params, settings, execution)
     return _print_verification(verification, args, out)
 
 

@@ -53,6 +53,8 @@ class ParameterSpec:
         The symbol the parameter appears as in the model's formulas (model parts only).
     note : str
         Why the range is what it is; added to every error about a value outside it.
+    keyword : str, optional
+        The Python keyword where the name is a reserved word (``lambda`` is passed as ``lambda_``, PEP 8).
     """
 
     name: str
@@ -68,6 +70,12 @@ class ParameterSpec:
     required: bool = False
     symbol: Any = field(default=None, compare=False)
     note: str = ""
+    keyword: str | None = None
+
+    @property
+    def python_name(self) -> str:
+        """The keyword a Python function takes the parameter as."""
+        return self.keyword or self.name
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -172,10 +180,10 @@ class ParameterSpec:
 
 
 def real(name, description, default=None, low=None, high=None, *, low_open=False, high_open=False, required=False,
-         symbol=None) -> ParameterSpec:
+         symbol=None, keyword=None) -> ParameterSpec:
     """A real-number parameter."""
     return ParameterSpec(name, description, default, low, high, low_open, high_open, "real", required=required,
-                         symbol=symbol)
+                         symbol=symbol, keyword=keyword)
 
 
 def integer(name, description, default=None, low=None, high=None, *, required=False) -> ParameterSpec:
@@ -220,6 +228,8 @@ def check_values(owner: str, specs, values: dict, *, parse: bool = False) -> dic
         For an unknown name, a missing required parameter or a value outside its range.
     """
     by_name = {spec.name: spec for spec in specs}
+    aliases = {spec.keyword: spec.name for spec in specs if spec.keyword}
+    values = {aliases.get(name, name): value for name, value in values.items()}
     for name in values:
         if name not in by_name:
             listed = ", ".join(by_name) or "none"

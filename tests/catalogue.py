@@ -69,6 +69,14 @@ CATALOGUE = (
                                "noise": 0.25}, "E_g", 0.25 * 100 / (200 - 100), 1e-9,
               "Bordelon, Canatar & Pehlevan, ICML (2020): ridgeless, P > M isotropic modes: "
               "E_g = sigma^2 M / (P - M) (also Hastie, Montanari, Rosset & Tibshirani, Ann. Stat. 2022)"),
+    Published("erm", {"loss": "square", "alpha": 0.5, "lambda": 0.0, "channel": "linear", "noise": 0.3}, "gen_error",
+              (1 - 0.5) + 0.3 * 0.5 / (1 - 0.5) + 0.3, 1e-4,
+              "Hastie, Montanari, Rosset & Tibshirani, Ann. Stat. 50, 949 (2022): the minimum-norm interpolator's "
+              "risk rho (1 - alpha) + Delta alpha / (1 - alpha), plus the label noise; 1e-4: the lambda -> 0+ limit is "
+              "read off at lambda = 1e-7"),
+    Published("erm", {"loss": "square", "alpha": 2.0, "lambda": 0.0, "channel": "linear", "noise": 0.3}, "gen_error",
+              0.3 / (2.0 - 1) + 0.3, 1e-4,
+              "Hastie, Montanari, Rosset & Tibshirani (2022): least squares' risk Delta / (alpha - 1), plus the noise"),
 )
 
 #: Asymptotic constants: name -> (value, tolerance of the quote, source).

@@ -158,7 +158,12 @@ class Check:
         names = {s.name for s in self.settings}
         params, settings = self.check({k: v for k, v in values.items() if k not in names},
                                       {k: v for k, v in values.items() if k in names})
-        return self.run(**params, **settings, execution=execution or Execution())
+        return self.call(params, settings, execution or Execution())
+
+    def call(self, params: dict, settings: dict, execution: Execution):
+        """``run`` on checked parameters and settings (by name), passed as its keywords."""
+        keywords = {spec.name: spec.python_name for spec in (*self.parameters, *self.settings)}
+        return self.run(**{keywords[k]: v for k, v in {**params, **settings}.items()}, execution=execution)
 
 
 _REGISTRY = Registry(__package__, "CHECKS", key=lambda check: check.family,

@@ -111,7 +111,12 @@ class Family:
 
     def solve(self, **params):
         """The family's :class:`~replica.report.Report` at ``params`` (defaults for the rest)."""
-        return self.solver(**self.check(params))
+        return self.call(self.check(params))
+
+    def call(self, checked: dict):
+        """The solver on checked parameters (by name), passed as its keywords."""
+        keywords = {spec.name: spec.python_name for spec in self.parameters}
+        return self.solver(**{keywords[name]: value for name, value in checked.items()})
 
     def derive(self, **params) -> Equations:
         """The equations the family solves (only ``derive_parameters`` may be given)."""
@@ -137,10 +142,10 @@ def _check_signature(family: Family) -> None:
     accepted = {name for name, p in signature.parameters.items()
                 if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
     for spec in family.parameters:
-        if spec.name not in accepted:
+        if spec.python_name not in accepted:
             raise ModelDeclarationError(f"family {family.name!r}: {family.solver.__name__} has no keyword "
-                                        f"{spec.name!r}")
-        default = signature.parameters[spec.name].default
+                                        f"{spec.python_name!r}")
+        default = signature.parameters[spec.python_name].default
         if default is not inspect.Parameter.empty and default != spec.default:
             raise ModelDeclarationError(f"family {family.name!r}: {spec.name} defaults to {default!r} in "
                                         f"{family.solver.__name__} but to {spec.default!r} in the declaration")

@@ -36,7 +36,7 @@ import sympy as sp
 from ..errors import ReplicaError
 from .gaussian import GaussianMean, H, LogAddExp, LogH, LogTwoCosh
 
-__all__ = ["compile_expression", "CompiledExpression", "gauss_hermite", "layered_rule"]
+__all__ = ["compile_expression", "CompiledExpression", "gauss_hermite", "layered_rule", "numeric_modules"]
 
 DEFAULT_NODES = 201
 #: Parameter points evaluated together in an expression with nested means (bounds the node arrays' memory).
@@ -53,6 +53,12 @@ _NUMERIC_FUNCTIONS = {
     "erfc": sc.erfc,
 }
 _MODULES = [_NUMERIC_FUNCTIONS, "scipy", "numpy"]
+
+
+def numeric_modules() -> list:
+    """The ``sympy.lambdify`` modules of this compiler (tail-stable special functions first), for code that
+    lambdifies its own integrands."""
+    return list(_MODULES)
 
 
 @lru_cache(maxsize=16)

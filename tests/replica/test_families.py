@@ -18,7 +18,7 @@ FAMILIES = [family.name for family in replica.families()]
 
 def test_every_family_of_the_issue_is_registered():
     assert set(FAMILIES) >= {"gardner", "ising-perceptron", "sign-perceptron", "glm", "glm-transitions", "committee",
-                             "lam", "extensive-width", "extensive-width-scaling", "kernel-curve", "invariant"}
+                             "lam", "extensive-width", "extensive-width-scaling", "kernel-curve", "invariant", "erm"}
 
 
 @pytest.mark.parametrize("name", FAMILIES)
