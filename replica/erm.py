@@ -371,12 +371,12 @@ VANISHING_PENALTIES = (1e-5, 1e-6, 1e-7)
 LIMIT_TOLERANCE = 1e-4
 
 
-def _vanishing_penalty(loss, alpha_, channel, noise):
+def _vanishing_penalty(loss, alpha, channel, noise):
     r"""The :math:`\lambda \to 0^+` limit: the fixed point at :data:`VANISHING_PENALTIES`, accepted when the last two
     agree in :math:`m` and :math:`q` to :data:`LIMIT_TOLERANCE` (the hinge loss on separable data: the max-margin
     classifier; the square loss: least squares, or below :math:`\alpha = 1` the minimum-norm interpolator).
     Returns ``(point, note)``, the point ``None`` where the limit does not exist (the norm diverges)."""
-    points = [erm_point(loss, alpha_, penalty, channel=channel, noise=noise) for penalty in VANISHING_PENALTIES]
+    points = [erm_point(loss, alpha, penalty, channel=channel, noise=noise) for penalty in VANISHING_PENALTIES]
     if not all(int(p["status"]) == Status.SUCCESS for p in points):
         return None, ("lambda = 0: no lambda -> 0+ limit reached: the fixed point does not converge at small "
                       "lambda; use a small positive lambda")
@@ -429,14 +429,14 @@ def interpolation_threshold(noise: float) -> float:
     return 1 / float(best.fun)
 
 
-def optimal_lambda(loss: str, alpha_: float, *, channel: str = "sign", noise: float = 0.0,
+def optimal_lambda(loss: str, alpha: float, *, channel: str = "sign", noise: float = 0.0,
                    bounds=(1e-6, 1e3)) -> dict:
     r"""The :math:`\lambda` minimising the generalisation error at one load (bounded Brent in :math:`\ln\lambda`),
     with the error there; an optimum at an end of ``bounds`` is reported as such (``at_bound``)."""
     from scipy.optimize import minimize_scalar
 
     def error(log_lam):
-        point = erm_point(loss, alpha_, math.exp(log_lam), channel=channel, noise=noise)
+        point = erm_point(loss, alpha, math.exp(log_lam), channel=channel, noise=noise)
         return float(point["gen_error"]) if point["status"] == Status.SUCCESS else np.inf
 
     low, high = math.log(bounds[0]), math.log(bounds[1])
@@ -446,7 +446,7 @@ def optimal_lambda(loss: str, alpha_: float, *, channel: str = "sign", noise: fl
             "at_bound": bool(result.x - low < 1e-3 or high - result.x < 1e-3)}
 
 
-def solve_erm(loss: str = "logistic", alpha_: float = 2.0, lambda_: float = 0.1, *, teacher: str = "gaussian",
+def solve_erm(loss: str = "logistic", alpha: float = 2.0, lambda_: float = 0.1, *, teacher: str = "gaussian",
               channel: str = "sign", noise: float = 0.0) -> Report:
     """ERM learning curve at one (α, λ): errors, training loss, overlaps, conjugates, norm, and the Bayes-optimal
     error of the same teacher (:func:`replica.glm.solve_glm`) beside it."""
@@ -458,16 +458,16 @@ def solve_erm(loss: str = "logistic", alpha_: float = 2.0, lambda_: float = 0.1,
         raise ParameterError("noise", f"the flip probability of the sign channel must lie in [0, 0.5); got {noise:g}")
     if channel == "sign" and noise > 0:
         channel = "noisy-sign"
-    params = {"loss": loss, "alpha": alpha_, "lambda": lambda_, "teacher": teacher, "channel": channel,
+    params = {"loss": loss, "alpha": alpha, "lambda": lambda_, "teacher": teacher, "channel": channel,
               "noise": noise}
     notes = []
     if lambda_ == 0:
-        point, limit_note = _vanishing_penalty(loss, alpha_, channel, noise)
+        point, limit_note = _vanishing_penalty(loss, alpha, channel, noise)
         if point is None:
             return Report("erm", params, {}, "failure", limit_note)
         notes.append(limit_note)
     else:
-        point = erm_point(loss, alpha_, lambda_, channel=channel, noise=noise)
+        point = erm_point(loss, alpha, lambda_, channel=channel, noise=noise)
     quantities = {k: float(v) for k, v in point.items() if k not in ("status", "iterations", "change")}
     status = Status(int(point["status"]))
     if status != Status.SUCCESS:
@@ -482,7 +482,7 @@ def solve_erm(loss: str = "logistic", alpha_: float = 2.0, lambda_: float = 0.1,
     bayes_parts = {"Delta": noise} if channel == "linear" else {"eta": noise} if channel == "noisy-sign" else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bayes = (solve_glm(teacher, channel, alpha_, **bayes_parts) if channel != "linear" or noise > 0 else None)
+        bayes = (solve_glm(teacher, channel, alpha, **bayes_parts) if channel != "linear" or noise > 0 else None)
     if bayes is not None and bayes.status != "failure" and "gen_error" in bayes.quantities:
         quantities["bayes_optimal_gen_error"] = float(bayes.quantities["gen_error"])
     else:

@@ -219,8 +219,13 @@ def readouts(k: int, beta: float) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
+#: Smallest readout exponent of the scaling laws: for beta <= 1/2 the readouts' power is not summable as k -> infinity
+#: (every feature carries O(1/k)), so there is no learning regime with an exponent to fit.
+SCALING_BETA = 0.5
+
+
 def _check(beta, kappa, Delta, d):
-    beta = check_real("beta", beta, 0.5, 10.0, low_open=True)
+    beta = check_real("beta", beta, 0.0, 10.0)  # any profile at finite k = kappa d (beta = 0: homogeneous readouts)
     kappa = check_real("kappa", kappa, 0.0, 100.0, low_open=True)
     Delta = check_real("Delta", Delta, 0.0, 100.0)
     d = check_int("d", d, 2, 10**7)
@@ -367,10 +372,11 @@ def scaling_table(betas, kappas, deltas, *, d: int = 1000, points: int = 80, act
     r"""Fitted exponents and collapse constant for every combination of ``beta``, ``kappa`` and ``Delta``.
 
     Expected: learning exponent :math:`1/(2\beta) - 1`, refinement exponent :math:`-1`. The budgets default to
-    :func:`budget_range` for each combination.
+    :func:`budget_range` for each combination. The laws need :math:`\beta >` :data:`SCALING_BETA`.
     """
     rows = []
     for beta in betas:
+        check_real("beta", beta, SCALING_BETA, 10.0, low_open=True)
         for kappa in kappas:
             for Delta in deltas:
                 bounds = n_over_d2_range or budget_range(beta, kappa, Delta, d, activation)

@@ -180,10 +180,10 @@ class ParameterSpec:
 
 
 def real(name, description, default=None, low=None, high=None, *, low_open=False, high_open=False, required=False,
-         symbol=None, keyword=None) -> ParameterSpec:
+         symbol=None, keyword=None, note="") -> ParameterSpec:
     """A real-number parameter."""
     return ParameterSpec(name, description, default, low, high, low_open, high_open, "real", required=required,
-                         symbol=symbol, keyword=keyword)
+                         symbol=symbol, keyword=keyword, note=note)
 
 
 def integer(name, description, default=None, low=None, high=None, *, required=False) -> ParameterSpec:

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from replica.extensive_width import activation_function, perfect_recovery_alpha, readouts, solve_overlaps
-from replica.models.extensive_width import DELTA
+from replica.models.extensive_width import BETA, DELTA
 from replica.parameters import integer, real
 from replica.validation import check_int, check_real
 
@@ -236,7 +236,7 @@ CHECKS = (Check(
     (real("kappa", "width ratio k/d", default=0.5, low=0.0, high=1.0, low_open=True),
      integer("d", "dimension of the SDP instances", default=12, low=2, high=80),
      real("n_over_d2", "data budget n/d^2 of the trained student", default=2.0, low=0.0, high=1e4, low_open=True),
-     real("beta", "power-law exponent of the readouts", default=1.0, low=0.5, high=10.0, low_open=True),
+     BETA,
      DELTA,
      integer("student_d", "dimension of the trained student", default=60, low=2, high=2000)),
     (trials_setting(4, low=1, high=1000), seed_setting(), solver_setting(tuple(SOLVER_OPTIONS), "SCS")),

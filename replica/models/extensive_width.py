@@ -54,10 +54,11 @@ def closure_equations(family: str = "extensive-width", scaling: bool = False) ->
     return Equations(family, tuple(sections))
 
 
-COMMON = (
-    real("beta", "power-law exponent of the readouts", default=1.0, low=0.5, high=10.0, low_open=True),
-    real("kappa", "width ratio k/d", default=0.5, low=0.0, high=100.0, low_open=True),
-)
+BETA = real("beta", "power-law exponent of the readouts v_i ~ i^-beta (0: homogeneous)", default=1.0, low=0.0,
+            high=10.0)
+SCALING_BETA = real("beta", "power-law exponent of the readouts", default=1.0, low=0.5, high=10.0, low_open=True,
+                    note="the scaling laws need beta > 1/2: below, the readouts' power is not summable as k grows")
+KAPPA = real("kappa", "width ratio k/d", default=0.5, low=0.0, high=100.0, low_open=True)
 DELTA = real("Delta", "label-noise variance", default=0.1, low=0.0, high=100.0)
 DIMENSION = integer("d", "input dimension", default=1000, low=2, high=10**7)
 ACTIVATION = choice("activation", "activation", ("tanh", "quadratic"), default="tanh")
@@ -66,7 +67,7 @@ EXTENSIVE_WIDTH = Family(
     name="extensive-width",
     summary="Bayes-optimal error, feature overlaps and effective width k_c of a width-kappa*d two-layer teacher",
     reference=REFERENCE,
-    parameters=(*COMMON, real("n_over_d2", "data budget n/d^2", default=1.0, low=0.0, high=1e12, low_open=True),
+    parameters=(BETA, KAPPA, real("n_over_d2", "data budget n/d^2", default=1.0, low=0.0, high=1e12, low_open=True),
                 DELTA, DIMENSION, ACTIVATION),
     solver=_solve, equations=closure_equations)
 
@@ -74,8 +75,8 @@ EXTENSIVE_WIDTH_SCALING = Family(
     name="extensive-width-scaling",
     summary="fitted scaling exponents of the error and the collapse constant eps n / (k_c d)",
     reference=REFERENCE,
-    parameters=(*COMMON, DELTA, DIMENSION, integer("points", "budgets on the scaling grid", default=80, low=2,
-                                                   high=10**7), ACTIVATION),
+    parameters=(SCALING_BETA, KAPPA, DELTA, DIMENSION,
+                integer("points", "budgets on the scaling grid", default=80, low=2, high=10**7), ACTIVATION),
     solver=_solve_scaling,
     equations=lambda: closure_equations("extensive-width-scaling", scaling=True))
 

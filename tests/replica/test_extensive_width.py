@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+import replica
 from replica.errors import ParameterError
 from replica.extensive_width import (
     activation_function, feature_onsets, perfect_recovery_alpha, readouts, scalar_channel, scaling_table,
@@ -107,3 +108,18 @@ def test_report_and_errors():
         solve_overlaps(1.0, beta=0.4)
     with pytest.raises(ParameterError, match="activation"):
         activation_function("relu6")
+
+
+def test_any_readout_profile_at_finite_width():
+    """beta <= 1/2 is allowed at finite k = kappa d (the readouts are normalised over k features): beta = 0 is the
+    homogeneous network, whose identical features are learnt all at once; at beta = 0.3 (the authors' HMC setting,
+    Delta = 0.04, d = 200, kappa = 0.5) the effective width grows and the error falls along the budget. The scaling
+    laws still need beta > 1/2 and say why."""
+    homogeneous = [solve_extensive_width(beta=0.0, kappa=0.5, n_over_d2=a, Delta=0.04, d=200) for a in (0.5, 2.0)]
+    assert [r.quantities["k_c"] for r in homogeneous] == [0, 100]
+    staircase = [solve_extensive_width(beta=0.3, kappa=0.5, n_over_d2=a, Delta=0.04, d=200) for a in (0.2, 0.5, 1, 2)]
+    assert all(r.status == "success" for r in staircase)
+    errors, widths = [r.quantities["gen_error"] for r in staircase], [r.quantities["k_c"] for r in staircase]
+    assert all(a > b for a, b in zip(errors, errors[1:])) and all(a < b for a, b in zip(widths, widths[1:]))
+    with pytest.raises(ParameterError, match="beta > 1/2"):
+        replica.family("extensive-width-scaling").solve(beta=0.3)
