@@ -47,7 +47,7 @@ from .models.losses import LOSSES, RidgePenalty
 from .models.teacher import BAYES_PRIORS, Delta, LinearTeacher, NoisySignTeacher, SignTeacher, eta
 from .report import Report
 from .solvers import Status
-from .symbolic.codegen import gauss_hermite, numeric_modules, stable_tail_ratios
+from .symbolic.codegen import gauss_hermite, layered_rule, numeric_modules, stable_tail_ratios
 
 __all__ = ["ERMDerivation", "derive_erm", "erm_point", "erm_curve", "solve_erm", "optimal_lambda",
            "interpolation_threshold", "CHANNELS"]
@@ -60,13 +60,21 @@ xi, y = sp.symbols("xi y", real=True)
 #: Teacher channels of the ERM family and the symbol their ``noise`` parameter sets.
 CHANNELS = {"sign": (SignTeacher, None), "noisy-sign": (NoisySignTeacher, eta), "linear": (LinearTeacher, Delta)}
 
-#: Fixed-point iteration: tolerance on the relative change of (m, q, V), iteration limit, damping.
+#: Fixed-point iteration: tolerance on the relative change of (m, q, V), iteration limit, initial damping (halved for
+#: a point whose change more than doubled, down to MIN_DAMPING), and the stall rule: a point whose change has not improved for
+#: STALL iterations stops there, converged if the change is below ACCEPTED (the quadrature's rounding floor, reached
+#: at extreme parameters such as lambda = 1e6), failed otherwise.
 TOLERANCE = 1e-11
 MAX_ITERATIONS = 20_000
 DAMPING = 0.5
+MIN_DAMPING = 1e-3
+STALL = 1000
+ACCEPTED = 1e-8
 #: Quadrature nodes in the student's field xi and in the label noise.
 XI_NODES = 121
 NOISE_NODES = 41
+#: Width of the label density's switch (in xi) below which the composite rule replaces Gauss–Hermite.
+LAYER_WIDTH = 0.25
 
 
 class Prox(sp.Function):
@@ -232,11 +240,18 @@ class _Compiled:
         """Quadrature nodes ``(labels, xi, weights)`` broadcast to (points, xi nodes, label nodes)."""
         xs, wx = gauss_hermite(XI_NODES)
         xs, wx = xs[None, :, None], wx[None, :, None]
-        m_, q_ = m_[:, None, None], q_[:, None, None]
         if self.classification:
+            # the label density H(-y m xi / sqrt(q V*)) switches over a width sqrt(q V*)/|m| around xi = 0, which
+            # shrinks as m^2 -> q (large loads): below LAYER_WIDTH a composite rule with panels at that scale
+            width = np.sqrt(np.maximum(q_ - m_**2, 0)) / np.maximum(np.abs(m_), 1e-300)
+            if np.min(width) < LAYER_WIDTH:
+                layered, lw = layered_rule([np.zeros(m_.shape)], [width], XI_NODES)
+                xs, wx = layered[:, :, None], lw[:, :, None]
             labels = np.array([1.0, -1.0])[None, None, :]
-            weights = wx * self.density(labels, xs, m_, q_, 0.0, 0.0, 0.0, params["eta"])
+            weights = wx * self.density(labels, xs, m_[:, None, None], q_[:, None, None], 0.0, 0.0, 0.0,
+                                        params["eta"])
         else:
+            m_, q_ = m_[:, None, None], q_[:, None, None]
             noise, wn = gauss_hermite(NOISE_NODES)
             spread = np.sqrt(np.maximum(1 - m_**2 / q_, 0) + params["Delta"])
             labels = m_ * xs / np.sqrt(q_) + spread * noise[None, None, :]
@@ -321,23 +336,33 @@ def erm_point(loss: str, loads, lambdas, *, channel: str = "sign", noise: float 
     state = (np.full(loads.shape, 0.5), np.full(loads.shape, 1.0), np.full(loads.shape, 1.0))
     done = np.zeros(loads.shape, bool)
     iterations = np.zeros(loads.shape, int)
-    change = np.full(loads.shape, np.inf)
+    change, best, since_best = (np.full(loads.shape, np.inf), np.full(loads.shape, np.inf),
+                                np.zeros(loads.shape, int))
+    damping = np.full(loads.shape, DAMPING)
     for iteration in range(1, MAX_ITERATIONS + 1):
         active = np.flatnonzero(~done)  # converged points are left as they are
         current = tuple(x[active] for x in state)
         hats = _means(compiled, current, loads[active], params)
         new = tuple(compiled.overlaps[name](hats[m_hat], hats[q_hat], hats[V_hat], lambdas[active])
                     for name in (m, q, V))
-        new = tuple(DAMPING * n + (1 - DAMPING) * old for n, old in zip(new, current))
+        step = damping[active]
+        new = tuple(step * n + (1 - step) * old for n, old in zip(new, current))
+        previous = change[active]
         change[active] = np.maximum.reduce([np.abs(n - o) / (1e-12 + np.abs(o)) for n, o in zip(new, current)])
+        damping[active] = np.where(change[active] > 2 * previous, np.maximum(step / 2, MIN_DAMPING), step)
+        improved = change[active] < best[active]
+        best[active] = np.where(improved, change[active], best[active])
+        since_best[active] = np.where(improved, 0, since_best[active] + 1)
         iterations[active] = iteration
         for x, value in zip(state, (new[0], np.maximum(new[1], new[0] ** 2 * (1 + 1e-15)), new[2])):
             x[active] = value  # |m| <= sqrt(q), so that V* = rho - m^2/q >= 0
-        done[active] = (change[active] < TOLERANCE) | ~np.isfinite(change[active])
+        done[active] = ((change[active] < TOLERANCE) | ~np.isfinite(change[active])
+                        | (since_best[active] >= STALL))
         if done.all():
             break
     hats = _means(compiled, state, loads, params)
-    status = np.where(np.isfinite(change) & (change < TOLERANCE), int(Status.SUCCESS),
+    converged = np.isfinite(change) & ((change < TOLERANCE) | (best < ACCEPTED) & (change < ACCEPTED))
+    status = np.where(converged, int(Status.SUCCESS),
                       np.where(np.isfinite(change), int(Status.MAX_ITERATIONS), int(Status.NONFINITE)))
     values = {"m": state[0], "q": state[1], "V": state[2], "m_hat": hats[m_hat], "q_hat": hats[q_hat],
               "V_hat": hats[V_hat], **_observables(compiled, state, params)}

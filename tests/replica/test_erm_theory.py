@@ -45,9 +45,12 @@ def test_ridge_agrees_with_its_closed_form(alpha, lam, delta):
     point = erm_point("square", alpha, lam, channel="linear", noise=delta)
     m, q, v, error = _ridge_closed_form(alpha, lam, delta)
     assert int(point["status"]) == 0
-    for value, exact in ((point["m"], m), (point["q"], q), (point["V"], v), (point["gen_error"], error)):
-        assert float(value) == pytest.approx(exact, rel=1e-8, abs=1e-10)
-    assert float(point["train_loss"]) == pytest.approx((1 + delta - 2 * m + q) / (2 * (1 + v) ** 2), rel=1e-8)
+    for value, exact in ((point["m"], m), (point["q"], q), (point["V"], v)):
+        assert float(value) == pytest.approx(exact, rel=1e-8)
+    # the errors are differences of O(1) overlaps (1e-7 at Delta = 0, alpha = 3): 1e-8 relative or 1e-9 absolute
+    assert float(point["gen_error"]) == pytest.approx(error, rel=1e-8, abs=1e-9)
+    assert float(point["train_loss"]) == pytest.approx((1 + delta - 2 * m + q) / (2 * (1 + v) ** 2), rel=1e-8,
+                                                       abs=1e-9)
 
 
 @pytest.mark.parametrize("alpha", [0.3, 0.7, 2.0, 4.0])
@@ -163,3 +166,14 @@ def test_interpolation_threshold_separates_the_two_vanishing_penalty_limits():
     assert "margin" not in solve_erm("hinge", above, 0.0, noise=0.2).quantities  # training loss > 0 there
     assert solve_erm("logistic", below, 0.0, noise=0.2).status == "failure"
     assert solve_erm("logistic", above, 0.0, noise=0.2).status == "success"
+
+
+@pytest.mark.parametrize("loss", ["logistic", "hinge", "square"])
+def test_huge_penalty_is_the_hebbian_rule(loss):
+    """lambda -> infinity: w -> -l'(y, 0) sum_mu y_mu x_mu / lambda, the Hebbian rule (Vallet 1989), whose overlap
+    ratio is R = sqrt(2 alpha/pi)/sqrt(1 + 2 alpha/pi) whatever the loss: the error is arccos(R)/pi."""
+    alpha = 2.0
+    ratio = np.sqrt(2 * alpha / np.pi) / np.sqrt(1 + 2 * alpha / np.pi)
+    report = solve_erm(loss, alpha, 1e6)
+    assert report.status == "success", report.message
+    assert report.quantities["gen_error"] == pytest.approx(np.arccos(ratio) / np.pi, abs=1e-6)

@@ -52,11 +52,15 @@ def test_cli_verify_erm(capfd):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("loss, alpha, lam, channel, noise", [
-    ("logistic", 3.0, 0.05, "sign", 0.1), ("logistic", 0.8, 1.0, "sign", 0.0), ("hinge", 1.5, 0.1, "sign", 0.0),
-    ("square", 0.5, 0.5, "sign", 0.0), ("square", 2.0, 0.01, "linear", 0.2), ("absolute", 2.0, 0.1, "linear", 0.3)])
-def test_every_loss_agrees_at_n_2000(loss, alpha, lam, channel, noise):
-    check = verify_erm(loss, alpha, lam, channel=channel, noise=noise, n=2000, trials=6, seed=4,
+@pytest.mark.parametrize("loss, alpha, lam, channel, noise, n, trials", [
+    ("logistic", 3.0, 0.05, "sign", 0.1, 2000, 6), ("logistic", 0.8, 1.0, "sign", 0.0, 2000, 6),
+    ("hinge", 1.5, 0.1, "sign", 0.0, 2000, 6), ("hinge", 1.0, 0.0, "sign", 0.0, 2000, 4),  # the max-margin classifier
+    ("square", 0.5, 0.5, "sign", 0.0, 2000, 6), ("square", 2.0, 0.01, "linear", 0.2, 2000, 6),
+    ("absolute", 2.0, 0.1, "linear", 0.3, 1000, 6)])  # cvxpy's absolute loss at N = 2000 needs 4 GB a worker
+def test_every_loss_agrees_at_large_n(loss, alpha, lam, channel, noise, n, trials):
+    """N = 2000 for the four losses of the learning-curve literature (the max-margin: 2 minutes an instance in
+    cvxpy), N = 1000 for the absolute loss."""
+    check = verify_erm(loss, alpha, lam, channel=channel, noise=noise, n=n, trials=trials, seed=4,
                        execution=Execution(n_jobs=2))
     assert check.status == "success", check.message
 
