@@ -20,7 +20,9 @@ differentiates it — the expectation's measure depends on :math:`m` and :math:`
 derivatives are :math:`\partial_\omega\mathcal M = (\omega - \mathrm{prox})/V`,
 :math:`\partial_V\mathcal M = -(\mathrm{prox} - \omega)^2/2V^2` — and solves the six stationarity conditions by a
 damped fixed-point iteration, the expectation evaluated by Gauss–Hermite quadrature in :math:`\xi` (and in the
-label noise for a regression channel; a sum over :math:`y = \pm1` for a classification channel).
+label noise for a regression channel; a sum over :math:`y = \pm1` for a classification channel). The numerics set
+:math:`\rho = 1`: every teacher prior of the library has unit second moment, and with the :math:`\ell_2` penalty the
+curves depend on the prior through :math:`\rho` only (Gaussian and Rademacher teachers give the same curve).
 
 Reported quantities: the generalisation error (the probability of disagreeing with the teacher's noiseless label
 :math:`\arccos(m/\sqrt{\rho q})/\pi` for classification, and ``label_error`` :math:`\eta + (1 - 2\eta)` times it,

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 def test_default_verification_agrees_with_gardner():
     check = verify("gardner", progress=False)
     assert check.status == "success", check.message
-    assert (check.trials.verdict == "certified").all()
+    assert (check.tables["instances"].verdict == "certified").all()
 
 
 def test_positive_margin_verification_agrees():
@@ -45,7 +45,7 @@ def test_ising_enumeration_agrees_with_krauth_mezard():
 def test_sign_constrained_verification_agrees(kappa):
     check = verify("sign-perceptron", kappa=kappa, progress=False)
     assert check.status == "success", check.message
-    assert (check.trials.verdict == "certified").all()
+    assert (check.tables["instances"].verdict == "certified").all()
 
 
 def test_committee_three_overlap_reaches_one_at_the_rs_capacity_and_replica_symmetry_breaks():
