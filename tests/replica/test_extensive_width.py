@@ -105,7 +105,7 @@ def test_report_and_errors():
     report = solve_extensive_width(beta=1.0, kappa=0.5, n_over_d2=1.0)
     assert report.status == "success" and report.quantities["k_c"] == report.quantities["overlaps_summary"]["learnt"]
     with pytest.raises(ParameterError, match="beta"):
-        solve_overlaps(1.0, beta=0.4)
+        solve_overlaps(1.0, beta=-0.1)  # any beta >= 0 is a readout profile; a negative one is not
     with pytest.raises(ParameterError, match="activation"):
         activation_function("relu6")
 

@@ -55,6 +55,6 @@ def test_cli_solve_and_verify_extensive_width(capfd):
     assert {row["n_over_d2"] for row in payload["tables"]["sdp"]} and payload["estimate"]["sdp_threshold"] > 0
     # no instance recovered below the dimension count, and the recovery budget above it: nothing impossible seen
     assert code == 0 and payload["status"] == "success", payload["message"]
-    assert main(["solve", "extensive-width", "--set", "beta=0.5"]) == 2
+    assert main(["solve", "extensive-width", "--set", "beta=-0.5"]) == 2
     assert "beta" in capfd.readouterr().err
     assert main(["solve", "extensive-width", "--set", "width=3"]) == 2
