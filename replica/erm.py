@@ -274,7 +274,7 @@ def _means(compiled: _Compiled, state, loads, params):
     scale = np.broadcast_to(v_[:, None, None], np.broadcast_shapes(labels.shape, points.shape))
     with np.errstate(all="ignore"):
         proximal = compiled.loss.prox(labels, points, scale)
-        envelope = (proximal - points) ** 2 / (2 * scale) + compiled.loss.value(labels, proximal)
+        envelope = compiled.loss.moreau(labels, points, scale, proximal)
         args = (labels, xs, m_[:, None, None], q_[:, None, None], v_[:, None, None], loads[:, None, None],
                 params["Delta"], params["eta"], proximal, envelope)
         return {hat: factor(loads, v_) * np.sum(weights * integrand(*args), axis=(1, 2))
@@ -288,7 +288,7 @@ def _observables(compiled: _Compiled, state, params) -> dict:
     points = np.sqrt(q_)[:, None, None] * xs
     scale = np.broadcast_to(v_[:, None, None], points.shape)
     proximal = compiled.loss.prox(labels, points, scale)
-    envelope = (proximal - points) ** 2 / (2 * scale) + compiled.loss.value(labels, proximal)
+    envelope = compiled.loss.moreau(labels, points, scale, proximal)
     out = {"train_loss": np.sum(weights * compiled.loss.value(labels, proximal), axis=(1, 2)),
            "moreau_mean": np.sum(weights * envelope, axis=(1, 2))}
     if compiled.classification:
@@ -403,12 +403,12 @@ def _vanishing_penalty(loss, alpha, channel, noise):
     agree in :math:`m` and :math:`q` to :data:`LIMIT_TOLERANCE` (the hinge loss on separable data: the max-margin
     classifier; the square loss: least squares, or below :math:`\alpha = 1` the minimum-norm interpolator).
     Returns ``(point, note)``, the point ``None`` where the limit does not exist (the norm diverges)."""
-    points = [erm_point(loss, alpha, penalty, channel=channel, noise=noise) for penalty in VANISHING_PENALTIES]
-    if not all(int(p["status"]) == Status.SUCCESS for p in points):
+    points = erm_point(loss, alpha, VANISHING_PENALTIES, channel=channel, noise=noise)  # one vectorised solve
+    if not (points["status"] == Status.SUCCESS).all():
         return None, ("lambda = 0: no lambda -> 0+ limit reached: the fixed point does not converge at small "
                       "lambda; use a small positive lambda")
-    last, before = points[-1], points[-2]
-    drift = max(abs(float(last[k]) - float(before[k])) / max(abs(float(last[k])), 1e-300) for k in ("m", "q"))
+    last = {name: value[-1] for name, value in points.items()}
+    drift = max(abs(float(last[k]) - float(points[k][-2])) / max(abs(float(last[k])), 1e-300) for k in ("m", "q"))
     if drift > LIMIT_TOLERANCE:
         return None, (f"lambda = 0: no lambda -> 0+ limit reached: between lambda = {VANISHING_PENALTIES[-2]:g} "
                       f"and {VANISHING_PENALTIES[-1]:g} the overlaps still move by {drift:.2g} (the norm diverges, as "

@@ -30,11 +30,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from replica.erm import solve_erm
+from replica.erm import CHANNELS, solve_erm
 from replica.errors import ParameterError, ReplicaError
 from replica.models.empirical_risk import ERM
 from replica.models.losses import LOSSES
-from replica.models.teacher import BAYES_PRIORS, LinearTeacher, NoisySignTeacher, SignTeacher
+from replica.models.teacher import BAYES_PRIORS
 from replica.parameters import ParameterSpec
 
 from ..estimates import standard_error_of_mean
@@ -53,11 +53,10 @@ COMPARED = ("gen_error", "train_loss", "train_error", "m", "q")
 
 
 def _labels(channel: str, noise: float, field, rng):
-    if channel == "linear":
-        return LinearTeacher().sample_labels(field, {"Delta": noise}, rng)
-    if noise > 0:
-        return NoisySignTeacher().sample_labels(field, {"eta": noise}, rng)
-    return SignTeacher().sample_labels(field, {}, rng)
+    """Labels from the teacher channel's own sampler (the theory's :data:`replica.erm.CHANNELS`)."""
+    name = "noisy-sign" if channel == "sign" and noise > 0 else channel
+    part, parameter = CHANNELS[name]
+    return part().sample_labels(field, {} if parameter is None else {parameter.name: noise}, rng)
 
 
 def _fit(loss: str, patterns, labels, lambda_: float, solver: str):

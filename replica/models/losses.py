@@ -101,9 +101,10 @@ class Loss(ABC):
         raise ModelDeclarationError(f"the {self.name} proximal map did not converge in {NEWTON_ITERATIONS} Newton "
                                     "steps (is the loss convex and twice differentiable?)")
 
-    def moreau(self, labels, points, scale) -> np.ndarray:
-        """The Moreau envelope :math:`\\mathcal M_V(y, \\omega)` at the proximal point."""
-        proximal = self.prox(labels, points, scale)
+    def moreau(self, labels, points, scale, proximal=None) -> np.ndarray:
+        """The Moreau envelope :math:`\\mathcal M_V(y, \\omega)`, the objective at the proximal point (computed here
+        unless given)."""
+        proximal = self.prox(labels, points, scale) if proximal is None else proximal
         return (proximal - points) ** 2 / (2 * scale) + self.value(labels, proximal)
 
 
