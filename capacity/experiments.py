@@ -162,6 +162,45 @@ def first_unseparable_prefix(separable, max_patterns: int, guess: int | None = N
     return hi, "certified", calls
 
 
+def walk_to_first_unseparable(separable, max_patterns: int, guess: int) -> tuple[int | None, str, int]:
+    """The first prefix length that is not separable, found by stepping one pattern at a time from ``guess``.
+
+    Up from a separable guess, down from an unseparable one, until the verdict changes. With a program that keeps
+    its solution between calls (:class:`~capacity.programs.LiveLeastDistance`) each step changes one row, so a
+    step costs a few pivots, and a step that adds a row the current separator already satisfies costs none; the
+    walk then beats the bisection of :func:`first_unseparable_prefix`, whose probes jump back and forth. Same
+    arguments and result; both return the same :math:`P^*` because the verdicts are monotone.
+    """
+    calls = 0
+
+    def verdict(p):
+        nonlocal calls
+        calls += 1
+        return separable(p)
+
+    p = min(max(int(guess), 1), max_patterns)
+    answer = verdict(p)
+    if answer is Verdict.DOUBTFUL:
+        return None, "doubtful", calls
+    if answer is Verdict.SEPARABLE:
+        while p < max_patterns:
+            p += 1
+            answer = verdict(p)
+            if answer is Verdict.DOUBTFUL:
+                return None, "doubtful", calls
+            if answer is Verdict.NOT_SEPARABLE:
+                return p, "certified", calls
+        return None, "above_search_range", calls
+    while p > 1:
+        answer = verdict(p - 1)
+        if answer is Verdict.DOUBTFUL:
+            return None, "doubtful", calls
+        if answer is Verdict.SEPARABLE:
+            return p, "certified", calls
+        p -= 1
+    return 1, "certified", calls
+
+
 def _bisect_instance(n, seed, trial, kappa, max_patterns, solver, nonnegative=False, guess=None) -> CriticalLoad:
     start = time.perf_counter()
     signed = PerceptronEnsemble(n, seed).instance(trial, max_patterns).signed_patterns

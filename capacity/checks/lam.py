@@ -7,13 +7,19 @@ with margin :math:`\kappa` is the feasibility of :math:`p(p-1)` linear constrain
 
 .. math:: \big\langle W,\ (y_\mu - y_\nu)\, x_\mu^\top \big\rangle \ge \kappa\, |W|_F / d .
 
-Each row is an outer product; :func:`association_rows` builds them all with one ``einsum`` (no Python loop),
-scaled by :math:`d` so that the certified max-margin programs of :mod:`capacity.programs` (which bound
-:math:`\max_{|w|=1}\min_k a_k\cdot w`) answer the question at the natural score scale. Constraints only accumulate
-as :math:`p` grows (new associations add rows, and in the original model also a new competitor for every old
-one), so the first infeasible :math:`p^*` is found by the same galloping search from the theory's :math:`p_c` as
-the perceptron sweeps (:func:`capacity.experiments.first_unseparable_prefix`), with certified verdicts;
-a doubtful verdict ends that instance's search and is reported, never counted.
+Each row is an outer product, scaled by :math:`d` so that the certified max-margin programs of
+:mod:`capacity.programs` (which bound :math:`\max_{|w|=1}\min_k a_k\cdot w`) answer the question at the natural
+score scale. There are many more rows than weights (:math:`p(p-1) \approx 56\,d^2` near capacity at
+:math:`d = 20`), so the default verdict is *constraint generation* (:class:`AssociationRows` with
+:class:`~capacity.programs.LiveLeastDistance`): the least-distance program is solved on a working set of rows,
+the scores of all :math:`p(p-1)` rows under the current memory are computed from two matrix products without
+forming the rows, the most violated row enters, and so on; a separator is certified against every row, a Farkas
+certificate on the working set certifies the whole problem. Constraints only accumulate as :math:`p` grows (new
+associations add rows, and in the original model also a new competitor for every old one), so the first
+infeasible :math:`p^*` is found by stepping one association at a time from the theory's :math:`p_c`, warm-started
+(:func:`capacity.experiments.walk_to_first_unseparable`); a doubtful verdict ends that instance's search and is
+reported, never counted. :func:`association_rows` materialises all rows with one ``einsum`` for the dense
+programs (a cvxpy solver by name, and the fallback for an uncertified verdict).
 
 The Hebbian memory :math:`W = \sum_\mu y_\mu x_\mu^\top` needs no solver: :func:`hebbian_trials` computes every
 score gap at once and records whether all associations are stored.
@@ -35,12 +41,13 @@ from replica.serialization import json_safe
 from replica.validation import check_int, check_real
 
 from ..estimates import standard_error_of_mean
-from ..experiments import first_unseparable_prefix, run_trials
-from ..programs import available_solvers, make_program
+from ..experiments import first_unseparable_prefix, run_trials, walk_to_first_unseparable
+from ..programs import DEFAULT_SOLVER, Verdict, available_solvers, make_program
+from ..programs.active_set import LiveLeastDistance, RowPool
 from ..verification import Verification
 from .base import Check, Execution, seed_setting, solver_setting, trials_setting
 
-__all__ = ["association_gaps", "outer_rows", "association_rows", "draw_memory_instance", "LAMThreshold",
+__all__ = ["association_gaps", "outer_rows", "association_rows", "AssociationRows", "draw_memory_instance", "LAMThreshold",
            "instance_threshold", "search_range", "lam_thresholds", "summarise_thresholds", "hebbian_trials",
            "lam_agreement", "verify_lam", "FINITE_D_ALLOWANCE", "CHECKS"]
 
@@ -92,6 +99,78 @@ def association_rows(inputs: np.ndarray, targets: np.ndarray, competitors: np.nd
     return outer_rows(association_gaps(targets, competitors), inputs, inputs.shape[1])
 
 
+class AssociationRows(RowPool):
+    r"""The memory's constraint rows :math:`d\,\mathrm{vec}((y_\mu - y_\nu) x_\mu^\top)`, never materialised together.
+
+    The candidates are the rows of the first ``p`` associations (:meth:`set_associations`); a row's id
+    :math:`\mu M + \nu` (``M`` the instance's largest number of associations; :math:`\nu` the competitor: a target
+    index in the original model, a competitor slot in the decoupled one) keeps its meaning as ``p`` changes. The
+    scores of every row under one :math:`W` come from two matrix products,
+    :math:`d\,(y_\mu - y_\nu)^\top W x_\mu = d\,(y_\mu^\top z_\mu - y_\nu^\top z_\mu)` with :math:`z_\mu = W x_\mu`, in
+    :math:`O(p d^2 + p^2 d)` time and :math:`O(p^2)` memory instead of the :math:`p^2 d^2` of the rows.
+    """
+
+    def __init__(self, inputs: np.ndarray, targets: np.ndarray, competitors: np.ndarray | None = None):
+        self.inputs, self.targets, self.competitors = inputs, targets, competitors
+        self.capacity, self.d = inputs.shape
+        self.n = self.d * self.d
+        self.set_associations(self.capacity)
+
+    def set_associations(self, p: int) -> None:
+        """Make the rows of the first ``p`` associations the candidates."""
+        self.p = int(p)
+        mu, nu = np.divmod(np.arange(self.p * self.p), self.p)
+        keep = (nu != mu) if self.competitors is None else (nu < self.p - 1)
+        self._ids = (mu * self.capacity + nu)[keep]
+
+    def _others(self, mu, nu):
+        return self.targets[nu] if self.competitors is None else self.competitors[mu, nu]
+
+    def candidate_count(self) -> int:
+        return self._ids.size
+
+    def ids(self, positions):
+        return self._ids[np.asarray(positions, dtype=np.int64)]
+
+    def positions(self, ids):
+        mu, nu = np.divmod(np.asarray(ids, dtype=np.int64), self.capacity)
+        p = self.p
+        if self.competitors is None:
+            valid = (mu < p) & (nu < p) & (nu != mu)
+            position = mu * (p - 1) + nu - (nu > mu)
+        else:
+            valid = (mu < p) & (nu < p - 1)
+            position = mu * (p - 1) + nu
+        return np.where(valid, position, -1)
+
+    def rows(self, ids):
+        mu, nu = np.divmod(np.asarray(ids, dtype=np.int64), self.capacity)
+        gaps = self.targets[mu] - self._others(mu, nu)
+        return self.d * np.einsum("kj,kl->kjl", gaps, self.inputs[mu]).reshape(len(mu), self.n)
+
+    def scores(self, w):
+        p = self.p
+        z = self.inputs[:p] @ w.reshape(self.d, self.d).T  # z_mu = W x_mu
+        own = np.einsum("mj,mj->m", self.targets[:p], z)
+        if self.competitors is None:
+            table = own[:, None] - z @ self.targets[:p].T
+            return self.d * table[~np.eye(p, dtype=bool)]
+        return self.d * (own[:, None] - np.einsum("msj,mj->ms", self.competitors[:p, : p - 1], z)).ravel()
+
+    def largest_row_norm(self) -> float:
+        p = self.p
+        x_norms = np.linalg.norm(self.inputs[:p], axis=1)
+        if self.competitors is None:
+            y = self.targets[:p]
+            squared = np.einsum("ij,ij->i", y, y)
+            gaps = squared[:, None] + squared[None, :] - 2 * y @ y.T
+            np.fill_diagonal(gaps, 0.0)
+            largest_gap = np.sqrt(np.clip(gaps, 0.0, None).max(axis=1))
+        else:
+            largest_gap = np.linalg.norm(self.targets[:p, None, :] - self.competitors[:p, : p - 1], axis=2).max(axis=1)
+        return float(self.d * np.max(largest_gap * x_norms) * (1 + 1e-12))
+
+
 def draw_memory_instance(d: int, max_associations: int, seed: int, trial: int, decoupled: bool):
     """Inputs, targets and (decoupled model) competitors of one instance; prefixes are the smaller instances."""
     rng = np.random.default_rng([seed, d, trial, int(decoupled)])
@@ -120,16 +199,49 @@ class LAMThreshold:
         return json_safe(asdict(self))
 
 
-def instance_threshold(d, seed, trial, kappa, decoupled, max_associations, guess, solver) -> LAMThreshold:
-    """Certified first unstorable number of associations of one instance (:func:`draw_memory_instance`)."""
+#: Largest number of row entries (rows x d^2) the dense fallback program may materialise (about 200 MB).
+DENSE_FALLBACK_ENTRIES = 25_000_000
+#: Row entries at the theory's p_c above which constraint generation beats the dense NNLS program (measured by
+#: ``benchmarks/bench_lam.py``: equal at d = 15, about 1e6 entries; 5x faster at d = 18; 15x at d = 20).
+CONSTRAINT_GENERATION_ENTRIES = 1_000_000
+
+
+def instance_threshold(d, seed, trial, kappa, decoupled, max_associations, guess, solver,
+                       constraint_generation: bool | None = None) -> LAMThreshold:
+    """Certified first unstorable number of associations of one instance (:func:`draw_memory_instance`).
+
+    With the default solver (``NNLS``) and more than :data:`CONSTRAINT_GENERATION_ENTRIES` row entries at the
+    guess, the verdicts come from one :class:`~capacity.programs.LiveLeastDistance`
+    over the instance's :class:`AssociationRows`: constraint generation on the implicit rows, warm-started from
+    the previous number of associations, stepping one association at a time from the theory's guess
+    (:func:`~capacity.experiments.walk_to_first_unseparable`). A verdict it cannot certify is decided again by
+    the dense program (NNLS, then cvxpy) when the rows fit in :data:`DENSE_FALLBACK_ENTRIES`, and stays doubtful
+    otherwise. Smaller instances, and a cvxpy solver by name, materialise the rows and bisect, as the perceptron
+    sweeps do. ``constraint_generation`` forces the choice (``None``: by size as above).
+    """
     start = time.perf_counter()
     inputs, targets, competitors = draw_memory_instance(d, max_associations, seed, trial, decoupled)
-    program = make_program(d * d, max_associations * (max_associations - 1), kappa=kappa, solver=solver)
+    dense = make_program(d * d, max_associations * (max_associations - 1), kappa=kappa, solver=solver)
 
-    def stored(p):
-        return program.certify(association_rows(inputs[:p], targets[:p], competitors), kappa).verdict
+    def dense_verdict(p):
+        return dense.certify(association_rows(inputs[:p], targets[:p], competitors), kappa).verdict
 
-    p_star, outcome, solves = first_unseparable_prefix(stored, max_associations, guess)
+    if constraint_generation is None:
+        constraint_generation = guess * (guess - 1) * d * d > CONSTRAINT_GENERATION_ENTRIES
+    if not constraint_generation or (solver or DEFAULT_SOLVER).upper() != DEFAULT_SOLVER:
+        p_star, outcome, solves = first_unseparable_prefix(dense_verdict, max_associations, guess)
+    else:
+        rows = AssociationRows(inputs, targets, competitors)
+        live = LiveLeastDistance(rows)
+
+        def stored(p):
+            rows.set_associations(p)
+            verdict = live.certify(kappa).verdict
+            if verdict is Verdict.DOUBTFUL and p * (p - 1) * d * d <= DENSE_FALLBACK_ENTRIES:
+                verdict = dense_verdict(p)
+            return verdict
+
+        p_star, outcome, solves = walk_to_first_unseparable(stored, max_associations, guess)
     return LAMThreshold(d, trial, seed, kappa, decoupled, p_star, outcome, solves, time.perf_counter() - start)
 
 
@@ -152,7 +264,7 @@ def lam_thresholds(dimensions, *, kappa: float = 0.0, trials: int = 10, decouple
     trials = check_int("trials", trials, 1, 10**6)
     tasks = []
     for d in dimensions:
-        d = check_int("d", d, 2, 200)
+        d = check_int("d", d, 2, 60)
         guess, max_associations = search_range(d, kappa, samples=samples, seed=seed)
         tasks += [(d, seed, trial, kappa, bool(decoupled), max_associations, guess, solver)
                   for trial in range(trials)]
@@ -294,8 +406,9 @@ def _verify_two_layer(dimensions, widths, kappa, trials, seed, solver, decoupled
                         message)
 
 
-D_SETTING = ParameterSpec("d", "memory dimensions d", default=(5, 10, 15), low=2, high=200, kind="list",
-                          item="integer")
+D_SETTING = ParameterSpec("d", "memory dimensions d", default=(5, 10, 15), low=2, high=60, kind="list",
+                          item="integer",
+                          note="the certified program keeps QR factors of (d^2 + 1)^2 entries: 0.2 GB at d = 60")
 H_SETTING = ParameterSpec("h", "hidden widths of a two-layer memory W2 W1 (with one d)", low=1, high=200,
                           kind="list", item="integer")
 KAPPA = ParameterSpec("kappa", "margin at unit score variance", default=0.0, low=0.0, high=10.0)

@@ -36,7 +36,7 @@ import numpy as np
 from replica.errors import ParameterError
 from replica.serialization import json_safe
 
-__all__ = ["Verdict", "Certificate", "signed_rows", "trivial_certificate", "margin_lower_bound", "margin_upper_bound", "decide", "FARKAS_TOLERANCE"]
+__all__ = ["Verdict", "Certificate", "signed_rows", "trivial_certificate", "margin_lower_bound", "margin_upper_bound", "lower_bound_from_scores", "decide", "FARKAS_TOLERANCE"]
 
 #: Largest certified margin bound accepted as "no separator" at kappa = 0 (margins of N(0, I) data are O(1)).
 FARKAS_TOLERANCE = 1e-6
@@ -96,9 +96,25 @@ def trivial_certificate(solver: str) -> Certificate:
 
 def _rounding_allowance(signed_patterns: np.ndarray) -> float:
     """Bound on floating-point error of a normalised dot product ``a_mu . w/|w|``."""
-    n = signed_patterns.shape[1]
     largest_row = float(np.sqrt(np.max(np.einsum("ij,ij->i", signed_patterns, signed_patterns)))) if len(signed_patterns) else 0.0
-    return 4 * (n + 2) * np.finfo(float).eps * largest_row
+    return _allowance(signed_patterns.shape[1], largest_row)
+
+
+def _allowance(n: int, largest_row_norm: float) -> float:
+    return 4 * (n + 2) * np.finfo(float).eps * largest_row_norm
+
+
+def lower_bound_from_scores(scores: np.ndarray, weights: np.ndarray, largest_row_norm: float) -> float:
+    r"""Certified lower bound :math:`\min_\mu s_\mu/|w|` minus rounding, from the scores :math:`s_\mu = a_\mu\cdot w`
+    of every row (computed by the caller, blockwise if the rows are never materialised); ``-inf`` if ``w`` is unusable.
+    """
+    w = np.asarray(weights, dtype=float).ravel()
+    norm = float(np.linalg.norm(w))
+    if not np.all(np.isfinite(w)) or norm == 0.0:
+        return -math.inf
+    if len(scores) == 0:
+        return math.inf
+    return float(np.min(scores) / norm) - _allowance(w.size, largest_row_norm)
 
 
 def margin_lower_bound(signed_patterns: np.ndarray, weights, *, nonnegative: bool = False) -> float:
@@ -112,10 +128,10 @@ def margin_lower_bound(signed_patterns: np.ndarray, weights, *, nonnegative: boo
     w = np.asarray(weights, dtype=float).ravel()
     if nonnegative:
         w = np.clip(w, 0.0, None)
-    norm = float(np.linalg.norm(w))
-    if not np.all(np.isfinite(w)) or norm == 0.0:
+    if not np.all(np.isfinite(w)):
         return -math.inf
-    return float(np.min(signed_patterns @ w) / norm) - _rounding_allowance(signed_patterns)
+    largest_row = float(np.sqrt(np.max(np.einsum("ij,ij->i", signed_patterns, signed_patterns))))
+    return lower_bound_from_scores(signed_patterns @ w, w, largest_row)
 
 
 def margin_upper_bound(signed_patterns: np.ndarray, multipliers, *, qp_dual: bool = False,
