@@ -122,3 +122,20 @@ def test_the_walk_and_the_bisection_find_the_same_prefix():
     assert walk_to_first_unseparable(lambda p: Verdict.SEPARABLE, 20, 5)[:2] == (None, "above_search_range")
     doubtful = [Verdict.SEPARABLE] * 10 + [Verdict.DOUBTFUL] + [Verdict.NOT_SEPARABLE] * 10
     assert walk_to_first_unseparable(lambda p: doubtful[p], 20, 5)[:2] == (None, "doubtful")
+
+
+@pytest.mark.slow
+def test_memory_at_d_20_constraint_generation_equals_the_dense_bisection_and_agrees_with_the_theory():
+    from capacity.checks.lam import lam_agreement, lam_thresholds, summarise_thresholds
+
+    d = 20
+    guess, longest = search_range(d, 0.0, samples=20_000, seed=0)
+    for trial in range(2):  # the default path at d = 20 is constraint generation
+        live = instance_threshold(d, 0, trial, 0.0, False, longest, guess, None)
+        dense = instance_threshold(d, 0, trial, 0.0, False, longest, guess, None, constraint_generation=False)
+        assert (live.p_star, live.outcome) == (dense.p_star, "certified")
+    summary = summarise_thresholds(lam_thresholds([d], trials=8, progress=False), samples=20_000)
+    agree, message = lam_agreement(summary)
+    assert agree, message
+    wrong = summary.assign(theory_p_c=1.25 * summary.theory_p_c)  # a theory 25 % too high is rejected
+    assert not lam_agreement(wrong)[0]

@@ -11,8 +11,8 @@ from capacity.store import TrialStore
 from replica.errors import ParameterError
 
 
-def verify_command(store, *extra):
-    return [sys.executable, "-m", "capacity.cli", "verify", "gardner", "--n", "20", "30", "--trials", "50",
+def verify_command(store, *extra, trials=50):
+    return [sys.executable, "-m", "capacity.cli", "verify", "gardner", "--n", "20", "30", "--trials", str(trials),
             "--jobs", "1", "--seed", "8", "--store", str(store), "--json", *extra]
 
 
@@ -109,12 +109,13 @@ def test_a_directory_is_not_a_store(tmp_path):
 
 def test_ctrl_c_says_how_to_resume(tmp_path):
     """SIGINT (Ctrl-C) in the middle of a recorded sweep: exit status 130 and a line naming the store and
-    --resume. Interrupted once two instances are recorded; a sweep of 100 instances takes seconds, far longer
-    than the 10 ms polling."""
+    --resume. Interrupted once two instances are recorded; a sweep of 1000 instances takes tens of seconds, so it
+    is still running when the 10 ms polling sees them even on a loaded machine (with 100 it once finished first)."""
     import signal
 
     store = tmp_path / "sweep.jsonl"
-    process = subprocess.Popen(verify_command(store), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(verify_command(store, trials=500), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
     while process.poll() is None and (not store.exists() or len(store.read_text().splitlines()) < 3):
         time.sleep(0.01)
     process.send_signal(signal.SIGINT)
