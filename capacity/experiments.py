@@ -36,7 +36,7 @@ from .store import TrialStore
 from .enumeration import MAX_ENUMERATION_N, longest_storable_prefix
 from .programs import Verdict, make_program
 
-__all__ = ["CriticalLoad", "critical_loads", "first_unseparable_prefix", "binary_critical_loads", "separability_trials", "max_margin_trials",
+__all__ = ["CriticalLoad", "critical_loads", "first_unseparable_prefix", "walk_to_first_unseparable", "binary_critical_loads", "separability_trials", "max_margin_trials",
            "run_trials"]
 
 #: Default largest load searched by the bisection, as a multiple of the Gardner capacity bound 2 at kappa = 0.

@@ -222,7 +222,12 @@ class LiveLeastDistance:
         positions = sorted({int(p) for p in positions}, reverse=True)
         for position in positions:
             k = len(self._ids)
-            qr_delete(self._q, self._r[:, :k], position, 1, which="col", overwrite_qr=True, check_finite=False)
+            q, r = qr_delete(self._q, self._r[:, :k], position, 1, which="col", overwrite_qr=True,
+                             check_finite=False)
+            if not np.shares_memory(q, self._q):  # scipy updated copies rather than our arrays
+                self._q[:] = q
+            if not np.shares_memory(r, self._r):
+                self._r[:, : k - 1] = r
             self._r[:, k - 1] = 0.0
             self._r[k - 1, k - 1] = 1.0
             del self._ids[position]
@@ -289,7 +294,8 @@ class LiveLeastDistance:
             residual = self._residual()
             ids, prices = self._prices(residual)
             if barred:
-                prices[self._candidate_positions(np.fromiter(barred, np.int64))] = -np.inf
+                where = self._candidate_positions(np.fromiter(barred, np.int64))
+                prices[where[where >= 0]] = -np.inf
             best = int(np.argmax(prices)) if prices.size else -1
             if best < 0 or not prices[best] > 1e-9 * scale * float(np.linalg.norm(residual)):
                 return "optimal"
