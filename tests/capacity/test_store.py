@@ -114,8 +114,9 @@ def test_ctrl_c_says_how_to_resume(tmp_path):
     import signal
 
     store = tmp_path / "sweep.jsonl"
+    # a job started in the background by a non-interactive shell inherits SIGINT ignored, and so would the sweep
     process = subprocess.Popen(verify_command(store, trials=500), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     while process.poll() is None and (not store.exists() or len(store.read_text().splitlines()) < 3):
         time.sleep(0.01)
     process.send_signal(signal.SIGINT)
