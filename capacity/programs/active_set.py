@@ -132,7 +132,8 @@ class LiveLeastDistance:
         Sign-constrained weights :math:`w \ge 0`: the bound rows :math:`e_i\cdot w \ge 0` (columns
         :math:`(e_i, 0)` of :math:`E`) are candidates too, with ids :math:`-1-i`.
     max_iterations : int, optional
-        Pivots allowed per :meth:`certify` (default :math:`10 (N + 1)`); exceeding them gives ``DOUBTFUL``.
+        Pivots allowed per :meth:`certify` (default :math:`10 (N + 1)`); the solve then stops, and its verdict stands
+        only if the recomputed certificate decides it (``DOUBTFUL`` otherwise).
     refactor_every : int, optional
         Recompute the QR factors from the columns after this many updates (default :math:`N + 1`), which bounds the
         drift of the updated factors.
