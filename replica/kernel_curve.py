@@ -36,8 +36,8 @@ from .report import Report
 from .solvers import find_root
 from .validation import check_int, check_real, check_real_array
 
-__all__ = ["effective_ridge", "learning_curve", "mode_errors", "power_law_problem", "kernel_spectrum", "pool_target",
-           "isotropic_interpolator_error", "solve_kernel_curve", "default_sizes", "KERNELS"]
+__all__ = ["effective_ridge", "learning_curve", "leave_one_out_curve", "mode_errors", "power_law_problem", "kernel_spectrum", "pool_target",
+           "isotropic_interpolator_error", "solve_kernel_curve", "solve_leave_one_out", "default_sizes", "KERNELS"]
 
 
 def _check_problem(eigenvalues, target_power, noise, ridge):
@@ -146,6 +146,32 @@ def learning_curve(eigenvalues, target_power, sizes, *, ridge: float = 0.0, nois
                      "bias": e_g - variance if np.isfinite(e_g) else (0.0 if noise > 0 else e_g),
                      "variance": variance, "E_g": e_g})
     return pd.DataFrame(rows)
+
+
+def leave_one_out_curve(eigenvalues, target_power, sizes, *, ridge: float, noise: float = 0.0) -> pd.DataFrame:
+    r"""The theory's leave-one-out statistics of kernel ridge regression: one row per training-set size :math:`P`.
+
+    With the smoother :math:`S = K(K+\lambda I)^{-1}`, the training residuals are :math:`r = (I - S)y` and the exact
+    leave-one-out residuals :math:`r_\mu/(1 - S_{\mu\mu})`. In the theory's limit the diagonal of
+    :math:`I - S = \lambda(K + \lambda I)^{-1}` concentrates on
+
+    .. math:: \overline{1 - S_{\mu\mu}} = \frac{\lambda}{\kappa}
+        = 1 - \frac1P\sum_k\frac{P\eta_k}{P\eta_k + \kappa},
+
+    (the κ equation divided by κ: one minus the effective degrees of freedom per point), and the leave-one-out error
+    estimates the test error on a noisy label, while the training error is shrunk by the same factor squared:
+
+    .. math:: E_\text{loo} = E_g + \sigma^2, \qquad E_\text{train} = \Big(\frac\lambda\kappa\Big)^2(E_g + \sigma^2)
+
+    (Canatar, Bordelon & Pehlevan, Nat. Commun. 12, 2914 (2021), their training error; the leave-one-out form is the
+    generalised cross-validation identity of Craven & Wahba 1979 in the same limit). Columns ``P``, ``kappa``,
+    ``one_minus_S`` (:math:`\lambda/\kappa`), ``E_g``, ``loo_error``, ``train_error``. Needs :math:`\lambda > 0`.
+    """
+    check_real("ridge", ridge, 0.0, 1e12, low_open=True)
+    curve = learning_curve(eigenvalues, target_power, sizes, ridge=ridge, noise=noise)
+    shrink = ridge / curve.kappa
+    return pd.DataFrame({"P": curve.P, "kappa": curve.kappa, "one_minus_S": shrink, "E_g": curve.E_g,
+                         "loo_error": curve.E_g + noise, "train_error": shrink**2 * (curve.E_g + noise)})
 
 
 def power_law_problem(modes: int, decay: float, target_decay: float) -> tuple[np.ndarray, np.ndarray]:
@@ -263,3 +289,24 @@ def solve_kernel_curve(P=None, *, modes: int = 1000, decay: float = 1.5, target_
                   quantities, "warning" if peak else "success",
                   "interpolation peak: E_g is infinite at P = M with ridge 0 and noise > 0" if peak else
                   "kappa = lambda + kappa sum_k eta_k/(P eta_k + kappa) (Bordelon, Canatar & Pehlevan 2020)")
+
+
+def solve_leave_one_out(N=None, *, modes: int = 400, decay: float = 1.5, target_decay: float = 1.5,
+                        ridge: float = 1e-3, noise: float = 0.05) -> Report:
+    r"""Leave-one-out statistics of a linearised model trained with the square loss on :math:`N` points
+    (:func:`leave_one_out_curve`), in the per-sample convention of :mod:`capacity.influence`: the objective
+    :math:`\frac1N\sum_i\frac12(f(x_i) - y_i)^2 + \frac\lambda2|\delta|^2` is kernel ridge regression with ridge
+    :math:`N\lambda`, so the theory is evaluated at :math:`\lambda' = N\lambda` for each :math:`N` (default: eight
+    sizes from 50 to :math:`4M`)."""
+    sizes = np.unique(np.geomspace(50, 4 * modes, 8).round().astype(int)).tolist() if N is None else list(N)
+    eigenvalues, target_power = power_law_problem(modes, decay, target_decay)
+    ridge = check_real("ridge", ridge, 0.0, 1e6, low_open=True)
+    rows = pd.concat([leave_one_out_curve(eigenvalues, target_power, [n], ridge=n * ridge, noise=noise)
+                      for n in sizes], ignore_index=True).rename(columns={"P": "N"})
+    rows["N"] = rows.N.astype(int)
+    return Report("influence",
+                  {"N": rows.N.tolist(), "modes": modes, "decay": decay, "target_decay": target_decay, "ridge": ridge,
+                   "noise": noise},
+                  {name: rows[name].tolist() for name in rows.columns}, "success",
+                  "mean(1 - S_ii) = N lambda / kappa, leave-one-out error = E_g + sigma^2 (Canatar, Bordelon & "
+                  "Pehlevan 2021; Sun & Valaee 2026 for the dual influence)")
