@@ -51,15 +51,16 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.linalg
 from scipy.sparse.linalg import LinearOperator, cg
 from scipy.special import expit, log_softmax, softmax
 
-from replica.errors import ParameterError
+from replica.errors import ConvergenceError, ParameterError
 from replica.validation import check_real
 
 __all__ = ["LOSSES", "TrainingProblem", "Fit", "Influence", "fit", "retrain", "influence_dual", "influence_primal",
-           "leave_one_out_residuals", "leave_one_out_by_refitting", "compare_removal",
+           "leave_one_out_residuals", "leave_one_out_by_refitting", "compare_removal", "removal_table",
            "CERTIFIED_RELATIVE_DISTANCE", "RETRAIN_PRECISION", "CVXPY_TOLERANCES"]
 
 #: Tolerances passed to cvxpy's solvers when retraining (their defaults stop near 1e-8 in the objective, which leaves
@@ -541,3 +542,19 @@ def compare_removal(problem: TrainingProblem, fitted: Fit, removed, *, test_jaco
 def _relative(difference, reference) -> float:
     return float(np.linalg.norm(difference) / max(float(np.linalg.norm(reference)), 1e-300))
 
+
+
+def removal_table(problem: TrainingProblem, removals, *, test_jacobian, test_initial, test_labels,
+                  fitted: Fit | None = None, seed: int = 0, **options) -> pd.DataFrame:
+    """Every removal in ``removals`` (a list of index arrays) compared with retraining (:func:`compare_removal`,
+    whose keywords ``options`` are passed on): a tidy frame, one row per removal, the first column its position in
+    ``removals``. The model is fitted once (:func:`fit`) unless ``fitted`` is given; an uncertified fit is an error."""
+    fitted = fit(problem) if fitted is None else fitted
+    if fitted.status != "certified":
+        raise ConvergenceError(f"the fit is not certified: distance bound {fitted.distance_bound:.3g} after "
+                               f"{fitted.iterations} Newton iterations")
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame([{"removal": k, **compare_removal(problem, fitted, removed, test_jacobian=test_jacobian,
+                                                          test_initial=test_initial, test_labels=test_labels,
+                                                          rng=rng, **options)}
+                         for k, removed in enumerate(removals)])

@@ -33,10 +33,11 @@ import pandas as pd
 from replica.errors import ParameterError
 from replica.kernel_curve import KERNELS, kernel_spectrum, leave_one_out_curve, pool_target, power_law_problem
 from replica.parameters import ParameterSpec, choice, integer, real
+from replica.serialization import json_safe
 
 from ..estimates import standard_error_of_mean
-from ..influence import LOSSES, TrainingProblem, compare_removal, fit, leave_one_out_by_refitting, \
-    leave_one_out_residuals
+from ..influence import LOSSES, TrainingProblem, fit, leave_one_out_by_refitting, leave_one_out_residuals, \
+    removal_table
 from ..linearised import gaussian_features, linearised_network, pool_features, random_features
 from ..verification import Verification
 from .base import Check, Execution, seed_setting, solver_setting, trials_setting
@@ -116,12 +117,12 @@ def influence_instance(model, P, N, d, outputs, loss, ridge, noise, decay, targe
     row = {"trial": trial, "fit_status": fitted.status, "fit_distance_bound": fitted.distance_bound, "removals": []}
     if fitted.status != "certified":
         return row
-    for fraction in fractions:
-        removed = rng.choice(N, size=min(N - 1, max(1, round(fraction * N))), replace=False)
-        result = compare_removal(problem, fitted, removed, test_jacobian=test_jac, test_initial=test_f0,
-                                 test_labels=y_test, hessian=hessian, retrain_method=retrain_method, solver=solver,
-                                 rng=rng)
-        row["removals"].append({"requested": fraction, **result})
+    removals = [rng.choice(N, size=min(N - 1, max(1, round(fraction * N))), replace=False) for fraction in fractions]
+    table = removal_table(problem, removals, test_jacobian=test_jac, test_initial=test_f0, test_labels=y_test,
+                          fitted=fitted, seed=int(rng.integers(2**32)), hessian=hessian,
+                          retrain_method=retrain_method, solver=solver)
+    row["removals"] = [{"requested": fraction, **removal} for fraction, removal in
+                       zip(fractions, json_safe(table.drop(columns="removal").to_dict("records")))]
     if loss == "square":
         loo = leave_one_out_residuals(problem)
         checked = rng.choice(N, size=min(N, LOO_REFITS), replace=False)

@@ -7,7 +7,7 @@ import pytest
 from capacity.checks.influence import THEORY_ALLOWANCE, theory_link, verify_influence
 from capacity.influence import (
     TrainingProblem, compare_removal, fit, influence_dual, influence_primal, leave_one_out_by_refitting,
-    leave_one_out_residuals, retrain,
+    leave_one_out_residuals, removal_table, retrain,
 )
 from capacity.linearised import LinearisedModel, gaussian_features, linearised_network, random_features
 from replica.errors import ParameterError
@@ -105,6 +105,15 @@ def test_logistic_influence_beats_the_random_baseline_and_improves_with_the_ridg
         assert error < 0.1 * baseline
         errors.append(error)
     assert errors[0] > errors[1] > errors[2]
+
+
+def test_removal_table_is_one_row_per_removal():
+    problem, (test_jac, test_f0, test_y) = _problem("square", random_features(100, 8), 1, n=30, test=True)
+    table = removal_table(problem, [[0], [1, 2, 3], list(range(20))], test_jacobian=test_jac, test_initial=test_f0,
+                          test_labels=test_y)
+    assert list(table.removal) == [0, 1, 2] and list(table.removed) == [1, 3, 20]
+    assert (table.param_rel_error < 1e-8).all() and (table.primal_dual_gap < 1e-8).all()
+    assert (table.baseline_param_rel_error > 1).all()
 
 
 def test_a_fit_stopped_early_is_doubtful_and_certified_when_converged():
