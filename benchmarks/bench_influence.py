@@ -65,7 +65,7 @@ def _print(rows, title):
     for r in rows:
         print(f"{r['P']:>9} {r['N']:>6} {r['jacobian_s']:>8.3f} {r['kernel_s']:>8.3f} {r['dual_s']:>9.4f} "
               f"{r['primal_s']:>10.3f} {r['cg_iterations']:>6} {r['retrain_s']:>11.2f} "
-              f"{r['primal_s'] / r['dual_s']:>10.0f}x {r['retrain_s'] / r['dual_s']:>11.0f}x {r['gap']:>8.1e}")
+              f"{r['primal_s'] / r['dual_s']:>10.3g}x {r['retrain_s'] / r['dual_s']:>11.3g}x {r['gap']:>8.1e}")
 
 
 def main(argv=None):

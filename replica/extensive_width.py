@@ -69,7 +69,8 @@ from .report import Report
 from .validation import check_int, check_real
 
 __all__ = ["ACTIVATIONS", "HermiteActivation", "activation_function", "ScalarChannel", "scalar_channel", "readouts",
-           "ExtensiveWidthSolution", "solve_overlaps", "overlap_path", "feature_onsets", "fit_scaling",
+           "ExtensiveWidthSolution", "solve_overlaps", "user_readouts", "READOUT_DENSITIES", "size_surface",
+           "model_size_scaling", "solve_extensive_width_size", "overlap_path", "feature_onsets", "fit_scaling",
            "scaling_table", "budget_range", "solve_extensive_width", "solve_extensive_width_scaling",
            "perfect_recovery_alpha"]
 
@@ -213,10 +214,52 @@ def scalar_channel(name: str) -> ScalarChannel:
     return ScalarChannel(activation_function(name))
 
 
-def readouts(k: int, beta: float) -> np.ndarray:
-    r""":math:`v_i = i^{-\beta}/\sqrt{\sum_{j\le k} j^{-2\beta}}`, :math:`i = 1..k` (so :math:`\sum_i v_i^2 = 1`)."""
-    v = np.arange(1, k + 1, dtype=float) ** (-beta)
+def readouts(k: int, beta: float, density: str = "power-law") -> np.ndarray:
+    r"""Readouts normalised to :math:`\sum_i v_i^2 = 1`, in decreasing order of :math:`|v_i|`.
+
+    ``power-law``: :math:`v_i = i^{-\beta}/\sqrt{\sum_{j\le k} j^{-2\beta}}` (Nguyen & Barbier 2026; ``beta = 0``
+    the homogeneous network). The other densities give :math:`|v_i|` at the quantiles :math:`(i - \tfrac12)/k` of a
+    distribution (the typical profile of :math:`k` readouts drawn from it, reproducible): ``gaussian``
+    (:math:`|z|`, :math:`z\sim\mathcal N(0,1)`), ``uniform`` (on :math:`[0, 1]`), ``pareto`` (tail
+    :math:`P(|v| > t) = t^{-1/\beta}` for :math:`t \ge 1`, whose ordered values behave like :math:`i^{-\beta}`).
+    ``beta`` is used by ``power-law`` and ``pareto`` only."""
+    k = check_int("k", k, 1, 10**7)
+    upper = 1.0 - (np.arange(1, k + 1) - 0.5) / k  # decreasing quantile levels
+    if density == "power-law":
+        v = np.arange(1, k + 1, dtype=float) ** (-beta)
+    elif density == "gaussian":
+        from scipy.special import ndtri
+
+        v = ndtri(0.5 + upper / 2)
+    elif density == "uniform":
+        v = upper
+    elif density == "pareto":
+        v = (1.0 - upper) ** (-beta) if beta > 0 else np.ones(k)
+    else:
+        raise ParameterError("density", f"must be one of {', '.join(READOUT_DENSITIES)}; got {density!r}")
     return v / np.linalg.norm(v)
+
+
+#: Readout profiles (:func:`readouts`).
+READOUT_DENSITIES = ("power-law", "gaussian", "uniform", "pareto")
+
+
+def user_readouts(values) -> np.ndarray:
+    r"""A user's readout vector (an array, or a file: ``.npy`` or text with one number per entry), checked finite
+    and not all zero, in decreasing order of :math:`|v_i|` (a student of width :math:`m` holds the :math:`m`
+    largest). It is not rescaled: the error is in the units of :math:`\sum_i v_i^2`."""
+    if isinstance(values, (str, bytes)) or hasattr(values, "__fspath__"):
+        path = str(values)
+        try:
+            values = np.load(path) if path.endswith(".npy") else np.loadtxt(path, ndmin=1)
+        except (OSError, ValueError) as error:
+            raise ParameterError("readouts", f"cannot read numbers from {path!r}: {error}") from None
+    v = np.asarray(values, dtype=float).ravel()
+    if v.size == 0 or not np.all(np.isfinite(v)) or not np.any(v):
+        raise ParameterError("readouts", "must be a non-empty vector of finite numbers, not all zero")
+    if v.size > 10**6:
+        raise ParameterError("readouts", f"at most 1e6 features per solve; got {v.size}")
+    return v[np.argsort(-np.abs(v), kind="stable")]
 
 
 #: Smallest readout exponent of the scaling laws: for beta <= 1/2 the readouts' power is not summable as k -> infinity
@@ -251,21 +294,52 @@ class ExtensiveWidthSolution:
     residual: float
     at_jump: int | None
     iterations: int
+    width: int | None = None
+    unlearnable_error: float = 0.0
 
 
 def solve_overlaps(n_over_d2: float, *, beta: float = 1.0, kappa: float = 0.5, Delta: float = 0.1, d: int = 1000,
-                   activation: str = "tanh") -> ExtensiveWidthSolution:
-    r"""Solve :math:`q_i = m(\lambda_i)`, :math:`\epsilon = \sum_i v_i^2[g(1) - g(q_i)]` by bisection in :math:`\epsilon`."""
-    beta, kappa, Delta, d, k = _check(beta, kappa, Delta, d)
+                   activation: str = "tanh", width: int | None = None, readout=None,
+                   density: str = "power-law") -> ExtensiveWidthSolution:
+    r"""Solve :math:`q_i = m(\lambda_i)`, :math:`\epsilon = \sum_i v_i^2[g(1) - g(q_i)]` by bisection in :math:`\epsilon`.
+
+    ``readout`` (a vector or a file, :func:`user_readouts`) replaces the profile of ``beta``, ``kappa`` and
+    ``density`` (:func:`readouts`). A student of ``width`` :math:`m < k` holds the :math:`m` largest readouts; the
+    features beyond cannot be learnt and act as extra label noise (Nguyen & Barbier 2026, their account of
+    model-size scaling),
+
+    .. math:: \Delta_\text{eff} = \Delta + g(1)\sum_{i>m} v_i^2,
+
+    the closure runs over the :math:`m` features at noise :math:`\Delta_\text{eff}`, and the error on the noiseless
+    teacher output is its :math:`\epsilon` plus the unlearnable part :math:`g(1)\sum_{i>m}v_i^2`
+    (``unlearnable_error``)."""
+    if readout is None:
+        beta, kappa, Delta, d, k = _check(beta, kappa, Delta, d)
+        v2_all = readouts(k, beta, density) ** 2
+    else:
+        Delta = check_real("Delta", Delta, 0.0, 100.0)
+        d = check_int("d", d, 2, 10**7)
+        v2_all = user_readouts(readout) ** 2
+        k = v2_all.size
+    width = k if width is None else check_int("width", width, 1, k)
     alpha = check_real("n_over_d2", n_over_d2, 0.0, 1e12, low_open=True)
     channel = scalar_channel(activation)
-    v2 = readouts(k, beta) ** 2
+    g1 = float(channel.activation.g(1.0))
+    v2, unlearnable = v2_all[:width], g1 * float(v2_all[width:].sum())
+    solution = _closure(alpha, v2, Delta + unlearnable, d, channel)
+    return ExtensiveWidthSolution(alpha, solution.gen_error + unlearnable, solution.overlaps, solution.k_c,
+                                  solution.residual, solution.at_jump, solution.iterations, width, unlearnable)
+
+
+def _closure(alpha: float, v2: np.ndarray, Delta: float, d: int, channel) -> ExtensiveWidthSolution:
+    """The closure over the features of powers ``v2`` at noise ``Delta`` (see :func:`solve_overlaps`)."""
     per_feature = alpha * d * v2  # (n/d) v_i^2
+    k = v2.size
 
     def excess(eps):
         return float(np.dot(v2, channel.error_contribution(per_feature / (Delta + eps)))) - eps
 
-    low, high = 0.0, float(channel.activation.g(1.0))  # excess(high) <= 0 since every term is at most g(1)
+    low, high = 0.0, float(channel.activation.g(1.0)) * float(v2.sum())  # excess(high) <= 0: each term <= v_i^2 g(1)
     iterations = 0
     if Delta == 0:
         low = 1e-300
@@ -390,6 +464,45 @@ def scaling_table(betas, kappas, deltas, *, d: int = 1000, points: int = 80, act
     return pd.DataFrame(rows)
 
 
+def size_surface(n_over_d2_values, widths, **params) -> pd.DataFrame:
+    r"""The error of a student of width :math:`m` at data budget :math:`n/d^2` (:func:`solve_overlaps` with
+    ``width``) over a grid: one row per (budget, width), columns ``n_over_d2``, ``width``, ``gen_error``, ``k_c``
+    (features learnt), ``unlearnable_error`` and ``at_jump``."""
+    rows = []
+    for alpha in np.atleast_1d(n_over_d2_values):
+        for width in np.atleast_1d(widths):
+            solution = solve_overlaps(float(alpha), width=int(width), **params)
+            rows.append({"n_over_d2": solution.n_over_d2, "width": int(width), "gen_error": solution.gen_error,
+                         "k_c": solution.k_c, "unlearnable_error": solution.unlearnable_error,
+                         "at_jump": solution.at_jump})
+    return pd.DataFrame(rows)
+
+
+#: A width is optimal at a budget when its error is within this relative tolerance of the full-width error (a
+#: Bayes-optimal student never loses by being wider, so the optimum is the smallest width that reaches it).
+OPTIMAL_WIDTH_TOLERANCE = 1e-3
+
+
+def model_size_scaling(n_over_d2: float, widths=None, **params) -> dict:
+    r"""Model-size scaling at one data budget: the error against the width :math:`m` (``table``), the fitted
+    exponent of :math:`\epsilon(m)` over the widths with :math:`3 \le m \le k_c/4` (:math:`k_c` the full student's
+    effective width; expected :math:`1 - 2\beta` for the power-law profile, since :math:`\sum_{i>m} i^{-2\beta}
+    \propto m^{1-2\beta}` for :math:`m \ll k`), the optimal width (the smallest :math:`m` within
+    :data:`OPTIMAL_WIDTH_TOLERANCE` of the full-width error) and the one-shot error of a student of width
+    :math:`k_c`. Widths default to 40 geometric values from 1 to :math:`k`."""
+    full = solve_overlaps(n_over_d2, **params)
+    k = full.overlaps.size
+    widths = np.unique(np.geomspace(1, k, 40).round().astype(int)) if widths is None else np.asarray(widths)
+    table = size_surface([n_over_d2], np.unique(np.append(widths, [full.k_c or 1, k])), **params)
+    fitted = table[(table.width >= 3) & (table.width <= full.k_c / 4)]
+    exponent = float(np.polyfit(np.log(fitted.width), np.log(fitted.gen_error), 1)[0]) if len(fitted) >= 3 \
+        else math.nan
+    within = table[table.gen_error <= full.gen_error * (1 + OPTIMAL_WIDTH_TOLERANCE)]
+    one_shot = float(table.set_index("width").gen_error[full.k_c or 1])
+    return {"table": table, "size_exponent": exponent, "size_points": len(fitted), "full_width_error":
+            full.gen_error, "k_c": full.k_c, "optimal_width": int(within.width.min()), "one_shot_error": one_shot}
+
+
 def perfect_recovery_alpha(kappa: float) -> dict:
     r"""Noiseless perfect-recovery budgets :math:`n/d^2` for quadratic activation.
 
@@ -403,22 +516,27 @@ def perfect_recovery_alpha(kappa: float) -> dict:
 
 
 def solve_extensive_width(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: float = 1.0, Delta: float = 0.1,
-                          d: int = 1000, activation: str = "tanh") -> Report:
-    """``gen_error``, ``k_c`` and ``overlaps_summary`` at one data budget, with the thresholds of the scalar channel."""
-    solution = solve_overlaps(n_over_d2, beta=beta, kappa=kappa, Delta=Delta, d=d, activation=activation)
+                          d: int = 1000, activation: str = "tanh", density: str = "power-law", readouts=None,
+                          width: int | None = None) -> Report:
+    """``gen_error``, ``k_c`` and ``overlaps_summary`` at one data budget, with the thresholds of the scalar channel;
+    a readout profile from ``density`` or a user's ``readouts``, and a student of ``width`` (see
+    :func:`solve_overlaps`)."""
+    solution = solve_overlaps(n_over_d2, beta=beta, kappa=kappa, Delta=Delta, d=d, activation=activation,
+                              density=density, readout=readouts, width=width)
     channel = scalar_channel(activation)
     q = solution.overlaps
     learnt = q[q > 0]
     summary = {"k": int(q.size), "learnt": int(learnt.size), "mean": float(q.mean()),
                "min_learnt": float(learnt.min()) if learnt.size else math.nan,
                "max": float(q.max()), "first_10": [float(x) for x in q[:10]]}
-    quantities = {"gen_error": solution.gen_error, "k_c": solution.k_c, "overlaps_summary": summary,
+    quantities = {"gen_error": solution.gen_error, "k_c": solution.k_c, "width": solution.width,
+                  "unlearnable_error": solution.unlearnable_error, "overlaps_summary": summary,
                   "lambda_e": channel.lambda_e, "lambda_s": channel.lambda_s, "jump_size": channel.q_jump,
                   "residual": solution.residual, "iterations": solution.iterations}
     if activation == "quadratic":
         quantities["perfect_recovery_n_over_d2"] = perfect_recovery_alpha(kappa)
     params = {"beta": beta, "kappa": kappa, "n_over_d2": n_over_d2, "Delta": Delta, "d": d,
-              "activation": activation}
+              "activation": activation, "density": density, "readouts": _readouts_label(readouts), "width": width}
     if solution.at_jump is not None:
         return Report("extensive-width", params, quantities, "warning",
                       f"the fixed point sits on the jump of feature {solution.at_jump + 1} (at its threshold "
@@ -436,3 +554,33 @@ def solve_extensive_width_scaling(*, beta: float = 1.0, kappa: float = 0.5, Delt
     params = {"beta": beta, "kappa": kappa, "Delta": Delta, "d": d, "points": points, "activation": activation}
     return Report("extensive-width-scaling", params, quantities, "success" if ok else "failure",
                   "ok" if ok else "a regime has fewer than three points on the grid; widen it or add points")
+
+
+def solve_extensive_width_size(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: float = 10.0, Delta: float = 0.1,
+                               d: int = 1000, activation: str = "tanh", density: str = "power-law", readouts=None,
+                               width=None) -> Report:
+    """Model-size scaling at one budget (:func:`model_size_scaling`): the fitted exponent next to :math:`1 - 2\beta`,
+    the optimal width, the one-shot error of a width-:math:`k_c` student and the error at each width."""
+    scaling = model_size_scaling(n_over_d2, width, beta=beta, kappa=kappa, Delta=Delta, d=d, activation=activation,
+                                 density=density, readout=readouts)
+    table = scaling.pop("table")
+    quantities = {**scaling, "widths": table.width.tolist(), "gen_error": table.gen_error.tolist(),
+                  "learnt": table.k_c.tolist()}
+    if readouts is None and density == "power-law":
+        quantities["expected_size_exponent"] = 1 - 2 * beta
+    params = {"beta": beta, "kappa": kappa, "n_over_d2": n_over_d2, "Delta": Delta, "d": d, "activation": activation,
+              "density": density, "readouts": _readouts_label(readouts),
+              "width": None if width is None else [int(m) for m in width]}
+    if scaling["size_points"] < 3:
+        return Report("extensive-width-size", params, quantities, "warning",
+                      f"fewer than three widths between 3 and k_c/4 = {scaling['k_c'] / 4:g}: no size exponent "
+                      f"(raise the budget n_over_d2 so that more features are learnt)")
+    return Report("extensive-width-size", params, quantities, "success",
+                  "features beyond the width act as noise Delta + g(1) sum_{i>m} v_i^2 (Nguyen & Barbier 2026)")
+
+
+def _readouts_label(readouts):
+    """How a report names the user's readouts: the file, or ``array`` (the values are in the caller's hands)."""
+    if readouts is None:
+        return None
+    return str(readouts) if isinstance(readouts, (str, bytes)) or hasattr(readouts, "__fspath__") else "array"

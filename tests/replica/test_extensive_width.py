@@ -9,8 +9,8 @@ from scipy.integrate import quad
 import replica
 from replica.errors import ParameterError
 from replica.extensive_width import (
-    activation_function, feature_onsets, perfect_recovery_alpha, readouts, scalar_channel, scaling_table,
-    solve_extensive_width, solve_overlaps,
+    activation_function, feature_onsets, model_size_scaling, perfect_recovery_alpha, readouts, scalar_channel,
+    scaling_table, size_surface, solve_extensive_width, solve_overlaps,
 )
 
 
@@ -123,3 +123,72 @@ def test_any_readout_profile_at_finite_width():
     assert all(a > b for a, b in zip(errors, errors[1:])) and all(a < b for a, b in zip(widths, widths[1:]))
     with pytest.raises(ParameterError, match="beta > 1/2"):
         replica.family("extensive-width-scaling").solve(beta=0.3)
+
+
+# --- model size (a student of width m) and readout profiles -------------------------------------------------------
+
+def test_a_student_of_width_k_c_errs_exactly_as_the_full_one_and_wider_never_hurts():
+    params = dict(beta=1.0, kappa=2.0, Delta=0.05, d=500)
+    full = solve_overlaps(20.0, **params)
+    assert 3 < full.k_c < full.overlaps.size
+    # the unlearnt features enter lambda_i through Delta + eps either way: the two closures are the same equation
+    assert solve_overlaps(20.0, width=full.k_c, **params).gen_error == pytest.approx(full.gen_error, rel=1e-12)
+    assert solve_overlaps(20.0, width=full.overlaps.size, **params).gen_error == full.gen_error
+    table = size_surface([20.0], np.unique(np.geomspace(1, 1000, 30).round().astype(int)), **params)
+    assert np.all(np.diff(table.gen_error) <= 1e-15)
+    v2 = readouts(1000, 1.0) ** 2
+    g1 = float(activation_function("tanh").g(1.0))
+    narrow = solve_overlaps(20.0, width=5, **params)
+    assert narrow.unlearnable_error == pytest.approx(g1 * v2[5:].sum(), rel=1e-12)
+    assert narrow.k_c <= 5 and narrow.overlaps.size == 5
+
+
+def test_model_size_exponent_approaches_one_minus_two_beta():
+    small, large = (model_size_scaling(alpha, beta=1.0, kappa=5.0, Delta=0.01, d=1000) for alpha in (10.0, 100.0))
+    assert small["size_points"] >= 10 and large["size_points"] >= 15
+    assert abs(large["size_exponent"] + 1) < 0.05  # measured -0.965 (k_c = 557), -0.941 at the smaller budget
+    assert abs(large["size_exponent"] + 1) < abs(small["size_exponent"] + 1)
+    assert large["optimal_width"] <= large["k_c"]
+    assert large["one_shot_error"] == pytest.approx(large["full_width_error"], rel=1e-12)
+    steeper = model_size_scaling(100.0, beta=1.5, kappa=5.0, Delta=0.01, d=1000)["size_exponent"]
+    assert -2.2 < steeper < -1.7  # 1 - 2 beta = -2, approached from above as k_c grows (k_c = 75 here)
+
+
+def test_user_readouts_are_ordered_and_scale_with_the_noise():
+    v = readouts(300, 0.8)
+    shuffled = np.random.default_rng(0).permutation(v) * np.where(np.arange(300) % 2, -1, 1)
+    base = solve_overlaps(2.0, readout=v, Delta=0.1, d=400, width=50)
+    assert solve_overlaps(2.0, readout=shuffled, Delta=0.1, d=400, width=50).gen_error == pytest.approx(
+        base.gen_error, rel=1e-12)
+    assert base.gen_error == pytest.approx(solve_overlaps(2.0, beta=0.8, kappa=0.75, Delta=0.1, d=400,
+                                                          width=50).gen_error, rel=1e-12)
+    # the error is in the units of sum v_i^2: readouts times c with noise times c^2 give c^2 times the error
+    scaled = solve_overlaps(2.0, readout=3 * v, Delta=0.9, d=400, width=50)
+    assert scaled.gen_error == pytest.approx(9 * base.gen_error, rel=1e-9)
+
+
+def test_readouts_from_a_file(tmp_path):
+    v = readouts(40, 1.2)
+    text, binary = tmp_path / "v.txt", tmp_path / "v.npy"
+    np.savetxt(text, v)
+    np.save(binary, v)
+    expected = solve_overlaps(1.0, readout=v, d=100).gen_error
+    for path in (text, binary):
+        report = replica.family("extensive-width").solve(readouts=str(path), d=100)
+        assert report.quantities["gen_error"] == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ParameterError, match="readouts"):
+        solve_overlaps(1.0, readout=np.zeros(5))
+    with pytest.raises(ParameterError, match="readouts"):
+        replica.family("extensive-width").solve(readouts=str(tmp_path / "missing.txt"))
+    with pytest.raises(ParameterError, match="width"):
+        solve_overlaps(1.0, readout=v, width=41)
+
+
+@pytest.mark.parametrize("density", ["gaussian", "uniform", "pareto"])
+def test_readout_densities_are_normalised_decreasing_quantile_profiles(density):
+    v = readouts(1000, 1.0, density)
+    assert np.sum(v**2) == pytest.approx(1.0) and np.all(np.diff(v) <= 0) and v[-1] > 0
+    if density == "pareto":  # ordered Pareto values of exponent 1/beta fall like i^-beta
+        assert v[9] / v[99] == pytest.approx(10.0, rel=0.05)
+    if density == "uniform":
+        assert v[0] / v[499] == pytest.approx((1 - 0.5 / 1000) / (1 - 499.5 / 1000))

@@ -57,4 +57,7 @@ def test_cli_solve_and_verify_extensive_width(capfd):
     assert code == 0 and payload["status"] == "success", payload["message"]
     assert main(["solve", "extensive-width", "--set", "beta=-0.5"]) == 2
     assert "beta" in capfd.readouterr().err
-    assert main(["solve", "extensive-width", "--set", "width=3"]) == 2
+    assert main(["solve", "extensive-width", "--set", "depth=3"]) == 2  # not a parameter
+    capfd.readouterr()
+    assert main(["solve", "extensive-width", "--set", "width=0"]) == 2  # a student has at least one unit
+    assert "width" in capfd.readouterr().err
