@@ -535,6 +535,11 @@ def solve_extensive_width(*, beta: float = 1.0, kappa: float = 0.5, n_over_d2: f
                   "residual": solution.residual, "iterations": solution.iterations}
     if activation == "quadratic":
         quantities["perfect_recovery_n_over_d2"] = perfect_recovery_alpha(kappa)
+        if beta == 0 and density == "power-law" and readouts is None and width is None and Delta > 0:
+            from .quadratic_mmse import quadratic_bayes_error
+
+            # the exact Bayes-optimal error (Maillard et al. 2024) next to the decoupled closure's
+            quantities["exact_gen_error"] = quadratic_bayes_error(n_over_d2, kappa, Delta)["gen_error"]
     params = {"beta": beta, "kappa": kappa, "n_over_d2": n_over_d2, "Delta": Delta, "d": d,
               "activation": activation, "density": density, "readouts": _readouts_label(readouts), "width": width}
     if solution.at_jump is not None:
