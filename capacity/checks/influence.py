@@ -67,8 +67,9 @@ TEST_POINTS = 500
 POOL_SIZE = 2000
 
 
-def _teacher_data(model, loss, outputs, d, noise, decay, target_decay, pool, rng, n):
-    """Inputs and labels of ``n`` points from the check's teacher."""
+def _teacher_data(model, loss, teacher, d, noise, decay, target_decay, pool, rng, n):
+    """Inputs and labels of ``n`` points from the check's teacher (``teacher``: the linear teacher's weights of the
+    random-feature and network models, shape ``(d, outputs)``; the kernel models have their own target)."""
     if model == "sphere":
         points, values = pool
         index = rng.integers(len(points), size=n)
@@ -77,7 +78,6 @@ def _teacher_data(model, loss, outputs, d, noise, decay, target_decay, pool, rng
         _, power = power_law_problem(d, decay, target_decay)
         x = rng.standard_normal((n, d))
         return x, _labels(loss, (x @ np.sqrt(power))[:, None], noise, rng)
-    teacher = np.random.default_rng([rng.integers(2**32), 7]).standard_normal((d, outputs))
     x = rng.standard_normal((n, d))
     return x, _labels(loss, x @ teacher / math.sqrt(d), noise, rng)
 
@@ -108,13 +108,20 @@ def influence_instance(model, P, N, d, outputs, loss, ridge, noise, decay, targe
     rng = np.random.default_rng([seed, N, trial])
     linear = _model(model, P, d, outputs, decay, pool_spectrum, seed)
     features = P if model == "gaussian-features" else d
-    x, y = _teacher_data(model, loss, outputs, features, noise, decay, target_decay, pool, rng, N)
-    x_test, y_test = _teacher_data(model, loss, outputs, features, 0.0, decay, target_decay, pool, rng, TEST_POINTS)
+    teacher = rng.standard_normal((features, outputs))  # the same teacher labels the training and the test points
+    x, y = _teacher_data(model, loss, teacher, features, noise, decay, target_decay, pool, rng, N)
+    x_test, y_test = _teacher_data(model, loss, teacher, features, 0.0, decay, target_decay, pool, rng, TEST_POINTS)
     jac, f0 = linear.stacked(x)
     test_jac, test_f0 = linear.stacked(x_test)
     problem = TrainingProblem(jac, f0, y, loss, ridge)
     fitted = fit(problem)
-    row = {"trial": trial, "fit_status": fitted.status, "fit_distance_bound": fitted.distance_bound, "removals": []}
+    test_outputs = test_f0 + (test_jac @ fitted.delta).reshape(len(test_f0), outputs)
+    row = {"trial": trial, "fit_status": fitted.status, "fit_distance_bound": fitted.distance_bound,
+           "test_loss": float(LOSSES[loss].value(test_outputs, np.asarray(y_test, float).reshape(len(test_f0), -1))
+                              .mean()), "removals": []}
+    if loss != "square":  # the trained model's classification error on the test points
+        predicted = np.sign(test_outputs[:, 0]) if loss == "logistic" else np.argmax(test_outputs, axis=1)
+        row["test_error"] = float(np.mean(predicted != np.asarray(y_test).reshape(len(test_f0), -1)[:, 0]))
     if fitted.status != "certified":
         return row
     removals = [rng.choice(N, size=min(N - 1, max(1, round(fraction * N))), replace=False) for fraction in fractions]

@@ -116,6 +116,16 @@ def test_removal_table_is_one_row_per_removal():
     assert (table.baseline_param_rel_error > 1).all()
 
 
+def test_the_check_trains_and_tests_on_the_same_teacher():
+    result = verify_influence("random-features", P=500, N=200, d=10, remove=(0.1,), trials=2)
+    assert result.status == "success", result.message
+    assert (result.tables["instances"].test_error < 0.25).all()  # a different test teacher would give 1/2
+    classes = verify_influence("linearised-network", P=600, N=200, d=10, outputs=3, loss="cross-entropy",
+                               remove=(0.1,), trials=2)
+    assert classes.status == "success", classes.message
+    assert (classes.tables["instances"].test_error < 0.5).all()  # chance is 2/3
+
+
 def test_a_fit_stopped_early_is_doubtful_and_certified_when_converged():
     problem = _problem("logistic", random_features(300, 8), 1)
     assert fit(problem, max_iterations=1).status == "doubtful"
