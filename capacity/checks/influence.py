@@ -67,6 +67,8 @@ LINK_DRAWS = 20
 LOO_REFITS = 8
 #: Test points per instance.
 TEST_POINTS = 500
+#: Largest memory of the stacked Jacobians (training and test points) and the kernels a check builds, in bytes.
+MEMORY_LIMIT = 8 * 2**30
 #: Size of the sphere's pool of points.
 POOL_SIZE = 2000
 
@@ -92,6 +94,15 @@ def _labels(loss, field, noise, rng):
     if loss == "logistic":
         return np.where(field[:, :1] >= 0, 1.0, -1.0)
     return np.argmax(field, axis=1).astype(float)
+
+
+def _parameter_count(model, P, d, outputs) -> int:
+    """Columns of the stacked Jacobian."""
+    if model == "random-features":
+        return P * outputs
+    if model == "linearised-network":
+        return max(1, P // (d + outputs)) * (d + outputs)
+    return P
 
 
 def _model(model, P, d, outputs, decay, pool_spectrum, seed):
@@ -231,6 +242,12 @@ def verify_influence(model: str = "random-features", *, P: int = 2000, N: int = 
         raise ParameterError("outputs", f"the cross-entropy loss needs at least 2 outputs (classes); got {outputs}")
     if model in ("gaussian-features", "sphere") and outputs != 1:
         raise ParameterError("outputs", f"the {model} model has one output; got {outputs}")
+    jacobians = _parameter_count(model, P, d, outputs) * (N + TEST_POINTS) * outputs * 8
+    kernels = 3 * (N * outputs) ** 2 * 8  # the kernel, the dual system and its factor
+    if jacobians + kernels > MEMORY_LIMIT:
+        raise ParameterError("P", f"the Jacobians of N = {N} training and {TEST_POINTS} test points and the N x N "
+                                  f"kernels take {(jacobians + kernels) / 2**30:.1f} GiB at P = {P}; at most "
+                                  f"{MEMORY_LIMIT / 2**30:.0f} GiB: lower P or N")
     pool, spectrum = _pool_and_spectrum(d, seed, P) if model == "sphere" else (None, None)
     retrain_method, cvxpy_solver = _retraining(solver, loss)
     function = partial(influence_instance, model, P, N, d, outputs, loss, ridge, noise, decay, target_decay,

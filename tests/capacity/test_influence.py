@@ -208,7 +208,8 @@ def test_gaussian_features_kernel_is_the_kernel_curve_kernel():
 @pytest.mark.parametrize("settings, parameter", [
     ({"loss": "logistic", "outputs": 3}, "outputs"), ({"loss": "cross-entropy", "outputs": 1}, "outputs"),
     ({"remove": (0.0,)}, "remove"), ({"remove": (0.99,)}, "remove"), ({"ridge": 0.0}, "ridge"),
-    ({"model": "sphere", "P": 5000, "d": 5}, "P"), ({"model": "transformer"}, "model")])
+    ({"model": "sphere", "P": 5000, "d": 5}, "P"), ({"model": "transformer"}, "model"),
+    ({"P": 10**7, "N": 20_000}, "P")])
 def test_bad_settings_are_refused_naming_the_parameter(settings, parameter):
     with pytest.raises(ParameterError) as error:
         verify_influence(**{"trials": 2, **settings})
