@@ -146,7 +146,8 @@ def _print_report(report, args, out) -> int:
 
 
 #: Command-line flags of ``verify`` that are settings of the check (:data:`capacity.checks.COMMON_SETTINGS`).
-_SETTING_FLAGS = {"n": "--n", "trials": "--trials", "seed": "--seed", "solver": "--solver", "decoupled": "--decoupled"}
+_SETTING_FLAGS = {"n": "--n", "trials": "--trials", "seed": "--seed", "solver": "--solver", "decoupled": "--decoupled",
+                  "method": "--method"}
 
 
 def _cmd_verify(args, out):
@@ -159,7 +160,8 @@ def _cmd_verify(args, out):
     given = {"n": args.n, "trials": None if args.trials is None else [args.trials],
              "seed": None if args.seed is None else [args.seed],
              "solver": None if args.solver is None else [args.solver.upper()],
-             "decoupled": ["true"] if args.decoupled else None}
+             "decoupled": ["true"] if args.decoupled else None,
+             "method": None if args.method is None else [args.method.lower()]}
     taken = ", ".join(_SETTING_FLAGS[s.name] for s in check.settings) or "no settings"
     for name, value in given.items():
         if value is not None and not check.takes(name):
@@ -265,6 +267,8 @@ def _build_parser() -> argparse.ArgumentParser:
                                     "CLARABEL or HIGHS, as the check allows")
     p.add_argument("--decoupled", action="store_true",
                    help="checks that take it (`replica models`): each input gets its own competitors")
+    p.add_argument("--method", help="checks with several experiments: e.g. sdp or hmc (posterior sampling) for "
+                                    "extensive-width")
     return parser
 
 

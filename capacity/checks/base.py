@@ -1,11 +1,12 @@
 """The check registry and what every check shares: its declaration, its common settings, and how its instances run.
 
 A :class:`Check` declares the family it checks, its parameters (:class:`~replica.parameters.ParameterSpec`), the
-common settings it takes (sizes ``n``, ``trials``, ``seed``, ``solver``, ``decoupled``; each a ParameterSpec with the
-check's own default and range) and a ``run`` returning a :class:`~capacity.verification.Verification`. Every check
-draws its instances through one :class:`Execution`: seeded tasks run by joblib or a Dask cluster
-(:func:`capacity.experiments.run_trials`), with a progress bar, recorded in a :class:`~capacity.store.TrialStore`
-so that an interrupted check resumes without losing finished instances. Check modules declare ``CHECKS`` and are
+common settings it takes (sizes ``n``, ``trials``, ``seed``, ``solver``, ``decoupled``, ``method``; each a
+ParameterSpec with the check's own default and range) and a ``run`` returning a
+:class:`~capacity.verification.Verification`. Every check draws its instances through one :class:`Execution`:
+seeded tasks run by joblib or a Dask cluster (:func:`capacity.experiments.run_trials`), with a progress bar,
+recorded in a :class:`~capacity.store.TrialStore` so that an interrupted check resumes without losing finished
+instances. Check modules declare ``CHECKS`` and are
 found by :func:`available_checks`.
 """
 
@@ -20,11 +21,11 @@ from replica.parameters import ParameterSpec, check_values, choice, integer
 from replica.registry import Registry
 
 __all__ = ["Check", "Execution", "Ensemble", "get_check", "available_checks", "trials_setting", "seed_setting",
-           "solver_setting", "COMMON_SETTINGS"]
+           "solver_setting", "method_setting", "COMMON_SETTINGS"]
 
 #: The settings every check may take, besides its model parameters (``--n``, ``--trials``, ``--seed``,
-#: ``--solver``, ``--decoupled`` on the command line).
-COMMON_SETTINGS = ("n", "trials", "seed", "solver", "decoupled")
+#: ``--solver``, ``--decoupled``, ``--method`` on the command line).
+COMMON_SETTINGS = ("n", "trials", "seed", "solver", "decoupled", "method")
 
 
 def trials_setting(default: int, low: int = 2, high: int = 10**6) -> ParameterSpec:
@@ -40,6 +41,11 @@ def seed_setting() -> ParameterSpec:
 def solver_setting(solvers, default: str) -> ParameterSpec:
     """The convex solver of the check's programs."""
     return choice("solver", "convex solver of the certified programs", tuple(solvers), default=default)
+
+
+def method_setting(methods, default: str) -> ParameterSpec:
+    """Which experiment a check runs, where it has several (e.g. convex programs or posterior sampling)."""
+    return choice("method", "experiment the check runs", tuple(methods), default=default)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 from capacity.cli import main
-from capacity.checks.extensive_width import sdp_recovery, sdp_threshold, teacher_rows, trained_student
-from replica.extensive_width import activation_function
+from capacity.checks.extensive_width import (sampled_error_agrees, sdp_recovery, sdp_threshold,
+                                             teacher_rows, trained_student)
+from capacity.posterior_sampling import sample_posterior
+from replica.extensive_width import activation_function, solve_overlaps
+from replica.quadratic_mmse import quadratic_bayes_error
 
 
 def test_teacher_rows_are_orthogonal_with_norm_sqrt_d():
@@ -27,6 +30,11 @@ def test_sdp_recovers_only_above_the_dimension_count():
     assert fraction.iloc[0] == 0 and fraction.iloc[1] == 0 and fraction.iloc[-1] == 1
     assert summary["bayes_optimal_finite_d"] <= summary["sdp_threshold"] <= 0.7
     assert summary["bayes_optimal"] == 0.375 and summary["decoupled"] == 0.5
+    # the ordering of the thresholds: the exact Bayes-optimal error of the noisy quadratic network (Maillard et al.
+    # 2024) at small noise has dropped to the noise scale where the SDP recovers, and is of order one at 0.3,
+    # below the Bayes-optimal threshold, where the SDP recovers nothing
+    assert quadratic_bayes_error(summary["sdp_threshold"], kappa, 1e-6)["gen_error"] < 1e-4
+    assert quadratic_bayes_error(0.3, kappa, 1e-6)["gen_error"] > 0.05
     far = sdp_recovery(d, kappa, 0.9, trial=5)
     assert far["recovered"] is True and far["relative_error"] < 1e-6
 
@@ -61,3 +69,55 @@ def test_cli_solve_and_verify_extensive_width(capfd):
     capfd.readouterr()
     assert main(["solve", "extensive-width", "--set", "width=0"]) == 2  # a student has at least one unit
     assert "width" in capfd.readouterr().err
+
+
+def test_posterior_samples_reproduce_the_bayes_optimal_error_on_both_sides_of_a_feature_jump(capfd):
+    """NUTS at d = 16 (k = 8) from the teacher: half the Gibbs error against the closure at n/d^2 = 0.5 (two features
+    learnt) and 2 (four), through the CLI; the same rule rejects wrong theories at these numbers."""
+    code = main(["verify", "extensive-width", "--method", "hmc", "--set", "sample_d=16", "--set", "budgets=0.5",
+                 "--set", "budgets=2", "--set", "Delta=0.04", "--set", "samples=150", "--trials", "3", "--jobs", "1",
+                 "--json"])
+    payload = json.loads(capfd.readouterr().out)
+    table = {(row["n_over_d2"], row["start"]): row for row in payload["tables"]["posterior"]}
+    low, high = table[(0.5, "informed")], table[(2.0, "informed")]
+    assert code == 0 and payload["status"] == "success", payload["message"]
+    assert low["k_c"] < high["k_c"] and low["mixed"] >= 2 and high["mixed"] >= 2
+    for row in (low, high):
+        assert sampled_error_agrees(row["half_gibbs_error"], row["se"], row["theory"])
+        assert row["se"] < 0.1 * row["half_gibbs_error"]  # the error bars are informative
+    # power: each budget's theory at the other budget, and the error of learning nothing (g(1) sum v^2), rejected
+    nothing = float(activation_function("tanh").g(1.0))
+    assert not sampled_error_agrees(low["half_gibbs_error"], low["se"], high["theory"])
+    assert not sampled_error_agrees(high["half_gibbs_error"], high["se"], low["theory"])
+    assert not any(sampled_error_agrees(row["half_gibbs_error"], row["se"], nothing) for row in (low, high))
+    assert payload["estimate"] == {f"half_gibbs_error_{b:.4g}": table[(b, "informed")]["half_gibbs_error"]
+                                   for b in (0.5, 2.0)}
+    assert main(["verify", "gardner", "--method", "hmc"]) == 2
+    assert "method" in capfd.readouterr().err
+
+
+def test_posterior_sampling_reports_unmixed_chains_and_checks_its_input():
+    # ten draws per chain cannot mix: reported as such, whatever the error
+    short = sample_posterior(12, 0.5, 1.0, Delta=0.04, start="uninformed", warmup=10, samples=10)
+    assert short["mixed"] is False and (short["rhat"] > 1.1 or short["ess"] < 30)
+    assert short["k"] == 6 and short["n"] == 144 and len(short["chain_means"]) == 2
+    with pytest.raises(Exception, match="start"):
+        sample_posterior(12, 0.5, 1.0, start="warm")
+    with pytest.raises(Exception, match="Delta"):
+        sample_posterior(12, 0.5, 1.0, Delta=0.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beta, budgets", [(1.0, (0.5, 1.0, 3.0)), (0.3, (0.4, 2.0))])
+def test_posterior_staircase_at_d_30(beta, budgets):
+    """The staircase at d = 30 (k = 15), Delta = 0.04, four instances per budget (several minutes)."""
+    from capacity.checks import get_check
+
+    result = get_check("extensive-width").verify(method="hmc", sample_d=30, budgets=budgets, beta=beta, Delta=0.04,
+                                                 trials=4, samples=300)
+    posterior = result.tables["posterior"]
+    informed = posterior[posterior.start == "informed"]
+    assert result.status == "success", result.message
+    assert (~informed.doubtful).all() and informed.agree.all()
+    assert informed.k_c.is_monotonic_increasing and informed.k_c.iloc[-1] > informed.k_c.iloc[0]
+    assert solve_overlaps(budgets[0], beta=beta, kappa=0.5, Delta=0.04, d=30).gen_error == informed.theory.iloc[0]
