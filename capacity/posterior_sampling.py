@@ -126,10 +126,9 @@ def sample_posterior(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.
     Returns ``half_gibbs_error`` (the estimate of :math:`\epsilon^{BO}`) with its Monte Carlo standard error
     ``mc_se`` (standard deviation of the trace over the square root of its effective size, halved), the chains'
     means, ``rhat`` (split :math:`\hat R` of the error trace), ``overlap_rhat`` (the largest over the three leading
-    overlaps), ``ess``,
-    ``mixed`` (:data:`MIXED_RHAT`, :data:`MIN_ESS`), ``posterior_mean_error`` (:math:`\mathbb E_x(\bar f - f^*)^2` of
-    the averaged prediction, biased up by the posterior variance over the effective sample size), the leading
-    overlaps, the mean leapfrog steps per draw and the seconds taken.
+    overlaps), ``ess``, ``mixed`` (:data:`MIXED_RHAT`, :data:`MIN_ESS`), ``posterior_mean_error``
+    (:math:`\mathbb E_x(\bar f - f^*)^2` of the averaged prediction, biased up by the posterior variance over the
+    effective sample size), the leading overlaps, the mean leapfrog steps per draw and the seconds taken.
     """
     require_sampler()
     import jax
@@ -140,6 +139,7 @@ def sample_posterior(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.
     d = check_int("sample_d", d, 4, 200)
     kappa = check_real("kappa", kappa, 0.0, 1.0, low_open=True)
     n_over_d2 = check_real("n_over_d2", n_over_d2, 0.0, 50.0, low_open=True)
+    beta = check_real("beta", beta, 0.0, 10.0)
     Delta = check_real("Delta", Delta, 0.0, 100.0, low_open=True)  # the likelihood needs noise
     if start not in STARTS:
         raise ParameterError("start", f"must be one of {', '.join(STARTS)}; got {start!r}")

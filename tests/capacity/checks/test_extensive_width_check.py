@@ -105,6 +105,8 @@ def test_posterior_sampling_reports_unmixed_chains_and_checks_its_input():
         sample_posterior(12, 0.5, 1.0, start="warm")
     with pytest.raises(Exception, match="Delta"):
         sample_posterior(12, 0.5, 1.0, Delta=0.0)
+    with pytest.raises(Exception, match="beta"):
+        sample_posterior(12, 0.5, 1.0, beta=-1.0)
 
 
 @pytest.mark.slow
