@@ -267,8 +267,8 @@ def _build_parser() -> argparse.ArgumentParser:
                                     "CLARABEL or HIGHS, as the check allows")
     p.add_argument("--decoupled", action="store_true",
                    help="checks that take it (`replica models`): each input gets its own competitors")
-    p.add_argument("--method", help="checks with several experiments: e.g. sdp or hmc (posterior sampling) for "
-                                    "extensive-width")
+    p.add_argument("--method", help="checks with several experiments: which one to run, as the check allows "
+                                    "(`replica models` lists its settings)")
     return parser
 
 

@@ -6,8 +6,7 @@ ParameterSpec with the check's own default and range) and a ``run`` returning a
 :class:`~capacity.verification.Verification`. Every check draws its instances through one :class:`Execution`:
 seeded tasks run by joblib or a Dask cluster (:func:`capacity.experiments.run_trials`), with a progress bar,
 recorded in a :class:`~capacity.store.TrialStore` so that an interrupted check resumes without losing finished
-instances. Check modules declare ``CHECKS`` and are
-found by :func:`available_checks`.
+instances. Check modules declare ``CHECKS`` and are found by :func:`available_checks`.
 """
 
 from __future__ import annotations
