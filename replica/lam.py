@@ -22,7 +22,9 @@ distance from the Gaussian field vector :math:`z` to the feasible set, :math:`1/
 the formula sketched in the factual-recall literature (Giorlandino, Goldt & Maillard 2026), which this derivation confirms. The minimiser solves
 :math:`\xi = \sum_\nu (c_\nu - \xi)_+` with :math:`c_\nu = \kappa - z_0 + z_\nu`; with the :math:`c_\nu` sorted
 decreasingly and :math:`S_k` the sum of the :math:`k` largest, :math:`\xi^* = \max(0, \max_k S_k/(k+1))` (each
-:math:`S_k/(k+1)` is a lower bound, attained at the active set). Only the largest competitors are active, so the
+:math:`S_k/(k+1)` is a lower bound, attained at the active set; the storing set and this projection are
+:class:`~replica.field_sets.CompetitorSet`, shared with the other many-field storage problems). Only the largest
+competitors are active, so the
 top :math:`K` order statistics of the :math:`p - 1` Gaussians suffice; they are drawn exactly from uniform order
 statistics, :math:`U_{(k)} = S^E_k/(S^E_K + R)` with exponential partial sums :math:`S^E` and
 :math:`R \sim \Gamma(p - K)` (the Dirichlet representation of uniform spacings), and
@@ -76,6 +78,7 @@ import pandas as pd
 import scipy.special as sc
 
 from .errors import ParameterError, ReplicaError
+from .field_sets import competitor_projection
 from .report import Report
 from .solvers import find_root
 from .symbolic.codegen import gauss_hermite
@@ -127,15 +130,6 @@ class _FieldSampler:
         return -sc.ndtri(uniform)
 
 
-def _minimise_costs(gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of decreasing ``gaps`` :math:`c_\\nu`: :math:`\\xi^*` and the minimum of
-    :math:`\\xi^2 + \\sum_\\nu (c_\\nu - \\xi)_+^2`."""
-    ranks = np.arange(1, gaps.shape[1] + 1)
-    shift = np.maximum(0.0, np.max(np.cumsum(gaps, axis=1) / (ranks + 1), axis=1))
-    excess = np.clip(gaps - shift[:, None], 0.0, None)
-    return shift, shift**2 + np.sum(excess**2, axis=1)
-
-
 def _optimal_fields(sampler: _FieldSampler, p: int, kappa: float):
     r"""The largest competitor fields, :math:`\xi^*` and the minimal cost per sample, with enough order statistics
     that the last one kept is inactive everywhere."""
@@ -146,7 +140,7 @@ def _optimal_fields(sampler: _FieldSampler, p: int, kappa: float):
     k = 64
     while True:
         top = sampler.largest(competitors, k)
-        shift, cost = _minimise_costs(kappa - sampler.correct[:, None] + top)
+        shift, cost = competitor_projection(kappa - sampler.correct[:, None] + top)
         if top.shape[1] == competitors or np.all(kappa - sampler.correct + top[:, -1] <= shift):
             return top, shift, cost
         if k >= _MAX_TOP:

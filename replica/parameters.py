@@ -18,11 +18,12 @@ import numpy as np
 from .errors import ParameterError
 from .validation import check_int, check_real, describe_interval
 
-__all__ = ["ParameterSpec", "KINDS", "real", "integer", "choice", "file", "flag", "check_values"]
+__all__ = ["ParameterSpec", "KINDS", "real", "integer", "choice", "file", "flag", "text", "check_values"]
 
 #: The kinds of parameter values: a real number, a whole number, one word of a fixed set, a list of real or whole
-#: numbers (``--set NAME=`` repeated), a file path, and a yes/no flag.
-KINDS = ("real", "integer", "choice", "list", "file", "flag")
+#: numbers (``--set NAME=`` repeated), a file path, a yes/no flag, and a text the family parses itself (a rule, an
+#: activation written in sympy).
+KINDS = ("real", "integer", "choice", "list", "file", "flag", "text")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class ParameterSpec:
             return "a file path"
         if self.kind == "flag":
             return "{true, false}"
+        if self.kind == "text":
+            return "a text"
         interval = describe_interval(self.low, self.high, self.low_open, self.high_open)
         whole = self.kind == "integer" or (self.kind == "list" and self.item == "integer")
         return f"whole numbers in {interval}" if whole else interval
@@ -126,6 +129,10 @@ class ParameterSpec:
             if not isinstance(value, (bool, np.bool_)):
                 raise ParameterError(self.name, f"must be true or false; got {value!r}")
             return bool(value)
+        if self.kind == "text":
+            if not isinstance(value, str) or not value.strip():
+                raise ParameterError(self.name, f"must be a non-empty text; got {value!r}")
+            return value.strip()
         if self.kind == "file":
             if not isinstance(value, (str, os.PathLike)):
                 return value  # from Python, the content itself (an array) may stand for the file
@@ -149,7 +156,7 @@ class ParameterSpec:
         """The value of the command-line texts given for this parameter (one per ``--set NAME=``)."""
         if len(texts) > 1 and not self.repeatable:
             raise ParameterError(self.name, f"set {len(texts)} times ({', '.join(map(repr, texts))}); give it once")
-        if self.kind in ("choice", "file"):
+        if self.kind in ("choice", "file", "text"):
             return self.check(texts[0])
         if self.kind == "flag":
             words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -199,6 +206,11 @@ def choice(name, description, choices, default=None, *, required=False) -> Param
 def file(name, description) -> ParameterSpec:
     """A file-path parameter."""
     return ParameterSpec(name, description, kind="file")
+
+
+def text(name, description, default=None) -> ParameterSpec:
+    """A text parameter, parsed by the family that takes it."""
+    return ParameterSpec(name, description, default, kind="text")
 
 
 def flag(name, description, default=False) -> ParameterSpec:

@@ -55,6 +55,7 @@ from .symbolic.saddle_point import derive_saddle_point
 from .validation import check_int, check_real
 
 __all__ = ["RULES", "internal_representations", "TreeChannel", "tree_free_entropy", "TreeTheory", "rs_capacity", "branch_rule",
+           "storing_set", "solve_tree_machine",
            "expected_cost", "replicon_matrix_at", "large_k_constant", "solve_committee"]
 
 #: Output rules: the hidden signs that give output +1.
@@ -350,3 +351,75 @@ def solve_committee(K: int = 3, rule: str = "committee") -> Report:
 
 
 _UNSTABLE_AT_CAPACITY = "replica symmetry is unstable at capacity (replicon -> -inf as q -> 1 for K >= 2)"
+
+
+def storing_set(K: int = 3, rule: str | None = None, activation: str | None = None, readout: str = "ones",
+                kappa: float = 0.0):
+    r"""The storing set of a tree machine declared by its output ``rule`` (a Boolean function of the :math:`K`
+    hidden signs, :class:`~replica.field_sets.BooleanRule`) or by an ``activation`` :math:`g` (output
+    :math:`\mathrm{sign}\,K^{-1/2}\sum_k c_kg(h_k)`: :class:`~replica.field_sets.TreelikeNetwork`, or
+    :class:`~replica.field_sets.QuadricSet` for :math:`g = ah^2 + b`). Neither: the committee rule.
+
+    Raises
+    ------
+    ParameterError
+        If both ``rule`` and ``activation`` are given, or either does not parse.
+    """
+    from .field_sets import BooleanRule, QuadricSet, TreelikeNetwork, _is_pure_quadratic, parse_activation
+
+    if rule is not None and activation is not None:
+        raise ParameterError("activation", "give either a rule (Boolean output of the hidden signs) or an "
+                                           f"activation (output sign of the summed activations), not both; got "
+                                           f"rule={rule!r}, activation={activation!r}")
+    if activation is None:
+        return BooleanRule(rule or "committee", K, kappa)
+    if _is_pure_quadratic(parse_activation(activation)) is not None:
+        return QuadricSet(activation, K, readout, kappa)
+    return TreelikeNetwork(activation, K, readout, kappa)
+
+
+def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | None = None, readout: str = "ones",
+                       kappa: float = 0.0, samples: int = 200_000, seed: int = 0) -> Report:
+    r"""RS capacity of a tree machine declared by its rule or activation, from the storing set alone.
+
+    :math:`1/\alpha_c^{RS} = \tfrac12\sum_y\mathbb E\,\mathrm{dist}(z, C_y)^2` (Gardner's :math:`q \to 1` limit,
+    :mod:`replica.field_sets`): in closed form for one orthant per label, otherwise by Monte Carlo over ``samples``
+    field vectors, reported with its standard error (``alpha_c_standard_error``, delta method). For the committee
+    and parity rules at :math:`\kappa = 0` the one-dimensional reduction (:func:`rs_capacity`) is reported beside it
+    (``alpha_c_reduction``). A declared activation also gets its infinite-width capacity
+    (:func:`~replica.field_sets.infinite_width_capacity`, Zavatone-Veth & Pehlevan 2021).
+
+    ``status`` is ``success`` when every storing set is convex (RS expected exact), ``warning`` otherwise: a union
+    of pieces makes the solution space non-convex and the RS value an estimate (for tree machines it is unstable at
+    capacity, Barkai, Hansel & Sompolinsky 1992).
+    """
+    from .field_sets import BooleanRule, expected_squared_distance, infinite_width_capacity
+
+    field_set = storing_set(K, rule, activation, readout, kappa)
+    estimate = expected_squared_distance(field_set, samples=samples, seed=seed)
+    convex = field_set.convex()
+    quantities = {"alpha_c": estimate.capacity, "alpha_c_RS": estimate.capacity,
+                  "alpha_c_standard_error": estimate.capacity_error,
+                  "expected_squared_distance": estimate.mean,
+                  "expected_squared_distance_standard_error": estimate.standard_error,
+                  "monte_carlo_samples": estimate.samples, "capacity_criterion": "q->1",
+                  "storing_set": "convex" if convex else "union of convex pieces",
+                  "label_symmetric": field_set.label_symmetric}
+    if isinstance(field_set, BooleanRule):
+        quantities["rule_truth_table"] = "".join("1" if o > 0 else "0" for o in field_set.outputs)
+        for name in RULES:  # a rule given by its truth table is recognised too
+            if kappa == 0 and (name == "parity" or K % 2 == 1) and BooleanRule(name, K).outputs == field_set.outputs:
+                quantities["alpha_c_reduction"] = rs_capacity(name, K)
+    else:
+        quantities |= infinite_width_capacity(field_set.activation, kappa)
+    declared = f"rule {field_set.rule}" if isinstance(field_set, BooleanRule) else f"g(h) = {field_set.activation}"
+    params = {"K": K, "rule": rule, "activation": activation, "readout": readout, "kappa": kappa,
+              "samples": samples, "seed": seed}
+    if convex:
+        return Report("tree-machine", params, quantities, "success",
+                      f"{declared}: convex storing sets, RS expected exact")
+    return Report("tree-machine", params, quantities, "warning",
+                  f"{declared}: the storing set is declared as a union of convex pieces; unless the union happens to be "
+                  f"convex the solution space is not, and alpha_c_RS = {estimate.capacity:.5g} +- "
+                  f"{estimate.capacity_error:.2g} is the RS estimate (above the true capacity where RS is unstable, "
+                  f"as for tree machines at capacity)")

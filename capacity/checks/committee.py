@@ -34,9 +34,11 @@ import numpy as np
 import pandas as pd
 
 from replica.errors import ParameterError
+from replica.field_sets import BooleanRule
 from replica.models.tree_machine import COMMITTEE
 from replica.parameters import ParameterSpec
-from replica.tree_machine import check_machine, rs_capacity
+from replica.models.tree_machine import TREE_MACHINE
+from replica.tree_machine import check_machine, rs_capacity, solve_tree_machine
 from replica.validation import check_int
 
 from ..cover import cover_probability, cover_test
@@ -121,6 +123,8 @@ def storing_representation(rule: str, labellings: list[np.ndarray], target: int,
     branches = [np.unique(d & mask) for d in labellings]
     target &= mask
     k = len(branches)
+    if rule not in ("committee", "parity"):
+        return _any_rule_representation(BooleanRule(rule, k).outputs, branches, target, mask)
     if k == 1:
         return [target] if target in set(branches[0].tolist()) else None
     if rule == "parity":  # product of signs: the masks of the -1 labels XOR to the target's
@@ -157,6 +161,50 @@ def storing_representation(rule: str, labellings: list[np.ndarray], target: int,
                 i, j = np.argwhere(hits)[0]
                 chosen = (int(e1), int(partners[start + i]), int(third[j]))
                 return [(target ^ e) & mask for e in chosen]
+    return None
+
+
+def _pair_search(first: np.ndarray, second: np.ndarray, forbidden: dict, mask: int):
+    """Masks ``(a, b)`` from ``first`` x ``second`` such that no pattern carries a forbidden pair of hidden signs
+    (``forbidden[(u, v)]``: the patterns where unit signs ``u``, ``v`` (1 for +) are not allowed), or ``None``."""
+    chunk = max(1, _CHUNK // max(1, len(second)))
+    columns = {1: second[None, :], 0: ~second[None, :] & mask}
+    for start in range(0, len(first), chunk):
+        rows = first[start:start + chunk, None]
+        bad = np.zeros((len(rows), len(second)), dtype=np.int64)
+        for (u, v), patterns in forbidden.items():
+            if patterns:
+                bad |= (rows if u else ~rows & mask) & columns[v] & patterns
+        hits = np.argwhere(bad == 0)
+        if hits.size:
+            i, j = hits[0]
+            return int(first[start + i]), int(second[j])
+    return None
+
+
+def _any_rule_representation(outputs, branches: list[np.ndarray], target: int, mask: int):
+    r"""A storing representation for any Boolean rule of :math:`K \le 3` signs (``outputs`` indexed by
+    :math:`\sum_k 2^k[\tau_k = +1]`): the first :math:`K - 2` branches are enumerated and the last two searched
+    as pairs, a pair being excluded if on some pattern its two signs cannot give the label."""
+    def disagreeing(value):  # the patterns whose label is not `value`
+        return ~target & mask if value > 0 else target
+    k = len(branches)
+    if k == 1:
+        allowed = branches[0][((branches[0] & disagreeing(outputs[1])) == 0)
+                              & ((~branches[0] & mask & disagreeing(outputs[0])) == 0)]
+        return None if allowed.size == 0 else [int(allowed[0])]
+    if k == 2:
+        forbidden = {(u, v): disagreeing(outputs[u + 2 * v]) for u in (0, 1) for v in (0, 1)}
+        pair = _pair_search(branches[0], branches[1], forbidden, mask)
+        return None if pair is None else list(pair)
+    if k != 3:
+        raise ParameterError("K", f"the enumeration for a general rule is implemented for K <= 3; got {k}")
+    for first in branches[0].tolist():
+        forbidden = {(u, v): (first & disagreeing(outputs[1 + 2 * u + 4 * v]))
+                     | (~first & mask & disagreeing(outputs[2 * u + 4 * v])) for u in (0, 1) for v in (0, 1)}
+        pair = _pair_search(branches[1], branches[2], forbidden, mask)
+        if pair is not None:
+            return [first, *pair]
     return None
 
 
@@ -223,7 +271,7 @@ def committee_trials(rule: str, k: int, n: int, *, trials: int = 20, seed: int =
     branches of :math:`n` inputs; one row per instance. The instances run through ``ensemble``
     (:class:`capacity.checks.base.Ensemble`) if given, otherwise in this process."""
     k = check_int("K", k, 1, 3)
-    n = check_int("n", n, 1, 4)
+    n = check_int("n", n, 1, largest_branch_size(rule, k))
     trials = check_int("trials", trials, 1, 10**5)
     if patterns is None:  # beyond which the counting bound leaves a storable instance probability below 1e-6
         patterns = next(p for p in range(1, MAX_PATTERNS + 1) if counting_probability(p, k, n) < 1e-6 or
@@ -246,8 +294,26 @@ def _counting_p_value(run: pd.DataFrame, k: int, n: int) -> float:
     return float(min(values))
 
 
+def largest_branch_size(rule: str, k: int) -> int:
+    """The largest branch size :math:`n` the enumeration runs at: 4 for the committee and parity rules (their
+    dedicated searches), 3 for another rule of :math:`K \le 2` signs and 2 for one of 3 signs (a pair search per
+    labelling of the first branch)."""
+    if rule in ("committee", "parity") or k == 1:
+        return 4
+    return 3 if k == 2 else 2
+
+
+def _rs_capacity(rule: str, k: int) -> float:
+    """The RS capacity the check reports: the one-dimensional reduction for committee and parity, else the storing
+    set's Monte Carlo estimate (:func:`replica.tree_machine.solve_tree_machine`)."""
+    if rule in ("committee", "parity") and (rule == "parity" or k % 2):
+        return rs_capacity(rule, k)
+    return float(solve_tree_machine(k, rule).quantities["alpha_c"])
+
+
 def verify_committee(K: int = 3, rule: str = "committee", *, sizes=(2, 3), trials: int = 20, seed: int = 0,
-                     solver: str = "NNLS", execution: Execution | None = None) -> Verification:
+                     solver: str = "NNLS", execution: Execution | None = None,
+                     model: str = "committee") -> Verification:
     r"""Exact finite-N storage of tree machines against the RS capacity, the counting bound and Cover.
 
     For each branch size :math:`n` in ``sizes``: :math:`P^*` of ``trials`` instances of the :math:`K`-branch machine
@@ -263,20 +329,25 @@ def verify_committee(K: int = 3, rule: str = "committee", *, sizes=(2, 3), trial
     and at these sizes far above what the counting bound allows.
     """
     execution = execution or Execution()
-    rule, k = check_machine(rule, K)
+    if model == "committee":
+        rule, k = check_machine(rule, K)
+    else:  # any Boolean rule, validated by its truth table
+        k = check_int("K", K, 1, 3)
+        BooleanRule(rule, k)
     if k > 3:
         raise ParameterError("K", f"the exact enumeration is run for K in [1, 3]; got {k}")
     trials = check_int("trials", trials, 2, 10**5)
-    sizes = [check_int("n", n, 1, 4) for n in sizes]
+    sizes = [check_int("n", n, 1, largest_branch_size(rule, k)) for n in sizes]
+    capacity = _rs_capacity(rule, k)
     params = {"K": k, "rule": rule, "n": sizes, "trials": trials, "seed": seed, "solver": solver}
     rows, instances = [], []
-    with execution.ensemble({"model": "committee", **params}) as ensemble:
+    with execution.ensemble({"model": model, **params}) as ensemble:
         for n in sizes:
             run = committee_trials(rule, k, n, trials=trials, seed=seed, solver=solver, ensemble=ensemble)
             instances.append(run)
             median, lower, upper = median_interval(run.p_star)
             rows.append({"n": n, "N": k * n, "median_P_star": median, "ci_low": lower, "ci_high": upper,
-                         "alpha_star": median / (k * n), "alpha_c_RS": rs_capacity(rule, k),
+                         "alpha_star": median / (k * n), "alpha_c_RS": capacity,
                          "counting_bound": counting_bound(k, n), "max_P_star": int(run.p_star.max()),
                          "counting_p_value": _counting_p_value(run, k, n),
                          "incomplete": int((~run.complete).sum()),
@@ -286,7 +357,8 @@ def verify_committee(K: int = 3, rule: str = "committee", *, sizes=(2, 3), trial
         # (the verdicts of one instance at several prefixes are not independent)
         n_last = sizes[-1]
         loads = np.arange(1, 4 * n_last + 1)
-        perceptron = committee_trials(rule, 1, n_last, trials=len(loads) * 8, seed=seed + 1, solver=solver,
+        one_branch = rule if model == "committee" else "01"  # a general rule's pipeline runs the identity rule
+        perceptron = committee_trials(one_branch, 1, n_last, trials=len(loads) * 8, seed=seed + 1, solver=solver,
                                       patterns=4 * n_last, ensemble=ensemble)
     table = pd.DataFrame(rows)
     verdicts = pd.DataFrame({"p": loads[perceptron.trial % len(loads)]})
@@ -297,17 +369,22 @@ def verify_committee(K: int = 3, rule: str = "committee", *, sizes=(2, 3), trial
     ok = (table.incomplete.sum() == 0 and table.doubtful_witnesses.sum() == 0 and table.saturated.sum() == 0
           and within_bound and cover.consistent())
     return Verification(
-        "committee", params, {"alpha_c": rs_capacity(rule, k), "counting_bound": table.counting_bound.tolist()},
+        model, params, {"alpha_c": capacity, "counting_bound": table.counting_bound.tolist()},
         {"median_P_star": table.median_P_star.tolist(), "cover_p_value": cover.p_value,
          "cover_p_value_one_more_input": wrong.p_value, "counting_p_value": table.counting_p_value.tolist()},
         {"table": table, "instances": pd.concat(instances, ignore_index=True)}, "success" if ok else "failure",
         f"exact enumeration of internal representations (LP-certified witnesses); K = 1 against Cover: "
         f"p = {cover.p_value:.3g}; storable fractions within the counting bound: {within_bound}; the RS capacity "
-        f"{rs_capacity(rule, k):.4g} is unstable and is reported, not tested")
+        f"{capacity:.4g} is unstable and is reported, not tested")
 
 
 def _run(K=3, rule="committee", n=(2, 3), trials=20, seed=0, solver="NNLS", execution=None):
     return verify_committee(K, rule, sizes=n, trials=trials, seed=seed, solver=solver, execution=execution)
+
+
+def _run_any_rule(K=3, rule="and", n=(2,), trials=20, seed=0, solver="NNLS", execution=None):
+    return verify_committee(K, rule, sizes=n, trials=trials, seed=seed, solver=solver, execution=execution,
+                            model="tree-machine")
 
 
 CHECKS = (Check(
@@ -318,4 +395,13 @@ CHECKS = (Check(
      ParameterSpec("n", "inputs per hidden unit (4 takes minutes per instance)", default=(2, 3), low=1,
                    high=4, kind="list", item="integer")),
     (trials_setting(20, high=10**5), seed_setting(), solver_setting(available_solvers(), "NNLS")),
-    _run, smoke={"K": 1, "n": (2,), "trials": 4}),)
+    _run, smoke={"K": 1, "n": (2,), "trials": 4}),
+    Check(
+    "tree-machine", "largest storable prefix P* of a tree machine with any Boolean rule, by exact enumeration of "
+                    "internal representations, against the counting bound and (K = 1) Cover's theorem",
+    (replace(TREE_MACHINE.parameter("K"), high=3, description="hidden units (1 to 3 for the exact enumeration)"),
+     replace(TREE_MACHINE.parameter("rule"), default="and"),
+     ParameterSpec("n", "inputs per hidden unit (at most 3 for K = 2, 2 for K = 3)", default=(2,), low=1, high=3,
+                   kind="list", item="integer")),
+    (trials_setting(20, high=10**5), seed_setting(), solver_setting(available_solvers(), "NNLS")),
+    _run_any_rule, smoke={"K": 2, "n": (2,), "trials": 4}),)

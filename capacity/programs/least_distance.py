@@ -28,8 +28,7 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy.optimize import nnls
-
+from replica.least_distance import least_distance_system, solve_least_distance_system
 from replica.validation import check_int, check_real
 
 from .certificates import (
@@ -65,17 +64,13 @@ class LeastDistanceProgram:
         self.fallback_solver = fallback_solver
 
     def least_distance_system(self, signed_patterns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        r"""The NNLS data :math:`(E, f)` of the least-distance program for rows ``signed_patterns``."""
+        r"""The NNLS data :math:`(E, f)` of the least-distance program for rows ``signed_patterns``:
+        :math:`G = A`, :math:`h = 1` (with ``nonnegative``, :math:`G = (A; I)`, :math:`h = (1; 0)`)."""
         p = signed_patterns.shape[0]
-        columns = p + (self.n if self.nonnegative else 0)
-        system = np.zeros((self.n + 1, columns))
-        system[: self.n, :p] = signed_patterns.T
-        system[self.n, :p] = 1.0
-        if self.nonnegative:
-            system[: self.n, p:] = np.eye(self.n)
-        target = np.zeros(self.n + 1)
-        target[self.n] = 1.0
-        return system, target
+        if not self.nonnegative:
+            return least_distance_system(signed_patterns, np.ones(p))
+        return least_distance_system(np.vstack([signed_patterns, np.eye(self.n)]),
+                                     np.concatenate([np.ones(p), np.zeros(self.n)]))
 
     def certify(self, signed_patterns, kappa: float = 0.0) -> Certificate:
         r"""Decide, with a certificate, whether :math:`\max_{|w|=1}\min_\mu a_\mu\cdot w \ge \kappa`.
@@ -109,11 +104,10 @@ class LeastDistanceProgram:
     def _certify_by_nnls(self, signed_patterns: np.ndarray, kappa: float) -> Certificate:
         system, target = self.least_distance_system(signed_patterns)
         try:
-            u, _ = nnls(system, target, maxiter=self.max_iterations_per_column * system.shape[1])
+            weights, u = solve_least_distance_system(system, target,
+                                                     maxiter=self.max_iterations_per_column * system.shape[1])
         except RuntimeError as error:  # iteration limit
             return Certificate(Verdict.DOUBTFUL, -math.inf, math.inf, self.solver, "iteration_limit", str(error))
-        residual = system @ u - target
-        weights = -residual[: self.n] / residual[self.n] if residual[self.n] < 0 else None
         p = signed_patterns.shape[0]
         sign = {"nonnegative": self.nonnegative}
         lower = margin_lower_bound(signed_patterns, weights, **sign)

@@ -1,8 +1,9 @@
 r"""The linear associative memory (factual recall; Giorlandino, Goldt & Maillard 2026): the ``lam`` family.
 
 Its capacity comes from Gardner's :math:`q \to 1` argument applied to :math:`p` associations of :math:`p` fields each
-(:mod:`replica.lam`): the equations below are the capacity condition, the cost :math:`F(p, \kappa)` with its minimiser,
-and the large-:math:`p` law.
+(:mod:`replica.lam`): the equations below are the storing set (:class:`replica.field_sets.CompetitorSet`) and its
+expected squared distance, the capacity condition, the cost :math:`F(p, \kappa)` with its minimiser, and the
+large-:math:`p` law.
 """
 
 from __future__ import annotations
@@ -30,8 +31,15 @@ def lam_equations() -> Equations:
     expectation = sp.Function("E_z")
     cost = sp.Function("F")(p, kappa)
     excess = sp.Max(kappa - z0 + z_nu - xi, 0)
+    h_0, h_nu = sp.Symbol("h_0", real=True), sp.Indexed(sp.IndexedBase("h"), nu)
+    alpha = sp.Symbol("alpha_c", positive=True)
+    storing = sp.Symbol("C")
     return Equations("lam", (
-        ("capacity condition (Gardner's q -> 1 limit, p associations of p fields, d^2 weights)",
+        ("stored iff the fields h (correct h_0, competitors h_nu, nu = 1..p-1) lie in the polyhedron C",
+         sp.Ge(h_0 - h_nu, kappa)),
+        ("RS capacity (Gardner's q -> 1 limit): the mean squared distance of the Gaussian fields z to C, "
+         "alpha = p/d^2", sp.Eq(1 / alpha, expectation(sp.Function("dist")(sp.Symbol("z"), storing) ** 2))),
+        ("capacity condition (p associations of p fields, d^2 weights)",
          sp.Eq(d**2 / p, cost)),
         ("cost: mean squared distance of the fields to the feasible set",
          sp.Eq(cost, expectation(xi**2 + sp.Sum(excess**2, (nu, 1, p - 1))))),

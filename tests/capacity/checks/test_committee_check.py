@@ -10,9 +10,10 @@ import pytest
 from capacity.cli import main
 from capacity.cover import cover_probability
 from capacity.programs import make_program
-from capacity.checks.committee import (counting_probability, separable_labellings, storing_representation,
-                                       verify_committee)
-from replica.tree_machine import internal_representations, rs_capacity
+from capacity.checks.committee import (counting_probability, longest_storable_prefix, separable_labellings,
+                                       storing_representation, verify_committee)
+from replica.field_sets import BooleanRule
+from replica.tree_machine import rs_capacity
 
 
 @pytest.mark.parametrize("p, n", [(9, 2), (14, 3), (18, 4), (5, 1)])
@@ -22,13 +23,14 @@ def test_separable_labellings_are_exactly_covers_count(p, n):
 
 
 @pytest.mark.parametrize("rule, k, n, p", [("committee", 3, 1, 6), ("committee", 3, 2, 6), ("parity", 2, 2, 6),
-                                           ("parity", 3, 1, 3)])
+                                           ("parity", 3, 1, 3), ("and", 2, 2, 6), ("0111", 2, 1, 5),
+                                           ("01101000", 3, 1, 4)])
 def test_storability_agrees_with_an_lp_per_internal_representation(rule, k, n, p):
-    """Brute force: every internal representation of p patterns, each branch decided by the certified LP."""
+    """Brute force: every internal representation of p patterns, each branch decided by the certified LP (the
+    committee and parity searches, and the pair search of any other rule)."""
     program = make_program(n, p, kappa=0.0)
-    allowed = [np.array(t) for t in internal_representations(rule, k)]
-    every = [np.array(t) for t in itertools.product((1, -1), repeat=k)]
-    opposite = [t for t in every if not any((t == a).all() for a in allowed)]  # output -1 (not -tau for even K)
+    allowed = list(BooleanRule(rule, k).representations(1))
+    opposite = list(BooleanRule(rule, k).representations(-1))  # output -1 (not -tau for even K)
     outcomes = []
     for seed in range(8):
         rng = np.random.default_rng(seed)
@@ -38,16 +40,40 @@ def test_storability_agrees_with_an_lp_per_internal_representation(rule, k, n, p
         target = int(sum(1 << i for i in range(p) if labels[i] > 0))
         fast = storing_representation(rule, lists, target, p) is not None
         brute = False
-        for choice in itertools.product(range(len(allowed)), repeat=p):  # as many -1 as +1 representations
-            tau = np.array([(allowed if labels[m] > 0 else opposite)[c] for m, c in enumerate(choice)])
+        for tau in itertools.product(*[(allowed if label > 0 else opposite) for label in labels]):
+            tau = np.array(tau)
             if all(program.certify(tau[:, j, None] * branches[j], 0.0).verdict.value == "separable"
                    for j in range(k)):
                 brute = True
                 break
         assert fast == brute
         outcomes.append(fast)
-    if n == 1 or rule == "parity":  # cases chosen near their threshold: both answers occur
+    if n == 1 or rule in ("parity", "and"):  # cases chosen near their threshold: both answers occur
         assert 0 < sum(outcomes) < len(outcomes)
+
+
+@pytest.mark.parametrize("rule, table, k, n", [("committee", "00010111", 3, 2), ("parity", "1001", 2, 3)])
+def test_the_search_for_any_rule_finds_the_dedicated_searches_p_star(rule, table, k, n):
+    """The same instances, the rule named (its dedicated search) and given as a truth table (the pair search)."""
+    for trial in range(5):
+        rng = np.random.default_rng([3, k, n, trial])
+        branches = [rng.standard_normal((24, n)) for _ in range(k)]
+        labels = rng.choice([-1.0, 1.0], size=24)
+        named = longest_storable_prefix(rule, branches, labels)
+        declared = longest_storable_prefix(table, branches, labels)
+        assert named == declared and named["witness"] == "certified" and 0 < named["p_star"] < 24
+
+
+def test_cli_tree_machine_with_a_declared_rule(capfd):
+    assert main(["verify", "tree-machine", "--set", "K=2", "--set", "rule=and", "--set", "n=2", "--trials", "8",
+                 "--json"]) == 0
+    payload = json.loads(capfd.readouterr().out)
+    assert payload["status"] == "success" and payload["model"] == "tree-machine"
+    assert payload["quantities"]["cover_p_value"] > 1e-3 and payload["quantities"]["cover_p_value_one_more_input"] < 1e-3
+    assert main(["verify", "tree-machine", "--set", "K=3", "--set", "rule=and", "--set", "n=3"]) == 2
+    assert "n: must lie in [1, 2]; got 3" in capfd.readouterr().err
+    assert main(["verify", "tree-machine", "--set", "K=2", "--set", "rule=01x1"]) == 2
+    assert "rule: must be one of committee, parity, and, or or a truth table" in capfd.readouterr().err
 
 
 def test_verify_committee_small():

@@ -14,7 +14,7 @@ CHECKS = [check.family for check in available_checks()]
 
 def test_every_family_with_an_experiment_has_a_check():
     assert set(CHECKS) == {"gardner", "ising-perceptron", "sign-perceptron", "glm", "lam", "extensive-width",
-                           "kernel-curve", "invariant", "committee", "erm", "influence"}
+                           "kernel-curve", "invariant", "committee", "tree-machine", "erm", "influence"}
 
 
 @pytest.mark.parametrize("name", CHECKS)

@@ -1,0 +1,166 @@
+"""Storage problems declared by their storing set (replica.field_sets): exact projections, closed forms, the
+one-dimensional reductions of the committee and parity machines, the associative memory's order statistics, and
+the infinite-width law of treelike networks."""
+
+import math
+
+import cvxpy as cp
+import numpy as np
+import pytest
+
+import replica
+from replica.errors import ParameterError
+from replica.field_sets import (
+    BooleanRule, CompetitorSet, Piece, QuadricSet, TreelikeNetwork, expected_squared_distance, gardner_cost,
+    infinite_width_capacity,
+)
+from replica.lam import competitor_cost
+from replica.tree_machine import rs_capacity
+
+#: 2 pi / (pi - 2): the set {|h_1| >= |h_2|} (label +), a union of two quarter-planes. E(|h_2| - |h_1|)_+^2 / 2 =
+#: (1 - 2/pi) / 2 with E|h| = sqrt(2/pi).
+ABSOLUTE_PAIR = 2 * math.pi / (math.pi - 2)
+
+
+def within(estimate, value, sigmas=3.0):
+    return abs(estimate.capacity - value) <= sigmas * estimate.capacity_error
+
+
+def test_the_projection_onto_a_piece_is_the_convex_program_s_optimum():
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        m = int(rng.integers(1, 5))
+        lower = np.where(rng.random(m) < 0.4, -np.inf, rng.normal(size=m) - 1)
+        upper = np.where(rng.random(m) < 0.4, np.inf, np.nan_to_num(lower, neginf=-3.0) + 2 * np.abs(rng.normal(size=m)))
+        normal, offset = rng.normal(size=m) * (rng.random(m) < 0.8), float(rng.normal())
+        points = 2 * rng.normal(size=(3, m))
+        found = Piece(lower, upper, normal, offset).squared_distance(points)
+        for z, distance in zip(points, found):
+            x = cp.Variable(m)
+            constraints = [normal @ x >= offset]
+            constraints += [x[k] >= lower[k] for k in range(m) if np.isfinite(lower[k])]
+            constraints += [x[k] <= upper[k] for k in range(m) if np.isfinite(upper[k])]
+            problem = cp.Problem(cp.Minimize(cp.sum_squares(x - z)), constraints)
+            problem.solve(solver="CLARABEL")
+            reference = problem.value if problem.status == "optimal" else np.inf
+            if np.isinf(reference):
+                assert np.isinf(distance)
+            else:
+                assert distance == pytest.approx(reference, rel=1e-5, abs=1e-6)
+
+
+def test_one_field_and_one_orthant_are_gardner_in_closed_form():
+    # Gardner (1988): 1/alpha_c(kappa) = E (kappa - z)_+^2; alpha_c(0.5) = 0.96121 to five decimals
+    assert 1 / gardner_cost(0.5) == pytest.approx(0.96121, abs=5e-6)
+    single = expected_squared_distance(BooleanRule("01", 1, kappa=0.5))
+    assert single.exact and single.capacity == pytest.approx(0.96121, abs=5e-6)
+    # the AND of three signs stores label +1 in one orthant only, the label -1 in a union: not closed form
+    assert not BooleanRule("and", 3).convex() and BooleanRule("and", 3).exact_expected_squared_distance() is None
+
+
+@pytest.mark.parametrize("rule, k", [("committee", 3), ("parity", 2), ("parity", 3), ("committee", 5)])
+def test_a_rule_s_storing_set_gives_the_one_dimensional_reduction(rule, k):
+    estimate = expected_squared_distance(BooleanRule(rule, k), samples=200_000, seed=1)
+    assert within(estimate, rs_capacity(rule, k))
+    assert estimate.capacity_error < 0.01 * estimate.capacity
+
+
+def test_the_distance_test_rejects_another_rule_s_capacity():
+    committee = expected_squared_distance(BooleanRule("committee", 3), samples=200_000, seed=1)
+    assert not within(committee, rs_capacity("parity", 2))
+    assert not within(committee, rs_capacity("committee", 5))
+
+
+def test_a_truth_table_is_the_named_rule():
+    assert BooleanRule("0001", 2).outputs == BooleanRule("and", 2).outputs
+    assert BooleanRule("1001", 2).outputs == BooleanRule("parity", 2).outputs
+    assert BooleanRule("00010111", 3).outputs == BooleanRule("committee", 3).outputs
+    with pytest.raises(ParameterError, match="^rule: must be one of committee, parity, and, or or a truth table of"):
+        BooleanRule("0101x", 2)
+    with pytest.raises(ParameterError, match="^rule: never outputs -1"):
+        BooleanRule("1111", 2)
+    with pytest.raises(ParameterError, match="^K: must be odd"):
+        BooleanRule("committee", 4)
+
+
+def test_treelike_sign_networks_are_committees_and_linear_ones_are_gardner():
+    sign = expected_squared_distance(TreelikeNetwork("sign(h)", 3), samples=100_000, seed=2)
+    assert within(sign, rs_capacity("committee", 3))
+    for kappa in (0.0, 0.5):  # one half-space: sum_k h_k / sqrt(K) is one standard field
+        linear = expected_squared_distance(TreelikeNetwork("h", 4, "alternating", kappa), samples=100_000, seed=3)
+        assert within(linear, 1 / gardner_cost(kappa))
+
+
+def test_relu_and_absolute_value_pairs_have_their_closed_forms():
+    # ReLU, K = 2, readout (1, -1): C_+ = {h_1 >= 0, h_1 >= h_2}, a cone of angle 3 pi / 4, whose polar cone has
+    # angle pi / 4: E dist^2 = 1/4 + 1/2 (statistical dimension of a planar cone), alpha = 4/3
+    relu = expected_squared_distance(TreelikeNetwork("relu(h)", 2, "alternating"), samples=200_000, seed=4)
+    assert within(relu, 4 / 3)
+    assert not within(relu, infinite_width_capacity("relu(h)")["alpha_infinite_width"])
+    # |h_1| - |h_2| and h_1^2 - h_2^2 have the same sign: the piecewise-linear and the quadric projections agree
+    absolute = expected_squared_distance(TreelikeNetwork("Abs(h)", 2, "alternating"), samples=200_000, seed=5)
+    quadratic = expected_squared_distance(QuadricSet("h**2", 2, "alternating"), samples=200_000, seed=5)
+    assert within(absolute, ABSOLUTE_PAIR) and within(quadratic, ABSOLUTE_PAIR)
+
+
+def test_the_quadric_projection_is_the_nearest_point_on_the_hyperbola():
+    kappa = 0.4
+    quadric = QuadricSet("h**2", 2, "alternating", kappa)
+    rng = np.random.default_rng(8)
+    points = rng.normal(size=(20, 2))
+    found = quadric.squared_distance(points, 1)
+    t = np.linspace(-8, 8, 400_001)  # the boundary (h_1^2 - h_2^2)/sqrt 2 = kappa: h_1 = +-sqrt(sqrt2 kappa + t^2)
+    radius = np.sqrt(math.sqrt(2) * kappa + t**2)
+    for z, distance in zip(points, found):
+        inside = (z[0] ** 2 - z[1] ** 2) / math.sqrt(2) >= kappa
+        nearest = 0.0 if inside else min(np.min((s * radius - z[0]) ** 2 + (t - z[1]) ** 2) for s in (1, -1))
+        assert distance == pytest.approx(nearest, abs=1e-7)
+
+
+def test_the_infinite_width_law():
+    """alpha_oo = E g'^2 / E(kappa - sigma_g xi)_+^2: the perceptron for a linear g, 2 pi / (pi - 1) for ReLU
+    (E g'^2 = 1/2, Var g = 1/2 - 1/(2 pi)), 4 for h^2 (E g'^2 = 4, Var g = 2), infinite for the sign."""
+    assert infinite_width_capacity("h")["alpha_infinite_width"] == pytest.approx(2.0, rel=1e-9)
+    assert infinite_width_capacity("h", 1.0)["alpha_infinite_width"] == pytest.approx(0.51957, abs=5e-6)
+    assert infinite_width_capacity("relu(h)")["alpha_infinite_width"] == pytest.approx(2 * math.pi / (math.pi - 1),
+                                                                                     rel=1e-9)
+    assert infinite_width_capacity("h**2")["alpha_infinite_width"] == pytest.approx(4.0, rel=1e-9)
+    assert infinite_width_capacity("sign(h)")["alpha_infinite_width"] == math.inf
+    # finite K approaches it: ReLU with a centred readout, K = 2 (4/3), 4, 6
+    values = [expected_squared_distance(TreelikeNetwork("relu(h)", k, "alternating"), samples=20_000, seed=6).capacity
+              for k in (2, 4, 6)]
+    limit = 2 * math.pi / (math.pi - 1)
+    assert values[0] < values[1] < values[2] < limit and limit - values[2] < 0.2
+
+
+def test_the_memory_s_projection_is_the_least_distance_program_s():
+    """The decoupled memory's storing set {x_0 - x_nu >= kappa}: the closed-form projection (CompetitorSet, which
+    replica.lam's order statistics use) equals the least-distance program's sample by sample, and its mean is
+    F(p, kappa) of replica.lam."""
+    p, kappa = 5, 0.5
+    memory = CompetitorSet(p, kappa)
+    z = np.random.default_rng(9).standard_normal((300, p))
+    assert np.allclose(memory.squared_distance(z, 1), memory.polyhedron().squared_distance(z, 1), rtol=1e-9,
+                       atol=1e-12)
+    estimate = expected_squared_distance(memory, samples=200_000, seed=2)
+    mean, error = competitor_cost(p, kappa, samples=200_000, seed=1)
+    assert memory.convex() and abs(estimate.mean - mean) <= 3 * math.hypot(estimate.standard_error, error)
+    wrong, _ = competitor_cost(p + 1, kappa, samples=200_000, seed=1)
+    assert abs(estimate.mean - wrong) > 3 * math.hypot(estimate.standard_error, error)
+
+
+def test_the_tree_machine_family_solves_a_declaration():
+    family = replica.family("tree-machine")
+    report = family.solve(K=3, rule="00010111", samples=100_000)
+    assert report.quantities["alpha_c_reduction"] == pytest.approx(rs_capacity("committee", 3))
+    assert report.status == "warning" and "union of convex pieces" in report.message
+    linear = family.solve(K=2, activation="h", samples=1000)
+    assert linear.status == "success" and linear.quantities["storing_set"] == "convex"
+    with pytest.raises(ParameterError, match="^activation: give either a rule"):
+        family.solve(rule="and", activation="relu(h)")
+    with pytest.raises(ParameterError, match="^activation: erf"):
+        family.solve(activation="erf(h)")
+    with pytest.raises(ParameterError, match="^readout: with g = Max"):
+        family.solve(K=2, activation="relu(h)")  # sum of ReLUs is never negative
+    equations = family.derive(K=2, rule="and").text()
+    assert "dist(z, C_+)**2" in equations and "Min(" in equations
