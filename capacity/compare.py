@@ -10,7 +10,7 @@ import pandas as pd
 
 from replica.serialization import json_safe
 
-from .estimates import Extrapolation, ThresholdEstimate
+from .estimates import Extrapolation, ThresholdEstimate, extrapolate, threshold_estimates
 
 __all__ = ["Comparison", "compare", "plot_thresholds", "plot_margin_curve", "margin_curve_summary"]
 
@@ -59,6 +59,45 @@ def compare(quantity: str, theory: float, extrapolation: Extrapolation) -> Compa
     deviation = (extrapolation.alpha_inf - theory) / extrapolation.stderr if extrapolation.stderr > 0 else math.inf
     return Comparison(quantity, float(theory), extrapolation.alpha_inf, extrapolation.lower, extrapolation.upper,
                       extrapolation.confidence, agree, float(deviation), "agree" if agree else "disagree")
+
+
+@dataclass(frozen=True)
+class CriticalLoadVerdict:
+    """Critical loads judged against a theory capacity: the per-size estimates, their extrapolation, the comparison,
+    and the check's ``status``, ``message`` and ``estimate`` entries (:func:`judge_critical_loads`)."""
+
+    estimates: list
+    extrapolation: Extrapolation
+    comparison: Comparison
+    status: str
+    message: str
+    estimate: dict
+
+
+def judge_critical_loads(critical, capacity: float, *, confidence: float = 0.95,
+                         theory_text: str | None = None) -> CriticalLoadVerdict:
+    """Per-size medians of the critical loads (:func:`~capacity.estimates.threshold_estimates`), extrapolated in
+    :math:`1/N`, against ``capacity``: ``success`` when the theory lies in the interval and no verdict was
+    doubtful, ``warning`` if some were (they widen the interval), ``failure`` otherwise or when there is no interval.
+    ``theory_text`` is how the message names the theory value (default ``alpha_c = <value>``)."""
+    estimates = threshold_estimates(critical, confidence)
+    extrapolation = extrapolate(estimates, confidence)
+    comparison = compare("alpha_c", capacity, extrapolation)
+    doubtful = int((critical.verdict == "doubtful").sum())
+    theory_text = theory_text or f"alpha_c = {capacity:.6g}"
+    if comparison.verdict == "inconclusive":
+        message = f"theory {theory_text}; no comparison: {extrapolation.method}"
+    else:
+        message = (f"theory {theory_text}; experiment {comparison.estimate:.4g} "
+                   f"[{comparison.lower:.4g}, {comparison.upper:.4g}] ({comparison.confidence:.0%} CI): "
+                   f"{'agree' if comparison.agree else 'DISAGREE'}")
+    if doubtful:
+        message += f"; {doubtful} instance(s) had a doubtful verdict and widen the interval"
+    status = "failure" if not comparison.agree else "warning" if doubtful else "success"
+    estimate = {**{f"alpha_c_{k}" if k in ("lower", "upper") else k: v for k, v in extrapolation.to_dict().items()},
+                "alpha_c_estimate": comparison.estimate, "verdict": comparison.verdict,
+                "deviation": comparison.deviation, "doubtful_instances": doubtful}
+    return CriticalLoadVerdict(estimates, extrapolation, comparison, status, message, estimate)
 
 
 def plot_thresholds(estimates: list[ThresholdEstimate], extrapolation: Extrapolation, theory: float,

@@ -56,7 +56,7 @@ from .validation import check_int, check_real
 
 __all__ = ["RULES", "internal_representations", "TreeChannel", "tree_free_entropy", "TreeTheory", "rs_capacity", "branch_rule",
            "storing_set", "solve_tree_machine",
-           "expected_cost", "replicon_matrix_at", "large_k_constant", "solve_committee"]
+           "expected_cost", "large_k_constant", "solve_committee"]
 
 #: Output rules: the hidden signs that give output +1.
 RULES = ("committee", "parity")
@@ -165,44 +165,51 @@ class TreeTheory:
     against the engine's compiled expression in the tests.
     """
 
-    def __init__(self, rule: str, k: int, order: int = 6):
-        rule, k = check_machine(rule, k)
+    def __init__(self, rule: str, k: int, order: int = 6, *, capacity: float | None = None):
+        from .field_sets import BooleanRule, expected_squared_distance
+
+        if rule in RULES:
+            rule, k = check_machine(rule, k)
         if k > MAX_QUADRATURE_K:
             raise ParameterError("K", f"the finite-overlap free entropy is integrated for K <= {MAX_QUADRATURE_K} "
                                       f"(a K-fold quadrature); got {k}. The capacity (rs_capacity) has no limit.")
+        declared = BooleanRule(rule, k)
         self.rule, self.k, self.order = rule, k, order
-        self.signs = np.array(internal_representations(rule, k), dtype=float)  # (configurations, K)
+        # the internal representations storing each label; a rule with f(-tau) = -f(tau) needs the label +1 only
+        labels = (1,) if declared.label_symmetric else (1, -1)
+        self.signs = {y: declared.representations(y).astype(float) for y in labels}  # (configurations, K)
+        self._capacity = capacity if capacity is not None else (
+            rs_capacity(rule, k) if rule in RULES else expected_squared_distance(declared).capacity)
 
     def _moments(self, overlap: float, curvatures: bool = False) -> dict:
-        r"""Gaussian means at overlap :math:`q`: ``log_z`` :math:`E\ln Z`, ``dq`` :math:`E\,\partial_q\ln Z`,
-        and, with ``curvatures``, ``diagonal`` and ``cross`` :math:`E(\partial_{\omega_1}^2\ln Z)^2` and
-        :math:`E(\partial_{\omega_1}\partial_{\omega_2}\ln Z)^2` (only the replicon needs them)."""
+        r"""Gaussian means at overlap :math:`q`, averaged over the labels: ``log_z`` :math:`E\ln Z`, ``dq``
+        :math:`E\,\partial_q\ln Z`, and, with ``curvatures``, ``matrix``
+        :math:`M_{kl} = E(\partial_{\omega_k}\partial_{\omega_l}\ln Z)^2` (only the replicon needs it)."""
         overlap = check_real("q", overlap, 0.0, 1.0, low_open=True, high_open=True)
         nodes, weights = branch_rule(overlap, self.order)
         grids = np.meshgrid(*([nodes] * self.k), indexing="ij")
         t = np.stack([g.ravel() for g in grids], axis=-1)  # (points, K)
         weight = np.prod(np.stack([g.ravel() for g in np.meshgrid(*([weights] * self.k), indexing="ij")], -1), -1)
         scale = math.sqrt(overlap / (1 - overlap))
-        y = t[:, None, :] * scale * self.signs[None, :, :]  # (points, configurations, K): tau_k x_k
-        log_terms = special.log_ndtr(y).sum(-1)
-        log_z = special.logsumexp(log_terms, axis=1)
-        share = np.exp(log_terms - log_z[:, None])  # posterior weight of each internal representation
-        ratio = np.exp(_log_phi_over_cdf(y))  # r(tau x) = phi/Phi
-        signed = self.signs[None] * ratio  # d/dx_k of ln Phi(tau_k x_k)
-        first = np.einsum("pc,pck->pk", share, signed)  # d ln Z / dx_k
         dx_dq = t / (2 * math.sqrt(overlap) * (1 - overlap) ** 1.5)
-        out = {"log_z": weight @ log_z, "dq": weight @ np.sum(first * dx_dq, -1)}
-        if not curvatures:
-            return out
-        # second derivatives in omega = sqrt(q) t (V = 1 - q): (1/V) d^2/dx_k dx_l
-        curvature = -ratio * (y + ratio)  # r'(y)
-        diagonal = (np.einsum("pc,pc->p", share, signed[:, :, 0] ** 2 + curvature[:, :, 0]) - first[:, 0] ** 2)
-        out["diagonal"] = weight @ (diagonal / (1 - overlap)) ** 2
-        if self.k > 1:
-            cross = np.einsum("pc,pc->p", share, signed[:, :, 0] * signed[:, :, 1]) - first[:, 0] * first[:, 1]
-            out["cross"] = weight @ (cross / (1 - overlap)) ** 2
+        out = {"log_z": 0.0, "dq": 0.0, "matrix": np.zeros((self.k, self.k))}
+        for signs in self.signs.values():
+            y = t[:, None, :] * scale * signs[None, :, :]  # (points, configurations, K): tau_k x_k
+            log_terms = special.log_ndtr(y).sum(-1)
+            log_z = special.logsumexp(log_terms, axis=1)
+            share = np.exp(log_terms - log_z[:, None])  # posterior weight of each internal representation
+            ratio = np.exp(_log_phi_over_cdf(y))  # r(tau x) = phi/Phi
+            signed = signs[None] * ratio  # d/dx_k of ln Phi(tau_k x_k)
+            first = np.einsum("pc,pck->pk", share, signed)  # d ln Z / dx_k
+            out["log_z"] += weight @ log_z / len(self.signs)
+            out["dq"] += weight @ np.sum(first * dx_dq, -1) / len(self.signs)
+            if curvatures:  # second derivatives in omega = sqrt(q) t (V = 1 - q): (1/V) d^2/dx_k dx_l
+                curvature = -ratio * (y + ratio)  # r'(y)
+                second = (np.einsum("pc,pck,pcl->pkl", share, signed, signed)
+                          + np.einsum("pc,pck,kl->pkl", share, curvature, np.eye(self.k))
+                          - first[:, :, None] * first[:, None, :])
+                out["matrix"] += np.einsum("p,pkl->kl", weight, (second / (1 - overlap)) ** 2) / len(self.signs)
         return out
-
     def free_entropy(self, overlap: float, load: float) -> float:
         r""":math:`\phi(q) = \tfrac12\ln(1-q) + q/(2(1-q)) + \alpha\,E\ln Z_{out}` (the RS log-volume per weight)."""
         return (0.5 * math.log(1 - overlap) + overlap / (2 * (1 - overlap))
@@ -222,7 +229,7 @@ class TreeTheory:
             If ``alpha`` is not below the RS capacity (no saddle point in :math:`[0, 1)`).
         """
         load = check_real("alpha", load, 0.0, None, low_open=True)
-        capacity = rs_capacity(self.rule, self.k)
+        capacity = self._capacity
         if load >= capacity:
             raise ParameterError("alpha", f"must be below the RS capacity {capacity:.6g} (the overlap reaches 1 "
                                           f"there); got {load:g}")
@@ -238,19 +245,24 @@ class TreeTheory:
     def replicon(self, overlap: float, load: float) -> float:
         r"""The replicon eigenvalue :math:`\lambda = 1 - \alpha K(1-q)^2\,\mu_{max}`, :math:`\mu_{max}` the largest
         eigenvalue of :math:`M_{kl} = \int\prod Dt\,[\partial_{\omega_k}\partial_{\omega_l}\ln Z_{out}]^2`
-        (:func:`replicon_matrix_at`); at :math:`q = 0` with the parity rule, the curvatures vanish and
-        :math:`\lambda = 1`."""
+        (averaged over the labels); at :math:`q = 0` with the parity rule, the curvatures vanish and
+        :math:`\lambda = 1`.
+
+        Each branch's weights are spherical (entropic replicon factor :math:`(1-q)^{-2}` per branch, weighted
+        :math:`1/K`) and the branches couple through the channel: stability needs
+        :math:`K^{-1}(1-q)^{-2}I - \alpha M \succ 0`, i.e. :math:`\lambda > 0`. For a permutation-symmetric rule
+        :math:`M = aI + b(J - I)` and :math:`\mu_{max} = a + (K-1)b`; :math:`K = 1` gives the perceptron's
+        Gardner–Derrida condition."""
         if overlap == 0.0:
             overlap = 1e-9
-        moments = self._moments(overlap, curvatures=True)
-        entries = [moments["diagonal"]] + ([moments["cross"]] if self.k > 1 else [])
-        return 1.0 - load * self.k * (1 - overlap) ** 2 * replicon_matrix_at(entries, self.k)
+        matrix = self._moments(overlap, curvatures=True)["matrix"]
+        return 1.0 - load * self.k * (1 - overlap) ** 2 * float(np.linalg.eigvalsh(matrix)[-1])
 
     def instability_load(self, points: int = 16) -> float:
         r"""The load :math:`\alpha_{AT}` where the replicon along the RS saddle first vanishes (de Almeida–Thouless),
         bracketed on ``points`` loads below the RS capacity and refined by bisection (the capacity itself if the
         replicon stays positive)."""
-        top = rs_capacity(self.rule, self.k)
+        top = self._capacity
 
         def along(load):
             return self.replicon(self.saddle_point(load), load)
@@ -260,19 +272,6 @@ class TreeTheory:
                 return find_root(along, below, above, what="alpha_AT (replicon zero along the RS saddle)",
                                  xtol=1e-5 * top)
         return top
-
-
-def replicon_matrix_at(entries, k: int) -> float:
-    r"""Largest eigenvalue of the permutation-symmetric replicon matrix :math:`M = a I + b(J - I)` of a tree machine.
-
-    Each branch's weights are spherical (entropic replicon factor :math:`(1-q)^{-2}` per branch, weighted
-    :math:`1/K`), and the branches couple through the channel: stability needs
-    :math:`K^{-1}(1-q)^{-2}I - \alpha M \succ 0`, i.e. :math:`1 - \alpha K(1-q)^2\mu_{max} > 0` with
-    :math:`\mu_{max} = a + (K-1)b` (:math:`b\ge0`). :math:`K = 1` gives the perceptron's Gardner–Derrida condition.
-    """
-    a = entries[0]
-    b = entries[1] if k > 1 else 0.0
-    return a + (k - 1) * b
 
 
 def expected_cost(rule: str, k: int) -> float:
@@ -379,7 +378,7 @@ def storing_set(K: int = 3, rule: str | None = None, activation: str | None = No
 
 
 def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | None = None, readout: str = "ones",
-                       kappa: float = 0.0, samples: int = 200_000, seed: int = 0) -> Report:
+                       kappa: float = 0.0, samples: int = 200_000, seed: int = 0, replicon: bool = False) -> Report:
     r"""RS capacity of a tree machine declared by its rule or activation, from the storing set alone.
 
     :math:`1/\alpha_c^{RS} = \tfrac12\sum_y\mathbb E\,\mathrm{dist}(z, C_y)^2` (Gardner's :math:`q \to 1` limit,
@@ -389,9 +388,21 @@ def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | No
     (``alpha_c_reduction``). A declared activation also gets its infinite-width capacity
     (:func:`~replica.field_sets.infinite_width_capacity`, Zavatone-Veth & Pehlevan 2021).
 
+    With ``replicon`` (a rule of :math:`K \le 2` signs at :math:`\kappa = 0`), the load ``alpha_AT`` where the
+    replicon along the RS saddle vanishes (:meth:`TreeTheory.instability_load`), computed with two quadrature
+    orders (10 and 14 nodes per panel); their difference is reported as ``alpha_AT_quadrature_change`` (the
+    replicon's ridges at tied representations lie across the tensor grid, so it converges slowly) and a change
+    above 1 % makes the status ``warning`` with that reason. It takes about a minute.
+
     ``status`` is ``success`` when every storing set is convex (RS expected exact), ``warning`` otherwise: a union
     of pieces makes the solution space non-convex and the RS value an estimate (for tree machines it is unstable at
     capacity, Barkai, Hansel & Sompolinsky 1992).
+
+    Raises
+    ------
+    ParameterError
+        ``replicon`` for an activation, a margin, or more than two branches (the finite-overlap free entropy is
+        integrated for rules of :math:`K \le 2` signs here).
     """
     from .field_sets import BooleanRule, expected_squared_distance, infinite_width_capacity
 
@@ -414,12 +425,23 @@ def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | No
         quantities |= infinite_width_capacity(field_set.activation, kappa)
     declared = f"rule {field_set.rule}" if isinstance(field_set, BooleanRule) else f"g(h) = {field_set.activation}"
     params = {"K": K, "rule": rule, "activation": activation, "readout": readout, "kappa": kappa,
-              "samples": samples, "seed": seed}
-    if convex:
+              "samples": samples, "seed": seed, "replicon": replicon}
+    unconverged = ""
+    if replicon:
+        if not isinstance(field_set, BooleanRule) or K > 2 or kappa != 0:
+            raise ParameterError("replicon", f"is computed for a rule of K <= 2 signs at kappa = 0; got K = {K}, "
+                                             f"kappa = {kappa:g}{'' if activation is None else ', an activation'}")
+        values = [TreeTheory(field_set.rule, K, order=order, capacity=estimate.capacity).instability_load(points=8)
+                  for order in (10, 14)]
+        quantities |= {"alpha_AT": values[-1], "alpha_AT_quadrature_change": abs(values[1] - values[0])}
+        if abs(values[1] - values[0]) > 0.01 * values[-1]:
+            unconverged = (f"; alpha_AT changed by {abs(values[1] - values[0]):.2g} between quadrature orders 10 "
+                           f"and 14 (more than 1 %): not converged")
+    if convex and not unconverged:
         return Report("tree-machine", params, quantities, "success",
                       f"{declared}: convex storing sets, RS expected exact")
     return Report("tree-machine", params, quantities, "warning",
                   f"{declared}: the storing set is declared as a union of convex pieces; unless the union happens to be "
                   f"convex the solution space is not, and alpha_c_RS = {estimate.capacity:.5g} +- "
                   f"{estimate.capacity_error:.2g} is the RS estimate (above the true capacity where RS is unstable, "
-                  f"as for tree machines at capacity)")
+                  f"as for tree machines at capacity){unconverged}")

@@ -53,7 +53,8 @@ def _command_lines():
 #: Commands whose sweep takes more than a few seconds: run with the slow checks.
 SLOW_COMMANDS = {("verify", "glm"), ("verify", "committee"), ("verify", "kernel-curve"), ("verify", "lam"),
                  ("verify", "sign-perceptron"), ("verify", "ising-perceptron"), ("verify", "gardner"),
-                 ("solve", "glm-transitions"), ("verify", "influence"), ("verify", "extensive-width")}
+                 ("solve", "glm-transitions"), ("verify", "influence"), ("verify", "extensive-width"),
+                 ("verify", "tree-machine")}
 
 
 @pytest.mark.parametrize("argv", [pytest.param(c, marks=pytest.mark.slow) if tuple(c[:2]) in SLOW_COMMANDS else c

@@ -94,3 +94,16 @@ def test_gardner_saddle_within_1e_8_of_capacity_against_mpmath():
 
     root = mp.findroot(lambda u: mp.diff(free_entropy, u), mp.log(1 - float(solution["q"])))
     assert (1 - float(solution["q"])) == pytest.approx(float(mp.exp(root)), rel=1e-5)
+
+
+@pytest.mark.slow
+def test_and_and_or_machines_break_replica_symmetry_at_the_same_load():
+    """OR(tau) = -AND(-tau): the two rules have the same free entropy, so the same alpha_AT, below the RS capacity;
+    the quadrature orders 10 and 14 agree within the 1 % the report requires."""
+    from replica.tree_machine import solve_tree_machine
+
+    reports = [solve_tree_machine(2, rule, replicon=True) for rule in ("and", "or")]
+    values = [r.quantities["alpha_AT"] for r in reports]
+    assert values[0] == pytest.approx(values[1], rel=1e-3)
+    assert all(r.quantities["alpha_AT_quadrature_change"] < 0.01 * r.quantities["alpha_AT"] for r in reports)
+    assert all(r.quantities["alpha_AT"] < r.quantities["alpha_c_RS"] for r in reports)

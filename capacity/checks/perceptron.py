@@ -23,8 +23,7 @@ from replica.errors import ParameterError, ReplicaError
 from replica.models import GARDNER, ISING_PERCEPTRON, SIGN_PERCEPTRON
 from replica.parameters import ParameterSpec
 
-from ..compare import compare, plot_thresholds
-from ..estimates import extrapolate, threshold_estimates
+from ..compare import judge_critical_loads, plot_thresholds
 from ..experiments import binary_critical_loads, critical_loads
 from ..programs import available_solvers
 from ..verification import Verification
@@ -112,30 +111,15 @@ def _run(spec, kappa, ns, trials, seed, solver, execution: Execution, confidence
         else:
             frame = critical_loads(ns, trials, kappa=kappa, seed=seed, solver=solver,
                                    nonnegative=spec.prior.nonnegative, **ensemble.options())
-    estimates = threshold_estimates(frame, confidence)
-    extrapolation = extrapolate(estimates, confidence)
-    comparison = compare("alpha_c", capacity, extrapolation)
-    doubtful = int((frame.verdict == "doubtful").sum())
-    if comparison.verdict == "inconclusive":
-        message = f"theory alpha_c = {capacity:.6g}; no comparison: {extrapolation.method}"
-    else:
-        message = (f"theory alpha_c = {capacity:.6g}; experiment {comparison.estimate:.4g} "
-                   f"[{comparison.lower:.4g}, {comparison.upper:.4g}] ({comparison.confidence:.0%} CI): "
-                   f"{'agree' if comparison.agree else 'DISAGREE'}")
-    if doubtful:
-        message += f"; {doubtful} instance(s) had a doubtful verdict and widen the interval"
-    status = "failure" if not comparison.agree else "warning" if doubtful else "success"
+    judged = judge_critical_loads(frame, capacity, confidence=confidence)
     params = {"kappa": kappa, "n": ns, "trials": int(trials), "seed": int(seed), "solver": solver}
-    per_size = pd.DataFrame([e.to_dict() for e in estimates])
+    per_size = pd.DataFrame([e.to_dict() for e in judged.estimates])
     title = (f"{spec.name}, kappa = {kappa:g}: {trials} instances at each N = {', '.join(map(str, ns))} "
              f"(seed {seed})")
     return Verification(
         spec.name, params, {"alpha_c": capacity, **{k: v for k, v in report.quantities.items() if k != "alpha_c"}},
-        {**{f"alpha_c_{k}" if k in ("lower", "upper") else k: v for k, v in extrapolation.to_dict().items()},
-         "alpha_c_estimate": comparison.estimate, "verdict": comparison.verdict, "deviation": comparison.deviation,
-         "doubtful_instances": doubtful},
-        {"per_size": per_size, "instances": frame}, status, message,
-        figure=lambda: plot_thresholds(estimates, extrapolation, capacity, title=title))
+        judged.estimate, {"per_size": per_size, "instances": frame}, judged.status, judged.message,
+        figure=lambda: plot_thresholds(judged.estimates, judged.extrapolation, capacity, title=title))
 
 
 KAPPA = ParameterSpec("kappa", "margin", default=0.0, low=0.0, high=1e3,

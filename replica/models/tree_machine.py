@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..parameters import choice, integer, real, text
+from ..parameters import choice, flag, integer, real, text
 from .family import Equations, Family
 
 __all__ = ["COMMITTEE", "TREE_MACHINE", "FAMILIES", "distance_equations"]
@@ -67,10 +67,11 @@ COMMITTEE = Family(
                 choice("rule", "output rule", ("committee", "parity"), default="committee")),
     solver=_solve_committee, equations=committee_equations, derive_parameters=("K", "rule"))
 
-def _solve_tree_machine(K=3, rule=None, activation=None, readout="ones", kappa=0.0, samples=200_000, seed=0):
+def _solve_tree_machine(K=3, rule=None, activation=None, readout="ones", kappa=0.0, samples=200_000, seed=0,
+                        replicon=False):
     from ..tree_machine import solve_tree_machine
 
-    return solve_tree_machine(K, rule, activation, readout, kappa, samples, seed)
+    return solve_tree_machine(K, rule, activation, readout, kappa, samples, seed, replicon)
 
 
 def tree_machine_equations(K=3, rule=None, activation=None, readout="ones") -> Equations:
@@ -110,7 +111,9 @@ TREE_MACHINE = Family(
                 real("kappa", "margin (hidden fields for a rule, the output for an activation)", default=0.0,
                      low=0.0, high=10.0),
                 integer("samples", "Monte Carlo samples of the field vector", default=200_000, low=100, high=10**8),
-                integer("seed", "seed of the Monte Carlo samples", default=0, low=0, high=2**63 - 1)),
+                integer("seed", "seed of the Monte Carlo samples", default=0, low=0, high=2**63 - 1),
+                flag("replicon", "alpha_AT: the replicon along the RS saddle (a rule of K <= 2 signs; about a "
+                                 "minute)")),
     solver=_solve_tree_machine, equations=tree_machine_equations,
     derive_parameters=("K", "rule", "activation", "readout"))
 

@@ -108,3 +108,22 @@ def test_solve_committee_reports():
         TreeTheory("committee", 5)
     with pytest.raises(ParameterError, match="alpha"):
         TreeTheory("parity", 2).saddle_point(6.0)
+
+
+def test_a_rule_given_by_its_truth_table_has_the_named_rule_s_replicon():
+    """The truth table "0110" (the parity's negation: f(-tau) = f(tau), so both labels are averaged) and the
+    replicon's full K x K matrix give the parity machine's alpha_AT = pi^2/8 (Barkai, Hansel & Kanter 1990)."""
+    declared = TreeTheory("0110", 2, order=8, capacity=rs_capacity("parity", 2))
+    assert declared.signs.keys() == {1, -1}
+    assert declared.instability_load(points=6) == pytest.approx(math.pi**2 / 8, abs=1e-6)
+    assert declared.free_entropy(0.5, 3.0) == pytest.approx(TreeTheory("parity", 2, order=8).free_entropy(0.5, 3.0),
+                                                            rel=1e-12)
+
+
+def test_the_replicon_is_refused_where_it_is_not_integrated():
+    from replica.tree_machine import solve_tree_machine
+
+    with pytest.raises(ParameterError, match="^replicon: is computed for a rule of K <= 2 signs"):
+        solve_tree_machine(3, "and", replicon=True, samples=1000)
+    with pytest.raises(ParameterError, match="^replicon: .*an activation"):
+        solve_tree_machine(2, activation="h", replicon=True, samples=1000)
