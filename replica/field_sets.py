@@ -174,6 +174,18 @@ class PieceUnion(FieldSet):
     def convex(self):
         return all(len(self.pieces(label)) == 1 for label in (1, -1))
 
+    def exact_expected_squared_distance(self):
+        r"""A half-space per label, :math:`\{a\cdot x \ge b\}`: :math:`a\cdot z/|a|` is one standard field, so
+        :math:`\mathbb E\,\mathrm{dist}^2 = \mathbb E(b/|a| - \xi)_+^2` (:func:`gardner_cost`)."""
+        costs = []
+        for label in (1, -1):
+            pieces = self.pieces(label)
+            if len(pieces) != 1 or np.any(np.isfinite(pieces[0].lower)) or np.any(np.isfinite(pieces[0].upper)) \
+                    or not np.any(pieces[0].normal):
+                return super().exact_expected_squared_distance()
+            costs.append(gardner_cost(pieces[0].offset / float(np.linalg.norm(pieces[0].normal))))
+        return float(np.mean(costs))
+
 
 def _truth_table(rule: str, k: int) -> tuple[int, ...]:
     """Outputs (+1/-1) of a rule over the sign vectors indexed by ``i = sum_k 2^k [tau_k = +1]``."""
@@ -446,6 +458,12 @@ class Polyhedron(FieldSet):
     def convex(self):
         return True
 
+    def exact_expected_squared_distance(self):
+        r"""One row :math:`a\cdot x \ge b`: :math:`\mathbb E(b/|a| - \xi)_+^2` (:func:`gardner_cost`)."""
+        if self.matrix.shape[0] == 1 and np.any(self.matrix):
+            return gardner_cost(float(self.offset[0]) / float(np.linalg.norm(self.matrix[0])))
+        return None
+
     def squared_distance(self, z, label):
         out = np.empty(len(z))
         for i, row in enumerate(z):
@@ -482,27 +500,41 @@ class CompetitorSet(FieldSet):
     field :math:`h_1` beats each of the :math:`p - 1` competitors by :math:`\kappa`,
     :math:`C = \{h : h_1 - h_\nu \ge \kappa\}` — a polyhedron (:class:`Polyhedron` gives the same distances by the
     least-distance program), projected in closed form by :func:`competitor_projection`. For large :math:`p` the
-    memory module samples only the largest competitors (exact order statistics, :mod:`replica.lam`)."""
+    memory module samples only the largest competitors (exact order statistics, :mod:`replica.lam`).
+
+    With ``top`` :math:`= k > 1` (top-:math:`k` recall: the correct target need only rank among the :math:`k`
+    best), :math:`C` is the union over the sets :math:`S` of :math:`k - 1` exempt competitors of
+    :math:`\{h_1 - h_\nu \ge \kappa,\ \nu \notin S\}`. The projection cost grows with every gap, so the cheapest
+    piece exempts the :math:`k - 1` largest competitors: the distance is :func:`competitor_projection` of the
+    remaining gaps. A union: RS is only an estimate.
+    """
 
     label_symmetric = True
 
-    def __init__(self, p: int, kappa: float = 0.0):
+    def __init__(self, p: int, kappa: float = 0.0, top: int = 1):
         self.p = self.dimension = check_int("p", p, 1)
         self.kappa = check_real("kappa", kappa, -10.0, 10.0)
+        self.top = check_int("top", top, 1, self.p)
 
     def convex(self):
-        return True
+        return self.top == 1
 
     def squared_distance(self, z, label):
         gaps = -np.sort(-(self.kappa - z[:, :1] + z[:, 1:]), axis=1)
-        return competitor_projection(gaps)[1]
+        return competitor_projection(gaps[:, self.top - 1:])[1]
 
     def condition(self, label):
         h = self.fields()
-        return sp.And(*[sp.Ge(h[0] - x, sp.Symbol("kappa")) for x in h[1:]])
+        beats = [sp.Ge(h[0] - x, sp.Symbol("kappa")) for x in h[1:]]
+        if self.top == 1:
+            return sp.And(*beats)
+        return sp.Or(*[sp.And(*[b for i, b in enumerate(beats) if i not in exempt])
+                       for exempt in itertools.combinations(range(self.p - 1), self.top - 1)])
 
     def polyhedron(self) -> "Polyhedron":
-        r"""The same set as a :class:`Polyhedron` :math:`\{Gx \ge \kappa\}`."""
+        r"""The same set as a :class:`Polyhedron` :math:`\{Gx \ge \kappa\}` (``top`` = 1 only)."""
+        if self.top != 1:
+            raise ParameterError("top", f"a top-{self.top} set is a union of polyhedra, not one")
         return Polyhedron(np.hstack([np.ones((self.p - 1, 1)), -np.eye(self.p - 1)]), np.full(self.p - 1, self.kappa))
 
 

@@ -130,17 +130,18 @@ class _FieldSampler:
         return -sc.ndtri(uniform)
 
 
-def _optimal_fields(sampler: _FieldSampler, p: int, kappa: float):
+def _optimal_fields(sampler: _FieldSampler, p: int, kappa: float, recall: int = 1):
     r"""The largest competitor fields, :math:`\xi^*` and the minimal cost per sample, with enough order statistics
-    that the last one kept is inactive everywhere."""
+    that the last one kept is inactive everywhere. With top-``recall`` recall the ``recall - 1`` largest
+    competitors are exempt (:class:`~replica.field_sets.CompetitorSet`)."""
     competitors = p - 1
-    if competitors == 0:
+    if competitors < recall:
         zeros = np.zeros(sampler.samples)
         return np.empty((sampler.samples, 0)), zeros, zeros
-    k = 64
+    k = max(64, 2 * recall)
     while True:
         top = sampler.largest(competitors, k)
-        shift, cost = competitor_projection(kappa - sampler.correct[:, None] + top)
+        shift, cost = competitor_projection((kappa - sampler.correct[:, None] + top)[:, recall - 1:])
         if top.shape[1] == competitors or np.all(kappa - sampler.correct + top[:, -1] <= shift):
             return top, shift, cost
         if k >= _MAX_TOP:
@@ -149,29 +150,34 @@ def _optimal_fields(sampler: _FieldSampler, p: int, kappa: float):
         k *= 2
 
 
-def _cost_samples(sampler: _FieldSampler, p: int, kappa: float) -> np.ndarray:
-    return _optimal_fields(sampler, p, kappa)[2]
+def _cost_samples(sampler: _FieldSampler, p: int, kappa: float, recall: int = 1) -> np.ndarray:
+    return _optimal_fields(sampler, p, kappa, recall)[2]
 
 
-def competitor_cost(p: int, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> tuple[float, float]:
+def competitor_cost(p: int, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPLES, seed: int = 0,
+                    recall: int = 1) -> tuple[float, float]:
     r""":math:`F(p, \kappa)` of the module's capacity equation, by Monte Carlo: ``(mean, standard error)``.
 
     For :math:`p = 2` it is :math:`(a^2 + 1)\Phi(a) + a\varphi(a)`, :math:`a = \kappa/\sqrt2` (one competitor:
-    :math:`\tfrac12\mathbb{E}\,c_+^2` with :math:`c \sim \mathcal N(\kappa, 2)`).
+    :math:`\tfrac12\mathbb{E}\,c_+^2` with :math:`c \sim \mathcal N(\kappa, 2)`). With top-``recall`` recall
+    the ``recall - 1`` largest competitors are exempt.
     """
     p = check_int("p", p, 1)
     kappa = check_real("kappa", kappa, -10.0, 10.0)
     samples = check_int("samples", samples, 100, 10**7)
-    cost = _cost_samples(_FieldSampler(samples, seed), p, kappa)
+    recall = check_int("recall", recall, 1, 10**4)
+    cost = _cost_samples(_FieldSampler(samples, seed), p, kappa, recall)
     return float(cost.mean()), float(cost.std(ddof=1) / math.sqrt(samples))
 
 
-def optimal_capacity(d: int, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> dict:
+def optimal_capacity(d: int, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPLES, seed: int = 0,
+                     recall: int = 1) -> dict:
     r"""RS capacity :math:`p_c` of the decoupled model: the root of :math:`p\,F(p, \kappa) = d^2`.
 
     :math:`pF(p)` is evaluated at whole :math:`p` with common random numbers (so it increases with :math:`p`), the
     crossing bracketed by doubling and bisection, and :math:`p_c` interpolated linearly between the two whole
-    numbers around it. Its standard error propagates that of :math:`F`:
+    numbers around it. ``recall`` :math:`= k` asks only that the correct target rank among the :math:`k` best
+    (top-:math:`k` recall, a union of polyhedra: the RS value is then an estimate). Its standard error propagates that of :math:`F`:
     :math:`\delta p_c = p_c\, (\delta F/F) / (1 + \partial\ln F/\partial\ln p)`.
 
     Returns
@@ -183,20 +189,22 @@ def optimal_capacity(d: int, kappa: float = 0.0, *, samples: int = DEFAULT_SAMPL
     d = check_int("d", d, 2, 10**6)
     kappa = check_real("kappa", kappa, -10.0, 10.0)
     samples = check_int("samples", samples, 100, 10**7)
+    recall = check_int("recall", recall, 1, 10**4)
     sampler = _FieldSampler(samples, seed)
     target = float(d) ** 2
     cache = {}
 
     def load(p):  # p F(p) - d^2 and the samples of F
         if p not in cache:
-            cost = _cost_samples(sampler, p, kappa)
+            cost = _cost_samples(sampler, p, kappa, recall)
             cache[p] = (p * cost.mean() - target, cost)
         return cache[p]
 
-    if load(2)[0] > 0:
-        raise ParameterError("kappa", f"at d = {d} the margin {kappa:g} leaves no room for two associations "
-                                      "(2 F(2) > d^2); lower kappa or raise d")
-    low, high = 2, 4
+    first = recall + 1  # fewer associations are stored for free (every target ranks among the top recall)
+    if load(first)[0] > 0:
+        raise ParameterError("kappa", f"at d = {d} the margin {kappa:g} leaves no room for {first} associations "
+                                      f"({first} F({first}) > d^2); lower kappa or raise d")
+    low, high = first, 2 * first
     while load(high)[0] <= 0:
         low, high = high, 2 * high
     while high - low > 1:
@@ -277,7 +285,7 @@ def _hebbian_or_reason(d: int, kappa: float) -> tuple[dict, str]:
 
 
 def solve_lam(d: int = 100, kappa: float = 0.0, *, h: int | None = None, samples: int = DEFAULT_SAMPLES,
-              seed: int = 0) -> Report:
+              seed: int = 0, recall: int = 1) -> Report:
     r"""``p_c``, ``p_c_log_p_c_over_d2`` and ``hebbian_p_c`` (with the optimal capacity's standard error).
 
     ``alpha_c = p_c / d^2`` is the capacity per weight, the common name of every family's capacity.
@@ -287,13 +295,24 @@ def solve_lam(d: int = 100, kappa: float = 0.0, *, h: int | None = None, samples
     associations), and :math:`1 < h < d` a ``"warning"`` report without ``p_c``: no theory is derived there, only
     the bounds ``p_c_lower_bound = 2 <= p_c <= p_c_upper_bound`` (the one-layer capacity); the empirical dependence on :math:`h` comes from
     ``replica verify lam --set h=...`` (:mod:`capacity.two_layer_memory`).
+
+    With ``recall`` :math:`= k > 1` (top-:math:`k` recall) the storing set is a union of polyhedra
+    (:class:`~replica.field_sets.CompetitorSet`): ``p_c`` is the RS estimate, the status ``warning``, and no Hebbian
+    value is given (its theory is for top-1 recall).
     """
     kappa = check_real("kappa", kappa, 0.0, 10.0)
-    params = {"d": d, "kappa": kappa, "samples": samples, "seed": seed}
-    optimal = optimal_capacity(d, kappa, samples=samples, seed=seed)
+    recall = check_int("recall", recall, 1, 10**4)
+    params = {"d": d, "kappa": kappa, "samples": samples, "seed": seed, "recall": recall}
+    optimal = optimal_capacity(d, kappa, samples=samples, seed=seed, recall=recall)
     quantities = {"p_c": optimal["p_c"], "p_c_standard_error": optimal["standard_error"],
                   "p_c_log_p_c_over_d2": optimal["p_c_log_p_c_over_d2"], "correction_to_one_half": optimal["correction"]}
     quantities["alpha_c"] = optimal["p_c"] / d**2
+    if recall > 1:
+        if h is not None:
+            raise ParameterError("recall", f"top-k recall is solved for the one-layer memory; got h = {h}")
+        return Report("lam", params, quantities, "warning",
+                      f"top-{recall} recall: the storing set is a union of polyhedra (the {recall - 1} largest "
+                      f"competitors exempt), so p_c is the RS estimate (no Hebbian theory for top-k recall)")
     if h is not None:
         hidden = check_int("h", h, 1, 10**6)
         params["h"] = hidden

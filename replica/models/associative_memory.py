@@ -16,10 +16,10 @@ from .family import Equations, Family
 __all__ = ["LAM", "FAMILIES"]
 
 
-def _solve_lam(d=30, kappa=0.0, h=None, samples=100_000, seed=0):
+def _solve_lam(d=30, kappa=0.0, h=None, samples=100_000, seed=0, recall=1):
     from ..lam import solve_lam
 
-    return solve_lam(d, kappa, h=h, samples=samples, seed=seed)
+    return solve_lam(d, kappa, h=h, samples=samples, seed=seed, recall=recall)
 
 
 def lam_equations() -> Equations:
@@ -58,6 +58,8 @@ LAM = Family(
         integer("h", "hidden width of a two-layer memory W2 W1 (default: one layer)", low=1, high=10**6),
         integer("samples", "Monte Carlo samples of F(p, kappa)", default=100_000, low=100, high=10**7),
         integer("seed", "seed of the Monte Carlo samples", default=0, low=0, high=2**63 - 1),
+        integer("recall", "top-k recall: the correct target need only rank among the k best scores (k > 1: a union "
+                          "of polyhedra, RS an estimate)", default=1, low=1, high=10**4),
     ),
     solver=_solve_lam, equations=lam_equations)
 

@@ -11,7 +11,7 @@ import pytest
 import replica
 from replica.errors import ParameterError
 from replica.field_sets import (
-    BooleanRule, CompetitorSet, Piece, QuadricSet, TreelikeNetwork, expected_squared_distance, gardner_cost,
+    BooleanRule, CompetitorSet, Piece, Polyhedron, QuadricSet, TreelikeNetwork, expected_squared_distance, gardner_cost,
     infinite_width_capacity,
 )
 from replica.lam import competitor_cost
@@ -54,6 +54,10 @@ def test_one_field_and_one_orthant_are_gardner_in_closed_form():
     assert 1 / gardner_cost(0.5) == pytest.approx(0.96121, abs=5e-6)
     single = expected_squared_distance(BooleanRule("01", 1, kappa=0.5))
     assert single.exact and single.capacity == pytest.approx(0.96121, abs=5e-6)
+    # one half-space, declared as a polyhedron or as a linear treelike network: one standard field
+    assert expected_squared_distance(Polyhedron([[3.0, 4.0]], [2.5])).capacity == pytest.approx(0.96121, abs=5e-6)
+    linear = expected_squared_distance(TreelikeNetwork("2*h", 3, kappa=1.0))  # the margin is on the output
+    assert linear.exact and linear.capacity == pytest.approx(0.96121, abs=5e-6)
     # the AND of three signs stores label +1 in one orthant only, the label -1 in a union: not closed form
     assert not BooleanRule("and", 3).convex() and BooleanRule("and", 3).exact_expected_squared_distance() is None
 
@@ -147,6 +151,30 @@ def test_the_memory_s_projection_is_the_least_distance_program_s():
     assert memory.convex() and abs(estimate.mean - mean) <= 3 * math.hypot(estimate.standard_error, error)
     wrong, _ = competitor_cost(p + 1, kappa, samples=200_000, seed=1)
     assert abs(estimate.mean - wrong) > 3 * math.hypot(estimate.standard_error, error)
+
+
+def test_top_k_recall_is_the_cheapest_of_its_polyhedra():
+    """Top-2 recall among p = 5 fields: the union over the exempt competitor of the memory's polyhedra; exempting
+    the largest competitor is the cheapest piece, sample by sample. The memory module's order statistics give the
+    same mean, and its solver reports the union's p_c as an RS estimate."""
+    p, kappa = 5, 0.3
+    union = CompetitorSet(p, kappa, top=2)
+    z = np.random.default_rng(10).standard_normal((200, p))
+    pieces = []
+    for exempt in range(1, p):
+        kept = [nu for nu in range(1, p) if nu != exempt]
+        matrix = np.zeros((p - 2, p))
+        matrix[:, 0] = 1.0
+        matrix[np.arange(p - 2), kept] = -1.0
+        pieces.append(Polyhedron(matrix, np.full(p - 2, kappa)).squared_distance(z, 1))
+    assert not union.convex()
+    assert np.allclose(union.squared_distance(z, 1), np.min(pieces, axis=0), rtol=1e-9, atol=1e-12)
+    estimate = expected_squared_distance(union, samples=200_000, seed=3)
+    mean, error = competitor_cost(p, kappa, samples=200_000, seed=1, recall=2)
+    assert abs(estimate.mean - mean) <= 3 * math.hypot(estimate.standard_error, error)
+    report = replica.family("lam").solve(d=10, recall=2, samples=20_000)
+    assert report.status == "warning" and "union of polyhedra" in report.message
+    assert report.quantities["p_c"] > replica.family("lam").solve(d=10, samples=20_000).quantities["p_c"]
 
 
 def test_the_tree_machine_family_solves_a_declaration():
