@@ -56,7 +56,8 @@ from .validation import check_int, check_real
 
 __all__ = ["Piece", "FieldSet", "PieceUnion", "BooleanRule", "TreelikeNetwork", "QuadricSet", "Polyhedron",
            "CompetitorSet", "competitor_projection",
-           "DistanceEstimate", "expected_squared_distance", "gardner_cost", "parse_activation",
+           "DistanceEstimate", "expected_squared_distance", "gardner_cost", "parse_activation", "linear_segments",
+           "readout_vector",
            "infinite_width_capacity", "NAMED_RULES", "H"]
 
 #: The symbol an activation is written in.
@@ -287,7 +288,7 @@ def parse_activation(text) -> sp.Expr:
     return expr
 
 
-def _linear_segments(activation: sp.Expr):
+def linear_segments(activation: sp.Expr):
     """``[(low, high, slope, intercept)]`` covering the real line if ``activation`` is piecewise linear, else
     ``None``."""
     folded = sp.piecewise_fold(activation.rewrite(sp.Piecewise))
@@ -321,7 +322,8 @@ def _is_pure_quadratic(activation: sp.Expr):
     return float(poly.coeff_monomial(H**2)), float(poly.coeff_monomial(1))
 
 
-def _readout(readout: str, k: int) -> np.ndarray:
+def readout_vector(readout: str, k: int) -> np.ndarray:
+    r"""The readout :math:`c_k`: ``ones`` or ``alternating`` (:math:`+1, -1, +1, \ldots`)."""
     if readout == "ones":
         return np.ones(k)
     if readout == "alternating":
@@ -353,9 +355,9 @@ class TreelikeNetwork(PieceUnion):
         self.activation = parse_activation(activation)
         self.k = self.dimension = check_int("K", k, 1, MAX_BRANCHES)
         self.readout_name = readout
-        self.readout = _readout(readout, self.k)
+        self.readout = readout_vector(readout, self.k)
         self.kappa = check_real("kappa", kappa, 0.0, 10.0)
-        self.segments = _linear_segments(self.activation)
+        self.segments = linear_segments(self.activation)
         if self.segments is None:
             raise ParameterError("activation", f"{self.activation} is neither piecewise linear nor a h^2 + b: its "
                                                "storing set is not a union of polyhedra (only the infinite-width law "
@@ -406,7 +408,7 @@ class QuadricSet(FieldSet):
             raise ParameterError("activation", f"must be a h^2 + b; got {self.activation}")
         self.a, self.b = coefficients
         self.k = self.dimension = check_int("K", k, 1, MAX_BRANCHES)
-        self.readout = _readout(readout, self.k)
+        self.readout = readout_vector(readout, self.k)
         self.kappa = check_real("kappa", kappa, 0.0, 10.0)
         self.label_symmetric = readout == "alternating" and self.k % 2 == 0
         for label in (1, -1):
@@ -607,7 +609,7 @@ def infinite_width_capacity(activation, kappa: float = 0.0) -> dict:
 
 def _jumps(g: sp.Expr) -> bool:
     """Whether a piecewise-linear ``g`` is discontinuous where two of its segments meet."""
-    segments = _linear_segments(g)
+    segments = linear_segments(g)
     if segments is None:
         return False
     for first in segments:

@@ -130,12 +130,12 @@ def test_sign_constraint_by_hand():
 
 
 def test_least_distance_falls_back_when_nnls_fails(monkeypatch):
-    from capacity.programs import least_distance
+    import replica.least_distance as shared
 
     def iteration_limit(*args, **kwargs):
         raise RuntimeError("Maximum number of iterations reached.")
 
-    monkeypatch.setattr(least_distance, "nnls", iteration_limit)
+    monkeypatch.setattr(shared, "nnls", iteration_limit)  # the NNLS both least-distance programs call
     rows = PerceptronEnsemble(10, 1).instance(0, 30).signed_patterns
     certificate = LeastDistanceProgram(10).certify(rows)
     assert certificate.certified

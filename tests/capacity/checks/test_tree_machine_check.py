@@ -1,0 +1,99 @@
+"""The tree-machine check for a declared activation (capacity.checks.tree_machine): activation patterns enumerated,
+each pair one least-distance program, against an independent brute force and against Cover on the identity."""
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from capacity.checks.base import Execution
+from capacity.checks.committee import separable_labellings
+from capacity.checks.tree_machine import kink_slopes, longest_storable_prefix, storing_weights, verify_treelike
+from capacity.cli import main
+from capacity.programs import make_program
+from replica.errors import ParameterError
+
+ALTERNATING = np.array([1.0, -1.0])
+
+
+def _instance(n, patterns, trial):
+    rng = np.random.default_rng([11, n, trial])
+    return [rng.standard_normal((patterns, n)) for _ in range(2)], rng.choice([-1.0, 1.0], size=patterns)
+
+
+def _brute_force_storable(branches, labels, slopes, p):
+    """Every one of the 2^p x 2^p activation patterns (not only the separable ones), each a HiGHS LP maximising
+    the output margin t over |w| <= 1: storable iff some t* > 0."""
+    n = branches[0].shape[1]
+    for signs in itertools.product(itertools.product((1.0, -1.0), repeat=p), repeat=2):
+        rows = []
+        for k, s in enumerate(signs):  # -s (w_k . x) <= 0
+            block = np.zeros((p, 2 * n + 1))
+            block[:, k * n:(k + 1) * n] = -np.array(s)[:, None] * branches[k][:p]
+            rows.append(block)
+        output = np.zeros((p, 2 * n + 1))
+        for k, s in enumerate(signs):
+            slope = np.where(np.array(s) > 0, slopes[1], slopes[0])
+            output[:, k * n:(k + 1) * n] = -(labels[:p] * ALTERNATING[k] * slope)[:, None] * branches[k][:p]
+        output[:, -1] = 1.0  # t - y out <= 0
+        a = np.vstack([*rows, output])
+        result = linprog(np.r_[np.zeros(2 * n), -1.0], A_ub=a, b_ub=np.zeros(len(a)),
+                         bounds=[(-1, 1)] * (2 * n) + [(None, 1)], method="highs")
+        if result.status == 0 and -result.fun > 1e-7:
+            return True
+    return False
+
+
+def test_activation_pattern_enumeration_agrees_with_a_brute_force_over_every_sign_pattern():
+    slopes = kink_slopes("relu(h)")
+    outcomes = []
+    for trial in range(4):
+        branches, labels = _instance(2, 5, trial)
+        lists = [separable_labellings(x)[0] for x in branches]
+        p_star = longest_storable_prefix(branches, labels, slopes, ALTERNATING)
+        for p in (4, 5):
+            stored = p <= p_star["p_star"]
+            assert stored == _brute_force_storable(branches, labels, slopes, p), (trial, p)
+            outcomes.append(stored)
+        assert all(len(x) for x in lists)
+    assert 0 < sum(outcomes) < len(outcomes)  # both answers occur
+
+
+def test_the_identity_activation_is_the_perceptron_on_both_branches():
+    for trial in range(6):
+        branches, labels = _instance(2, 16, trial)
+        found = longest_storable_prefix(branches, labels, kink_slopes("h"), ALTERNATING)
+        rows = labels[:, None] * np.hstack([branches[0], -branches[1]])
+        program = make_program(4, 16, kappa=0.0)
+        direct = max([p for p in range(1, 17) if program.certify(rows[:p], 0.0).verdict.value == "separable"] + [0])
+        assert found["p_star"] == direct and found["verdict"] in ("certified", "saturated")
+
+
+def test_a_pair_s_verdict_is_a_verified_witness_or_a_farkas_combination():
+    branches, labels = _instance(2, 12, 0)
+    slopes = kink_slopes("relu(h)")
+    everything = (1 << 12) - 1
+    verdict, weights = storing_weights(branches, labels, (everything, everything), slopes, ALTERNATING, 3)
+    assert verdict in ("stored", "empty")
+    # both branches off on every pattern: the output is zero, no label can be carried
+    assert storing_weights(branches, labels, (0, 0), slopes, ALTERNATING, 6) == ("empty", None)
+
+
+def test_verify_relu_network_and_its_cover_check(capfd):
+    result = verify_treelike("relu(h)", "alternating", sizes=(2,), trials=8,
+                             execution=Execution(n_jobs=1, progress=False))
+    assert result.status == "success", result.message
+    assert result.estimate["cover_p_value"] > 1e-3 and result.estimate["cover_p_value_one_more_input"] < 1e-3
+    assert main(["verify", "tree-machine", "--set", "activation=Max(h, 0.2*h)", "--set", "readout=alternating",
+                 "--trials", "6", "--json"]) == 0
+    payload = json.loads(capfd.readouterr().out)
+    assert payload["status"] == "success" and payload["params"]["activation"] == "Max(h, 0.2*h)"
+    for argv, error in [(["--set", "activation=sign(h)"], "activation: the finite-size check needs one kink"),
+                        (["--set", "activation=relu(h)", "--set", "K=3"], "K: the activation-pattern enumeration"),
+                        (["--set", "activation=relu(h)", "--solver", "CLARABEL"], "solver: the activation-pattern")]:
+        assert main(["verify", "tree-machine", *argv]) == 2
+        assert error in capfd.readouterr().err
+    with pytest.raises(ParameterError, match="^activation: the finite-size check needs a piecewise-linear"):
+        kink_slopes("erf(h)")
