@@ -54,7 +54,8 @@ from .errors import ParameterError
 from .least_distance import least_distance
 from .validation import check_int, check_real
 
-__all__ = ["Piece", "FieldSet", "PieceUnion", "BooleanRule", "TreelikeNetwork", "QuadricSet", "Polyhedron",
+__all__ = ["Piece", "FieldSet", "PieceUnion", "BooleanRule", "TreelikeNetwork", "QuadricSet", "MonotonePair",
+           "Polyhedron", "PolyhedronUnion",
            "CompetitorSet", "competitor_projection",
            "DistanceEstimate", "expected_squared_distance", "gardner_cost", "parse_activation", "linear_segments",
            "readout_vector",
@@ -392,6 +393,82 @@ class TreelikeNetwork(PieceUnion):
         return sp.Ge(label * total / sp.sqrt(self.k), sp.Symbol("kappa"))
 
 
+class MonotonePair(FieldSet):
+    r"""A two-branch treelike network with a smooth, strictly monotone activation (erf, tanh, a sigmoid, softplus):
+    :math:`C_y = \{x : s_1g(x_1) + s_2g(x_2) \ge \kappa\}`, :math:`s_k = yc_k/\sqrt2`.
+
+    The set is not a union of polyhedra and its Lagrangian projection has a duality gap, so the distance is found on
+    the boundary itself: for every :math:`x_1` on a grid the boundary's :math:`x_2 = g^{-1}((\kappa - s_1g(x_1))/s_2)`
+    (a monotone table of :math:`g` on :math:`[-L, L]` inverted by interpolation), the squared distance minimised
+    over the grid and refined by golden-section search in the best cell. A field vector inside :math:`C_y` is at
+    distance 0.
+    """
+
+    #: Half-width of the tables and grids (beyond it a smooth activation is saturated to double precision).
+    EXTENT = 12.0
+    GRID = 2401
+    TABLE = 200_001
+
+    def __init__(self, activation, readout: str = "ones", kappa: float = 0.0):
+        self.activation = parse_activation(activation)
+        self.k = self.dimension = 2
+        self.readout_name = readout
+        self.readout = readout_vector(readout, 2)
+        self.kappa = check_real("kappa", kappa, 0.0, 10.0)
+        g = sp.lambdify(H, self.activation, modules=["numpy", "scipy"])
+        self._table_x = np.linspace(-self.EXTENT, self.EXTENT, self.TABLE)
+        self._table_g = np.asarray(g(self._table_x), dtype=float) * np.ones(self.TABLE)
+        steps = np.diff(self._table_g)
+        if not (np.all(steps >= 0) or np.all(steps <= 0)) or self._table_g[0] == self._table_g[-1]:
+            raise ParameterError("activation", f"{self.activation} is not monotone on [-{self.EXTENT:g}, "
+                                               f"{self.EXTENT:g}]: the two-branch boundary is followed only for a "
+                                               "monotone activation")
+        self._g = g
+        self.label_symmetric = False
+
+    def convex(self):
+        return False
+
+    def _inverse(self, values):
+        """:math:`g^{-1}` by interpolation in the monotone table; ``nan`` outside its range."""
+        table_g, table_x = (self._table_g, self._table_x) if self._table_g[0] < self._table_g[-1] else \
+            (self._table_g[::-1], self._table_x[::-1])
+        inside = (values >= table_g[0]) & (values <= table_g[-1])
+        return np.where(inside, np.interp(values, table_g, table_x), np.nan)
+
+    def _boundary_distance(self, z, x1, weights):
+        """Squared distance from ``z`` to the boundary point above ``x1`` (``inf`` where there is none)."""
+        x2 = self._inverse((self.kappa - weights[0] * self._g(x1)) / weights[1])
+        distance = (x1 - z[:, :1]) ** 2 + (x2 - z[:, 1:]) ** 2
+        return np.where(np.isnan(distance), np.inf, distance)
+
+    def squared_distance(self, z, label):
+        weights = label * self.readout / math.sqrt(2)
+        out = np.empty(len(z))
+        grid = np.linspace(-self.EXTENT, self.EXTENT, self.GRID)
+        step = grid[1] - grid[0]
+        for start in range(0, len(z), 500):
+            part = z[start:start + 500]
+            inside = weights @ np.array([self._g(part[:, 0]), self._g(part[:, 1])]) >= self.kappa
+            values = self._boundary_distance(part, grid[None, :], weights)
+            best = grid[np.argmin(values, axis=1)]
+            low, high = best - step, best + step
+            ratio = (math.sqrt(5) - 1) / 2
+            for _ in range(60):  # golden section in the best cell
+                a, b = high - ratio * (high - low), low + ratio * (high - low)
+                fa = self._boundary_distance(part, a[:, None], weights)[:, 0]
+                fb = self._boundary_distance(part, b[:, None], weights)[:, 0]
+                low, high = np.where(fa <= fb, low, a), np.where(fa <= fb, b, high)
+            refined = self._boundary_distance(part, ((low + high) / 2)[:, None], weights)[:, 0]
+            out[start:start + 500] = np.where(inside, 0.0, np.minimum(refined, values.min(axis=1)))
+        return out
+
+    def condition(self, label):
+        h = self.fields()
+        total = sp.Add(*[int(c) * self.activation.subs(H, x) for c, x in zip(self.readout, h)])
+        return sp.Ge(label * total / sp.sqrt(2), sp.Symbol("kappa"))
+
+
 class QuadricSet(FieldSet):
     r"""A treelike network with :math:`g(h) = ah^2 + b`: :math:`C_y = \{x : \sum_k s_k x_k^2 \ge \kappa'\}`,
     :math:`s_k = y c_k a/\sqrt K`, :math:`\kappa' = \kappa - yb\sum_k c_k/\sqrt K`.
@@ -479,6 +556,32 @@ class Polyhedron(FieldSet):
         h = sp.Matrix(self.fields())
         rows = sp.Matrix(self.matrix) * h
         return sp.And(*[sp.Ge(rows[i], float(g)) for i, g in enumerate(self.offset)])
+
+
+class PolyhedronUnion(FieldSet):
+    r"""A union of declared polyhedra (the same for both labels): the squared distance is the smallest of the
+    members' (:class:`Polyhedron`, each by the least-distance program). Convex only with one member; otherwise the
+    RS value is an estimate."""
+
+    label_symmetric = True
+
+    def __init__(self, members):
+        self.members = tuple(members)
+        if not self.members or not all(isinstance(m, Polyhedron) for m in self.members):
+            raise ParameterError("members", "must be one or more Polyhedron declarations")
+        dimensions = {m.dimension for m in self.members}
+        if len(dimensions) != 1:
+            raise ParameterError("members", f"must share one field dimension; got {sorted(dimensions)}")
+        self.dimension = dimensions.pop()
+
+    def convex(self):
+        return len(self.members) == 1
+
+    def squared_distance(self, z, label):
+        return np.min([m.squared_distance(z, label) for m in self.members], axis=0)
+
+    def condition(self, label):
+        return sp.Or(*[m.condition(label) for m in self.members])
 
 
 def competitor_projection(gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -356,15 +356,18 @@ def storing_set(K: int = 3, rule: str | None = None, activation: str | None = No
                 kappa: float = 0.0):
     r"""The storing set of a tree machine declared by its output ``rule`` (a Boolean function of the :math:`K`
     hidden signs, :class:`~replica.field_sets.BooleanRule`) or by an ``activation`` :math:`g` (output
-    :math:`\mathrm{sign}\,K^{-1/2}\sum_k c_kg(h_k)`: :class:`~replica.field_sets.TreelikeNetwork`, or
-    :class:`~replica.field_sets.QuadricSet` for :math:`g = ah^2 + b`). Neither: the committee rule.
+    :math:`\mathrm{sign}\,K^{-1/2}\sum_k c_kg(h_k)`: :class:`~replica.field_sets.TreelikeNetwork` for a
+    piecewise-linear :math:`g`, :class:`~replica.field_sets.QuadricSet` for :math:`g = ah^2 + b`,
+    :class:`~replica.field_sets.MonotonePair` for another monotone :math:`g` at :math:`K = 2`). Neither: the
+    committee rule.
 
     Raises
     ------
     ParameterError
         If both ``rule`` and ``activation`` are given, or either does not parse.
     """
-    from .field_sets import BooleanRule, QuadricSet, TreelikeNetwork, _is_pure_quadratic, parse_activation
+    from .field_sets import (BooleanRule, MonotonePair, QuadricSet, TreelikeNetwork, _is_pure_quadratic,
+                             linear_segments, parse_activation)
 
     if rule is not None and activation is not None:
         raise ParameterError("activation", "give either a rule (Boolean output of the hidden signs) or an "
@@ -372,8 +375,14 @@ def storing_set(K: int = 3, rule: str | None = None, activation: str | None = No
                                            f"rule={rule!r}, activation={activation!r}")
     if activation is None:
         return BooleanRule(rule or "committee", K, kappa)
-    if _is_pure_quadratic(parse_activation(activation)) is not None:
+    g = parse_activation(activation)
+    if _is_pure_quadratic(g) is not None:
         return QuadricSet(activation, K, readout, kappa)
+    if linear_segments(g) is None:  # smooth: the boundary is followed for two branches
+        if K != 2:
+            raise ParameterError("K", f"a smooth activation ({g}) is solved at K = 2 (MonotonePair) and K -> oo "
+                                      f"(infinite_width_capacity); got K = {K}")
+        return MonotonePair(activation, readout, kappa)
     return TreelikeNetwork(activation, K, readout, kappa)
 
 

@@ -11,7 +11,7 @@ import pytest
 import replica
 from replica.errors import ParameterError
 from replica.field_sets import (
-    BooleanRule, CompetitorSet, Piece, Polyhedron, QuadricSet, TreelikeNetwork, expected_squared_distance, gardner_cost,
+    BooleanRule, CompetitorSet, MonotonePair, Piece, Polyhedron, PolyhedronUnion, QuadricSet, TreelikeNetwork, expected_squared_distance, gardner_cost,
     infinite_width_capacity,
 )
 from replica.lam import competitor_cost
@@ -121,6 +121,26 @@ def test_the_quadric_projection_is_the_nearest_point_on_the_hyperbola():
         assert distance == pytest.approx(nearest, abs=1e-7)
 
 
+def test_a_smooth_pair_s_boundary_projection_is_the_nearest_point():
+    """erf with two branches: the boundary followed in x_1 against a dense grid of the plane, for both labels at
+    kappa = 0.3; at kappa = 0 the odd activation's set is a half-plane (alpha = 2), through the family too."""
+    from scipy.special import erf
+
+    pair = MonotonePair("erf(h)", "ones", 0.3)
+    points = 1.5 * np.random.default_rng(12).normal(size=(8, 2))
+    grid = np.linspace(-8, 8, 2001)
+    x1, x2 = np.meshgrid(grid, grid)
+    for label in (1, -1):
+        inside = label * (erf(x1) + erf(x2)) / math.sqrt(2) >= 0.3
+        for z, distance in zip(points, pair.squared_distance(points, label)):
+            nearest = np.min(((x1 - z[0]) ** 2 + (x2 - z[1]) ** 2)[inside])
+            assert nearest - 0.02 <= distance <= nearest + 1e-9  # the plane grid's spacing is 0.008
+    report = replica.family("tree-machine").solve(K=2, activation="tanh(h)", readout="alternating", samples=20_000)
+    assert abs(report.quantities["alpha_c"] - 2.0) <= 3 * report.quantities["alpha_c_standard_error"]
+    with pytest.raises(ParameterError, match="^activation: cos.* is not monotone"):
+        MonotonePair("cos(h)")
+
+
 def test_the_infinite_width_law():
     """alpha_oo = E g'^2 / E(kappa - sigma_g xi)_+^2: the perceptron for a linear g, 2 pi / (pi - 1) for ReLU
     (E g'^2 = 1/2, Var g = 1/2 - 1/(2 pi)), 4 for h^2 (E g'^2 = 4, Var g = 2), infinite for the sign."""
@@ -151,6 +171,16 @@ def test_the_memory_s_projection_is_the_least_distance_program_s():
     assert memory.convex() and abs(estimate.mean - mean) <= 3 * math.hypot(estimate.standard_error, error)
     wrong, _ = competitor_cost(p + 1, kappa, samples=200_000, seed=1)
     assert abs(estimate.mean - wrong) > 3 * math.hypot(estimate.standard_error, error)
+
+
+def test_a_union_of_declared_polyhedra_is_the_or_rule():
+    """{h_1 >= 0} or {h_2 >= 0}, declared as two polyhedra, is the OR rule's set for label +1 at kappa = 0."""
+    union = PolyhedronUnion([Polyhedron([[1.0, 0.0]], [0.0]), Polyhedron([[0.0, 1.0]], [0.0])])
+    z = np.random.default_rng(13).standard_normal((300, 2))
+    assert not union.convex()
+    assert np.allclose(union.squared_distance(z, 1), BooleanRule("or", 2).squared_distance(z, 1), atol=1e-12)
+    with pytest.raises(ParameterError, match="^members: must share one field dimension"):
+        PolyhedronUnion([Polyhedron([[1.0]], [0.0]), Polyhedron([[1.0, 0.0]], [0.0])])
 
 
 def test_top_k_recall_is_the_cheapest_of_its_polyhedra():
@@ -186,7 +216,7 @@ def test_the_tree_machine_family_solves_a_declaration():
     assert linear.status == "success" and linear.quantities["storing_set"] == "convex"
     with pytest.raises(ParameterError, match="^activation: give either a rule"):
         family.solve(rule="and", activation="relu(h)")
-    with pytest.raises(ParameterError, match="^activation: erf"):
+    with pytest.raises(ParameterError, match="^K: a smooth activation"):
         family.solve(activation="erf(h)")
     with pytest.raises(ParameterError, match="^readout: with g = Max"):
         family.solve(K=2, activation="relu(h)")  # sum of ReLUs is never negative
