@@ -18,11 +18,14 @@ The sets here are unions of *pieces* :math:`\{x \in [l, u] : a\cdot x \ge b\}` (
 which covers every Boolean rule of :math:`K` signs (orthants, :math:`a = 0`) and every treelike network with a
 piecewise-linear activation (one piece per choice of linear segment in each branch); the projection onto a piece
 is exact and vectorised: the KKT conditions give :math:`x = \mathrm{clip}_{[l,u]}(z + \lambda a)`, with the
-multiplier :math:`\lambda \ge 0` the root of the non-decreasing :math:`a\cdot x(\lambda) = b` (bisection). A
-quadratic activation gives one quadric per label, projected exactly through its secular equation (the S-lemma:
-one quadratic constraint has no duality gap). A general polyhedron :math:`\{Gx \ge g\}` is projected by the
-least-distance program (:func:`replica.least_distance.least_distance`, Lawson & Hanson 1974), the program that
-certifies the max-margin verdicts in :mod:`capacity.programs`.
+multiplier :math:`\lambda \ge 0` the root of the non-decreasing, piecewise-linear :math:`a\cdot x(\lambda) = b`,
+solved on its breakpoints. A quadratic activation gives one quadric per label, projected exactly through its
+secular equation (the S-lemma: one quadratic constraint has no duality gap). A smooth monotone activation with two
+branches is projected by following the boundary (:class:`MonotonePair`). A general polyhedron
+:math:`\{Gx \ge g\}`, or a union of them, is projected by the least-distance program
+(:func:`replica.least_distance.least_distance`, Lawson & Hanson 1974), the program that certifies the max-margin
+verdicts in :mod:`capacity.programs`; the associative memory's polyhedron has a closed-form projection
+(:class:`CompetitorSet`).
 
 Treelike networks (Zavatone-Veth & Pehlevan, PRE 103, L020301 (2021)): :math:`K` branches with activation
 :math:`g`, output :math:`\mathrm{sign}(K^{-1/2}\sum_k c_k\,g(h_k))`, stored with margin :math:`\kappa` iff
@@ -55,7 +58,7 @@ from .least_distance import least_distance
 from .validation import check_int, check_real
 
 __all__ = ["Piece", "FieldSet", "PieceUnion", "BooleanRule", "TreelikeNetwork", "QuadricSet", "MonotonePair",
-           "Polyhedron", "PolyhedronUnion",
+           "Polyhedron", "PolyhedronUnion", "pure_quadratic",
            "CompetitorSet", "competitor_projection",
            "DistanceEstimate", "expected_squared_distance", "gardner_cost", "parse_activation", "linear_segments",
            "readout_vector",
@@ -313,7 +316,7 @@ def linear_segments(activation: sp.Expr):
     return segments
 
 
-def _is_pure_quadratic(activation: sp.Expr):
+def pure_quadratic(activation: sp.Expr):
     """``(a, b)`` if ``activation`` is :math:`a h^2 + b` (:math:`a \\ne 0`), else ``None``."""
     if not activation.is_polynomial(H):
         return None
@@ -424,7 +427,8 @@ class MonotonePair(FieldSet):
                                                f"{self.EXTENT:g}]: the two-branch boundary is followed only for a "
                                                "monotone activation")
         self._g = g
-        self.label_symmetric = False
+        odd = np.allclose(self._table_g, -self._table_g[::-1], atol=1e-12)  # g(-h) = -g(h): C_- = -C_+
+        self.label_symmetric = odd
 
     def convex(self):
         return False
@@ -480,7 +484,7 @@ class QuadricSet(FieldSet):
 
     def __init__(self, activation, k: int, readout: str = "ones", kappa: float = 0.0):
         self.activation = parse_activation(activation)
-        coefficients = _is_pure_quadratic(self.activation)
+        coefficients = pure_quadratic(self.activation)
         if coefficients is None:
             raise ParameterError("activation", f"must be a h^2 + b; got {self.activation}")
         self.a, self.b = coefficients

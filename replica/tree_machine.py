@@ -366,7 +366,7 @@ def storing_set(K: int = 3, rule: str | None = None, activation: str | None = No
     ParameterError
         If both ``rule`` and ``activation`` are given, or either does not parse.
     """
-    from .field_sets import (BooleanRule, MonotonePair, QuadricSet, TreelikeNetwork, _is_pure_quadratic,
+    from .field_sets import (BooleanRule, MonotonePair, QuadricSet, TreelikeNetwork, pure_quadratic,
                              linear_segments, parse_activation)
 
     if rule is not None and activation is not None:
@@ -376,7 +376,7 @@ def storing_set(K: int = 3, rule: str | None = None, activation: str | None = No
     if activation is None:
         return BooleanRule(rule or "committee", K, kappa)
     g = parse_activation(activation)
-    if _is_pure_quadratic(g) is not None:
+    if pure_quadratic(g) is not None:
         return QuadricSet(activation, K, readout, kappa)
     if linear_segments(g) is None:  # smooth: the boundary is followed for two branches
         if K != 2:
