@@ -294,7 +294,7 @@ def _counting_p_value(run: pd.DataFrame, k: int, n: int) -> float:
 
 
 def largest_branch_size(rule: str, k: int) -> int:
-    """The largest branch size :math:`n` the enumeration runs at: 4 for the committee and parity rules (their
+    r"""The largest branch size :math:`n` the enumeration runs at: 4 for the committee and parity rules (their
     dedicated searches), 3 for another rule of :math:`K \le 2` signs and 2 for one of 3 signs (a pair search per
     labelling of the first branch)."""
     if rule in ("committee", "parity") or k == 1:
