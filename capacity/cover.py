@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -36,7 +37,7 @@ from replica.validation import check_int
 
 from .estimates import separable_fraction
 
-__all__ = ["cover_probability", "orthant_probability", "CoverTest", "cover_test"]
+__all__ = ["cover_probability", "orthant_probability", "CoverTest", "cover_test", "prefix_cover_tests"]
 
 
 def _cover_fraction(p: int, n: int) -> Fraction:
@@ -114,3 +115,16 @@ def cover_test(verdicts: pd.DataFrame, n: int, *, dimension: int | None = None,
     table["p_value"] = [_binomial_p_value(k, t, e) for k, t, e in zip(table.separable, table.trials, table.expected)]
     combined = float(min(1.0, table.p_value.min() * len(table))) if len(table) else 1.0
     return CoverTest(n, table, combined)
+
+
+def prefix_cover_tests(instances: pd.DataFrame, loads, dimension: int) -> tuple[CoverTest, CoverTest]:
+    """Instances of a perceptron pipeline whose largest storable prefix ``p_star`` is known, each judged at one load
+    only (instance ``trial`` at ``loads[trial % len(loads)]``: one instance's verdicts at several prefixes are not
+    independent), against Cover's :math:`C(P, N)` with :math:`N` = ``dimension``, and against
+    :math:`C(P, N + 1)`, which a check with power rejects. Returns ``(cover, one_more_input)``."""
+    loads = np.asarray(loads)
+    verdicts = pd.DataFrame({"p": loads[instances.trial.to_numpy() % len(loads)]})
+    verdicts["verdict"] = np.where(instances.p_star.to_numpy() >= verdicts.p, "separable", "not_separable")
+    return (cover_test(verdicts, dimension, dimension=dimension),
+            cover_test(verdicts, dimension, dimension=dimension + 1))
+

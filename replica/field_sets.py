@@ -427,6 +427,13 @@ class MonotonePair(FieldSet):
                                                f"{self.EXTENT:g}]: the two-branch boundary is followed only for a "
                                                "monotone activation")
         self._g = g
+        for label in (1, -1):  # the largest output the activation reaches: the margin must lie below it
+            weights = label * self.readout / math.sqrt(2)
+            reach = float(np.sum(np.maximum(weights * self._table_g[0], weights * self._table_g[-1])))
+            if reach <= self.kappa:
+                raise ParameterError("kappa", f"must lie below {reach:.6g}, the largest output y (c . g(h))/sqrt 2 "
+                                              f"that g = {self.activation} reaches for label {label:+d}; got "
+                                              f"{self.kappa:g}")
         odd = np.allclose(self._table_g, -self._table_g[::-1], atol=1e-12)  # g(-h) = -g(h): C_- = -C_+
         self.label_symmetric = odd
 
@@ -684,7 +691,8 @@ def expected_squared_distance(field_set: FieldSet, *, samples: int = 200_000, se
         z = rng.standard_normal((size, field_set.dimension))
         cost = np.mean([field_set.squared_distance(z, label) for label in labels], axis=0)
         if not np.all(np.isfinite(cost)):
-            raise ParameterError("rule", "some field vectors have no storing set to reach (an empty C_y)")
+            raise ParameterError("kappa", "some field vectors have no storing set to reach (an empty C_y): the "
+                                          "margin is beyond what the declaration can output")
         total, total_sq, done = total + cost.sum(), total_sq + (cost**2).sum(), done + size
     mean = total / samples
     variance = max(total_sq / samples - mean**2, 0.0) * samples / (samples - 1)

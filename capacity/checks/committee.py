@@ -40,7 +40,7 @@ from replica.parameters import ParameterSpec
 from replica.tree_machine import check_machine, rs_capacity, solve_tree_machine
 from replica.validation import check_int
 
-from ..cover import cover_probability, cover_test
+from ..cover import cover_probability, prefix_cover_tests
 from ..estimates import median_interval
 from ..programs import available_solvers, make_program
 from ..verification import Verification
@@ -360,10 +360,7 @@ def verify_committee(K: int = 3, rule: str = "committee", *, sizes=(2, 3), trial
         perceptron = committee_trials(one_branch, 1, n_last, trials=len(loads) * 8, seed=seed + 1, solver=solver,
                                       patterns=4 * n_last, ensemble=ensemble)
     table = pd.DataFrame(rows)
-    verdicts = pd.DataFrame({"p": loads[perceptron.trial % len(loads)]})
-    verdicts["verdict"] = np.where(perceptron.p_star >= verdicts.p, "separable", "not_separable")
-    cover = cover_test(verdicts, n_last, dimension=n_last)
-    wrong = cover_test(verdicts, n_last, dimension=n_last + 1)  # the power of that check: C(P, n + 1) rejected
+    cover, wrong = prefix_cover_tests(perceptron, loads, n_last)
     within_bound = bool((table.counting_p_value > 1e-3).all())
     ok = (table.incomplete.sum() == 0 and table.doubtful_witnesses.sum() == 0 and table.saturated.sum() == 0
           and within_bound and cover.consistent())

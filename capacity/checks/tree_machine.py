@@ -46,7 +46,7 @@ from replica.parameters import ParameterSpec
 from replica.tree_machine import solve_tree_machine
 from replica.validation import check_int
 
-from ..cover import cover_test
+from ..cover import prefix_cover_tests
 from ..estimates import median_interval
 from ..programs import available_solvers
 from ..verification import Verification
@@ -220,10 +220,7 @@ def verify_treelike(activation: str = "relu(h)", readout: str = "alternating", *
         loads = np.arange(1, 4 * BRANCHES * n_first + 1)
         identity = _trials("h", "alternating", n_first, 4 * BRANCHES * n_first, len(loads) * 16, seed + 1, ensemble)
     table = pd.DataFrame(rows)
-    verdicts = pd.DataFrame({"p": loads[identity.trial % len(loads)]})
-    verdicts["verdict"] = np.where(identity.p_star >= verdicts.p, "separable", "not_separable")
-    cover = cover_test(verdicts, 2 * n_first, dimension=2 * n_first)
-    wrong = cover_test(verdicts, 2 * n_first, dimension=2 * n_first + 1)
+    cover, wrong = prefix_cover_tests(identity, loads, 2 * n_first)
     identity_ok = bool(identity.verdict.isin(["certified", "saturated"]).all())  # saturated: stores every load
     ok = (table.doubtful.sum() == 0 and table.saturated.sum() == 0 and identity_ok and cover.consistent())
     return Verification(

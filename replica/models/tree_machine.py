@@ -25,9 +25,8 @@ def _solve_committee(K=3, rule="committee"):
 def committee_equations(K=3, rule="committee") -> Equations:
     r"""The engine's reduced free entropy :math:`\phi(q)` and saddle point of the tree machine, and the RS capacity
     :math:`\alpha_c^{RS} = 1/\mathbb E\,C` of the :math:`q \to 1` limit."""
-    from ..tree_machine import tree_free_entropy
-
     from ..field_sets import BooleanRule
+    from ..tree_machine import tree_free_entropy
 
     saddle, _ = tree_free_entropy(rule, K)
     return Equations("committee", (
@@ -66,6 +65,7 @@ COMMITTEE = Family(
     parameters=(integer("K", "hidden units (odd for the committee)", default=3, low=1, high=10**7),
                 choice("rule", "output rule", ("committee", "parity"), default="committee")),
     solver=_solve_committee, equations=committee_equations, derive_parameters=("K", "rule"))
+
 
 def _solve_tree_machine(K=3, rule=None, activation=None, readout="ones", kappa=0.0, samples=200_000, seed=0,
                         replicon=False):

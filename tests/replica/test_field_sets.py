@@ -139,6 +139,8 @@ def test_a_smooth_pair_s_boundary_projection_is_the_nearest_point():
     assert abs(report.quantities["alpha_c"] - 2.0) <= 3 * report.quantities["alpha_c_standard_error"]
     with pytest.raises(ParameterError, match="^activation: cos.* is not monotone"):
         MonotonePair("cos(h)")
+    with pytest.raises(ParameterError, match="^kappa: must lie below 1.41421"):  # erf saturates at 1: 2/sqrt 2
+        MonotonePair("erf(h)", kappa=2.0)
 
 
 def test_the_infinite_width_law():
