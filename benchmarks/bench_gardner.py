@@ -10,22 +10,28 @@
     - ``scipy.optimize.linprog`` with HiGHS (no certificate for infeasible instances).
     Verdicts are compared with ours.
 (c) Time to estimate the kappa = 0 capacity to +-0.02: for instances at size N the first unseparable prefix P*
-    is searched from the theory's guess 2N outwards (critical load (P* - 1/2)/N of each, the pipeline's search)
-    until the distribution-free 95% interval of the median has half-width <= 0.02 (Cover: the median is exactly 2
-    at every N). Ours runs every instance; the baselines run the same search on the first
-    ``--baseline-instances`` instances. Where they reproduce our certified P*, their time to the estimate is their
+    is searched from the theory's guess 2N (critical load (P* - 1/2)/N of each) until the distribution-free 95%
+    interval of the median has half-width <= 0.02 (Cover: the median is exactly 2 at every N). Ours is the
+    pipeline's guided search (capacity.prefix_search: each separator and Farkas certificate extended to other
+    prefixes, each max margin placing the next solve through Gardner's curve) on every instance; the previous
+    galloping bisection with the same NNLS verdicts runs on the first 3 x ``--baseline-instances`` instances,
+    and the cvxpy and linprog searches (plain bisection) on the first ``--baseline-instances``. Where they
+    reproduce our certified P*, their time to the estimate is their
     mean time per instance times the number of instances ours needed; where their search stops at an undecided
     verdict (or finds another P*) it cannot give the estimate, and the time shown is projected as their seconds per
     verdict times the verdicts ours needed, with the reason printed.
 
-All timings are single-process. Run:
-``python benchmarks/bench_gardner.py [--sizes 100 300 1000] [--trials 4] [--estimate-n 1000] [--parts a b c]``.
+All timings are single-process, except the last line of (c): the same instances through
+``capacity.experiments.critical_loads`` on every core (wall time). Run:
+``python benchmarks/bench_gardner.py [--sizes 100 300 1000] [--trials 4] [--estimate-n 1000] [--parts a b c]
+[--baselines bisection cvxpy] [--no-parallel]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 
 import cvxpy as cp
@@ -36,7 +42,8 @@ from scipy.stats import norm
 import replica
 from capacity.ensembles import PerceptronEnsemble
 from capacity.estimates import median_interval
-from capacity.experiments import MAX_LOAD, first_unseparable_prefix
+from capacity.experiments import MAX_LOAD, critical_loads, rs_capacity_curve
+from capacity.prefix_search import capacity_curve_predictor, certify_prefix, first_unseparable_prefix
 from capacity.programs import LeastDistanceProgram, SeparabilityLP, Verdict
 
 
@@ -85,6 +92,8 @@ def methods_for(n: int, max_patterns: int) -> dict:
 
 
 OURS = "ours NNLS least distance (certified)"
+OURS_SEARCH = "ours: guided search, NNLS (certified)"
+BISECTION = "galloping bisection, NNLS (certified; before)"
 PLAIN = "plain cvxpy loop (default settings)"
 
 
@@ -104,38 +113,54 @@ def bench_verdicts(n: int, trials: int, seed: int = 0) -> dict:
 
 
 def bench_estimate(n: int, half_width: float = 0.02, baseline_instances: int = 2, seed: int = 0,
-                   max_instances: int = 400) -> dict:
+                   max_instances: int = 400, baselines=("bisection", "cvxpy"), parallel: bool = True) -> dict:
     max_patterns = int(MAX_LOAD * n)
     ensemble = PerceptronEnsemble(n, seed)
     methods = methods_for(n, max_patterns)
+    program = LeastDistanceProgram(n)
+    predict = capacity_curve_predictor(n, rs_capacity_curve(False), 0.0)
 
-    def search(method, trial):
-        rows = ensemble.instance(trial, max_patterns).signed_patterns
+    def timed(rows, answer, guess_predict=None):
         start = time.perf_counter()
-        p_star, outcome, calls = first_unseparable_prefix(lambda p: method(rows[:p]), max_patterns, guess=2 * n)
+        p_star, outcome, calls = first_unseparable_prefix(answer, max_patterns, 2 * n, guess_predict)
         return {"p_star": p_star, "outcome": outcome, "calls": calls, "seconds": time.perf_counter() - start}
+
+    def guided(trial):
+        rows = ensemble.instance(trial, max_patterns).signed_patterns
+        return timed(rows, lambda p: certify_prefix(program, rows, p, 0.0), predict)
+
+    def searcher(method):
+        def search(trial):
+            rows = ensemble.instance(trial, max_patterns).signed_patterns
+            return timed(rows, lambda p: method(rows[:p]))
+        return search
 
     ours, loads = [], []
     while len(ours) < max_instances:
-        ours.append(search(methods[OURS], len(ours)))
+        ours.append(guided(len(ours)))
         loads.append((ours[-1]["p_star"] - 0.5) / n if ours[-1]["outcome"] == "certified" else math.inf)
         median, lower, upper = median_interval(loads)
         if len(ours) >= 10 and max(median - lower, upper - median) <= half_width:
             break
     total = {"seconds": sum(r["seconds"] for r in ours), "calls": sum(r["calls"] for r in ours)}
     result = {"n": n, "instances": len(ours), "estimate": (median, lower, upper), "methods": {}}
-    result["methods"][OURS] = {"seconds": total["seconds"], "basis": f"measured on all {len(ours)} instances",
-                               "per_verdict": total["seconds"] / total["calls"], "complete": True}
-    for name, method in methods.items():
-        if name == OURS:
-            continue
-        runs = [search(method, t) for t in range(min(baseline_instances, len(ours)))]
-        per_verdict = sum(r["seconds"] for r in runs) / sum(r["calls"] for r in runs)
+    result["methods"][OURS_SEARCH] = {"seconds": total["seconds"], "basis": f"measured on all {len(ours)} instances",
+                                      "per_verdict": total["seconds"] / total["calls"], "complete": True,
+                                      "calls": total["calls"]}
+    chosen = {BISECTION: methods[OURS]} if "bisection" in baselines else {}
+    if "cvxpy" in baselines:
+        chosen.update({name: method for name, method in methods.items() if name != OURS})
+    for name, method in chosen.items():
+        count = min(baseline_instances * (3 if name == BISECTION else 1), len(ours))
+        runs = [searcher(method)(t) for t in range(count)]
+        calls = sum(r["calls"] for r in runs)
+        per_verdict = sum(r["seconds"] for r in runs) / calls
         complete = all(r["outcome"] == o["outcome"] == "certified" and r["p_star"] == o["p_star"]
                        for r, o in zip(runs, ours))
         if complete:
             seconds = len(ours) * float(np.mean([r["seconds"] for r in runs]))
-            basis = f"measured on {len(runs)} instance(s), same P*, scaled to {len(ours)}"
+            basis = (f"measured on {len(runs)} instance(s), same P*, {calls / len(runs):.1f} verdicts per instance "
+                     f"(ours {sum(r['calls'] for r in ours[:count]) / count:.1f} there), scaled to {len(ours)}")
         else:
             seconds = per_verdict * total["calls"]
             failures = "; ".join(f"instance {t}: {r['outcome']} after {r['calls']} verdicts (P* {r['p_star']})"
@@ -143,6 +168,11 @@ def bench_estimate(n: int, half_width: float = 0.02, baseline_instances: int = 2
             basis = f"search did not give the certified P* ({failures}); projected as s/verdict x our verdicts"
         result["methods"][name] = {"seconds": seconds, "basis": basis, "per_verdict": per_verdict,
                                    "complete": complete}
+    if parallel:  # the same instances through the pipeline's own parallel sweep, on every core
+        start = time.perf_counter()
+        table = critical_loads([n], len(ours), seed=seed, max_load=MAX_LOAD, n_jobs=-1, progress=False)
+        same = [row.p_star for row in table.sort_values("trial").itertuples()] == [r["p_star"] for r in ours]
+        result["parallel"] = {"seconds": time.perf_counter() - start, "cores": os.cpu_count(), "same_p_star": same}
     return result
 
 
@@ -153,6 +183,10 @@ def main():
     parser.add_argument("--estimate-n", type=int, default=1000)
     parser.add_argument("--baseline-instances", type=int, default=2)
     parser.add_argument("--parts", nargs="+", default=["a", "b", "c"], choices=["a", "b", "c"])
+    parser.add_argument("--baselines", nargs="*", default=["bisection", "cvxpy"], choices=["bisection", "cvxpy"],
+                        help="baselines of (c): the previous bisection (3 x --baseline-instances instances) and "
+                             "the cvxpy/linprog searches")
+    parser.add_argument("--no-parallel", action="store_true", help="skip the all-core sweep of (c)")
     args = parser.parse_args()
 
     if "a" in args.parts:
@@ -169,14 +203,19 @@ def main():
                       f"same verdicts: {result['same_verdicts'][name]}   doubtful: {result['doubtful'][name]}",
                       flush=True)
     if "c" in args.parts:
-        result = bench_estimate(args.estimate_n, baseline_instances=args.baseline_instances)
+        result = bench_estimate(args.estimate_n, baseline_instances=args.baseline_instances,
+                                baselines=args.baselines, parallel=not args.no_parallel)
         median, lower, upper = result["estimate"]
         print(f"(c) kappa = 0 capacity to +-0.02 at N = {result['n']}: {median:.4f} [{lower:.4f}, {upper:.4f}] from "
               f"{result['instances']} instances")
-        ours = result["methods"][OURS]["seconds"]
+        ours = result["methods"][OURS_SEARCH]["seconds"]
         for name, row in result["methods"].items():
-            print(f"    {name:40s} {row['seconds']:10.1f} s   speed-up {row['seconds'] / ours:7.1f}x   "
+            print(f"    {name:45s} {row['seconds']:10.1f} s   speed-up {row['seconds'] / ours:7.1f}x   "
                   f"{row['per_verdict']:7.2f} s/verdict   {row['basis']}", flush=True)
+        if "parallel" in result:
+            row = result["parallel"]
+            print(f"    ours through critical_loads(n_jobs=-1) on {row['cores']} cores: {row['seconds']:.1f} s wall "
+                  f"(same P* as the single-process run: {row['same_p_star']})")
 
 
 if __name__ == "__main__":

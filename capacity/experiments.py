@@ -3,8 +3,10 @@ r"""Finite-size experiments: certified verdicts over seeded instances, run in pa
 Three experiments on the spherical perceptron (Gardner 1988):
 
 * :func:`critical_loads` — for each instance, the number of patterns :math:`P^*` at which its nested prefixes
-  first stop being separable with margin :math:`\kappa`, found by bisection on :math:`P` (monotone, because a
-  separator of :math:`P` patterns separates every prefix). The instance's critical load is
+  first stop being separable with margin :math:`\kappa`, found by the guided search of
+  :func:`capacity.prefix_search.first_unseparable_prefix` (monotone in :math:`P`, because a separator of
+  :math:`P` patterns separates every prefix; each solve's max margin predicts where the next goes). The
+  instance's critical load is
   :math:`\alpha^* = (P^* - \tfrac12)/N`; at :math:`\kappa = 0`, :math:`\Pr(\alpha^* > P/N) = C(P, N)` exactly.
 * :func:`separability_trials` — certified verdicts at fixed :math:`(P, N)`, to compare with Cover's
   :math:`C(P, N)`.
@@ -34,18 +36,20 @@ from replica.validation import check_int, check_real, check_real_array
 from .ensembles import PerceptronEnsemble
 from .store import TrialStore
 from .enumeration import MAX_ENUMERATION_N, longest_storable_prefix
-from .programs import Verdict, make_program
+from .prefix_search import capacity_curve_predictor, certify_prefix, first_unseparable_prefix
+from .programs import make_program
 
-__all__ = ["CriticalLoad", "critical_loads", "first_unseparable_prefix", "walk_to_first_unseparable", "binary_critical_loads", "separability_trials", "max_margin_trials",
+__all__ = ["CriticalLoad", "critical_loads", "rs_capacity_curve", "binary_critical_loads", "separability_trials",
+           "max_margin_trials",
            "run_trials"]
 
-#: Default largest load searched by the bisection, as a multiple of the Gardner capacity bound 2 at kappa = 0.
+#: Default largest load searched for P*, as a multiple of the Gardner capacity bound 2 at kappa = 0.
 MAX_LOAD = 4.0
 
 
 @dataclass(frozen=True)
 class CriticalLoad:
-    """Outcome of the bisection for one instance.
+    """Outcome of the P* search for one instance.
 
     Attributes
     ----------
@@ -89,125 +93,23 @@ def _program(n: int, max_patterns: int, kappa_is_zero: bool, solver: str | None,
                         nonnegative=nonnegative)
 
 
-def first_unseparable_prefix(separable, max_patterns: int, guess: int | None = None) -> tuple[int | None, str, int]:
-    """Search for the first prefix length that is not separable, given a verdict per prefix length.
+@lru_cache(maxsize=4)
+def rs_capacity_curve(nonnegative: bool):
+    r"""The RS capacity at a margin, :math:`\kappa \mapsto \alpha_c(\kappa)` (Gardner's curve, or the
+    sign-constrained one), which guides the search for :math:`P^*`."""
+    from replica import theory
 
-    Without ``guess``: the longest prefix is checked, then bisection. With ``guess`` (e.g. the theory's
-    :math:`\\alpha_c N`): the guess is checked first and the bracket grows from it in steps
-    :math:`\\sqrt{guess}, 2\\sqrt{guess}, \\dots` (about the width of the finite-size distribution of
-    :math:`P^*`) before the bisection, so the solves stay near the critical load instead of starting at
-    ``max_patterns``. Both searches return the same :math:`P^*`, because the verdicts are monotone.
-
-    Parameters
-    ----------
-    separable : callable
-        ``separable(p)`` returns the :class:`~capacity.programs.Verdict` for the first ``p`` patterns; it must be
-        monotone in ``p`` (a separator of ``p`` patterns separates every shorter prefix).
-    max_patterns : int
-        Longest prefix searched.
-    guess : int, optional
-        Where to start.
-
-    Returns
-    -------
-    (p_star, outcome, calls)
-        ``p_star`` is ``None`` unless ``outcome`` is ``"certified"``; otherwise ``outcome`` is ``"doubtful"`` (a
-        verdict was doubtful, the search stops there) or ``"above_search_range"``. ``calls`` counts verdicts.
-    """
-    calls = 0
-
-    def verdict(p):
-        nonlocal calls
-        calls += 1
-        return separable(p)
-
-    lo, hi = 0, None  # invariant: prefix lo separable (0 trivially), prefix hi certified not separable
-    if guess is not None:
-        p = min(max(int(guess), 1), max_patterns)
-        step = max(1, math.isqrt(p))
-        answer = verdict(p)
-        if answer is Verdict.DOUBTFUL:
-            return None, "doubtful", calls
-        if answer is Verdict.SEPARABLE:
-            lo = p
-            while hi is None:  # gallop up
-                if lo == max_patterns:
-                    return None, "above_search_range", calls
-                p, step = min(lo + step, max_patterns), 2 * step
-                answer = verdict(p)
-                if answer is Verdict.DOUBTFUL:
-                    return None, "doubtful", calls
-                lo, hi = (p, None) if answer is Verdict.SEPARABLE else (lo, p)
-        else:
-            hi = p
-            while lo == 0 and hi > 1:  # gallop down
-                p, step = max(hi - step, 1), 2 * step
-                answer = verdict(p)
-                if answer is Verdict.DOUBTFUL:
-                    return None, "doubtful", calls
-                lo, hi = (p, hi) if answer is Verdict.SEPARABLE else (0, p)
-    if hi is None:
-        answer = verdict(max_patterns)
-        if answer is Verdict.DOUBTFUL:
-            return None, "doubtful", calls
-        if answer is Verdict.SEPARABLE:
-            return None, "above_search_range", calls
-        hi = max_patterns
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        answer = verdict(mid)
-        if answer is Verdict.DOUBTFUL:
-            return None, "doubtful", calls
-        lo, hi = (mid, hi) if answer is Verdict.SEPARABLE else (lo, mid)
-    return hi, "certified", calls
-
-
-def walk_to_first_unseparable(separable, max_patterns: int, guess: int) -> tuple[int | None, str, int]:
-    """The first prefix length that is not separable, found by stepping one pattern at a time from ``guess``.
-
-    Up from a separable guess, down from an unseparable one, until the verdict changes. Meant for a program that
-    keeps its solution between calls (:class:`~capacity.programs.LiveLeastDistance`): each step changes the rows
-    least, and a step whose new rows the current separator already satisfies costs no pivot. Measured on the
-    associative memory it needs about as much time as the bisection of :func:`first_unseparable_prefix` and fewer
-    pivots; on perceptron prefixes near capacity neither gains over cold solves (README). Same arguments and
-    result; both return the same :math:`P^*` because the verdicts are monotone.
-    """
-    calls = 0
-
-    def verdict(p):
-        nonlocal calls
-        calls += 1
-        return separable(p)
-
-    p = min(max(int(guess), 1), max_patterns)
-    answer = verdict(p)
-    if answer is Verdict.DOUBTFUL:
-        return None, "doubtful", calls
-    if answer is Verdict.SEPARABLE:
-        while p < max_patterns:
-            p += 1
-            answer = verdict(p)
-            if answer is Verdict.DOUBTFUL:
-                return None, "doubtful", calls
-            if answer is Verdict.NOT_SEPARABLE:
-                return p, "certified", calls
-        return None, "above_search_range", calls
-    while p > 1:
-        answer = verdict(p - 1)
-        if answer is Verdict.DOUBTFUL:
-            return None, "doubtful", calls
-        if answer is Verdict.SEPARABLE:
-            return p, "certified", calls
-        p -= 1
-    return 1, "certified", calls
+    curve = theory("sign-perceptron" if nonnegative else "gardner")
+    return lambda kappa: float(curve.alpha_c(kappa=kappa))
 
 
 def _bisect_instance(n, seed, trial, kappa, max_patterns, solver, nonnegative=False, guess=None) -> CriticalLoad:
     start = time.perf_counter()
     signed = PerceptronEnsemble(n, seed).instance(trial, max_patterns).signed_patterns
     program = _program(n, max_patterns, kappa == 0.0, solver, nonnegative)
-    p_star, outcome, solves = first_unseparable_prefix(lambda p: program.certify(signed[:p], kappa).verdict,
-                                                       max_patterns, guess)
+    predict = capacity_curve_predictor(n, rs_capacity_curve(bool(nonnegative)), kappa)
+    p_star, outcome, solves = first_unseparable_prefix(
+        lambda p: certify_prefix(program, signed, p, kappa, nonnegative=nonnegative), max_patterns, guess, predict)
     alpha = (p_star - 0.5) / n if p_star is not None else math.nan
     return CriticalLoad(n, trial, seed, kappa, p_star, alpha, outcome, solves, time.perf_counter() - start)
 
@@ -303,7 +205,7 @@ def _check_sizes(ns, trials, seed, n_jobs):
 def critical_loads(ns, trials: int, *, kappa: float = 0.0, seed: int = 0, max_load: float | None = None,
                    solver: str | None = None, nonnegative: bool = False, n_jobs: int = 1, progress: bool = True,
                    store: TrialStore | None = None, scheduler: str | None = None) -> pd.DataFrame:
-    """Critical load of ``trials`` instances at each size in ``ns``, by certified bisection on the pattern count.
+    """Critical load of ``trials`` instances at each size in ``ns``, by a certified search on the pattern count.
 
     Parameters
     ----------

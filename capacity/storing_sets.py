@@ -6,8 +6,8 @@ Gaussian, as in the theory), and is stored iff :math:`Gh^\mu \ge g`. With every 
 scale to margin one, :math:`a_{\mu i} = (G\Xi^\mu)_i/g_i`, and the instance stores its first :math:`P` patterns iff
 :math:`\max_{|u|=1}\min_{\mu i} a_{\mu i}\cdot u \ge 1`: the certified max-margin verdict of
 :mod:`capacity.programs` (a separating :math:`u` checked against every row, or a Farkas certificate recomputed).
-The first unstorable prefix :math:`P^*` of each instance is found by the galloping bisection of
-:func:`capacity.experiments.first_unseparable_prefix`, the per-size medians are extrapolated in :math:`1/N`
+The first unstorable prefix :math:`P^*` of each instance is found by the search of
+:func:`capacity.prefix_search.first_unseparable_prefix`, the per-size medians are extrapolated in :math:`1/N`
 (:func:`capacity.estimates.extrapolate`), and the RS capacity :math:`1/\mathbb E\,\mathrm{dist}(z, C)^2`
 (:func:`replica.field_sets.expected_squared_distance`), expected exact for a convex set, must lie in the
 extrapolated interval.
@@ -26,7 +26,8 @@ from replica.field_sets import Polyhedron, expected_squared_distance
 from replica.validation import check_int
 
 from .compare import judge_critical_loads, plot_thresholds
-from .experiments import CriticalLoad, first_unseparable_prefix, run_trials
+from .experiments import CriticalLoad, run_trials
+from .prefix_search import certify_prefix, first_unseparable_prefix
 from .programs import make_program
 from .verification import Verification
 
@@ -52,7 +53,8 @@ def scaled_rows(storing_set: Polyhedron, inputs: np.ndarray) -> np.ndarray:
 
 def storing_set_instance(matrix, offset, n: int, seed: int, trial: int, max_patterns: int, solver=None,
                          guess: int | None = None) -> CriticalLoad:
-    r""":math:`P^*` of one instance (inputs drawn from ``(seed, n, trial)``), found by certified bisection."""
+    r""":math:`P^*` of one instance (inputs drawn from ``(seed, n, trial)``), found by a certified search over
+    prefixes."""
     start = time.perf_counter()
     storing_set = Polyhedron(matrix, offset)
     inputs = np.random.default_rng([seed, n, trial]).standard_normal((max_patterns, storing_set.dimension, n))
@@ -60,7 +62,7 @@ def storing_set_instance(matrix, offset, n: int, seed: int, trial: int, max_patt
     per_pattern = storing_set.matrix.shape[0]
     program = make_program(n, rows.shape[0], kappa=1.0, solver=solver)
     p_star, outcome, solves = first_unseparable_prefix(
-        lambda p: program.certify(rows[: p * per_pattern], 1.0).verdict, max_patterns, guess)
+        lambda p: certify_prefix(program, rows, p, 1.0, rows_per_pattern=per_pattern), max_patterns, guess)
     alpha = (p_star - 0.5) / n if p_star is not None else math.nan
     return CriticalLoad(n, trial, seed, 1.0, p_star, alpha, outcome, solves, time.perf_counter() - start)
 

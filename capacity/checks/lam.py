@@ -17,7 +17,7 @@ forming the rows, the most violated row enters, and so on; a separator is certif
 certificate on the working set certifies the whole problem. Constraints only accumulate as :math:`p` grows (new
 associations add rows, and in the original model also a new competitor for every old one), so the first
 infeasible :math:`p^*` is found by stepping one association at a time from the theory's :math:`p_c`, warm-started
-(:func:`capacity.experiments.walk_to_first_unseparable`); a doubtful verdict ends that instance's search and is
+(:func:`capacity.prefix_search.walk_to_first_unseparable`); a doubtful verdict ends that instance's search and is
 reported, never counted. :func:`association_rows` materialises all rows with one ``einsum`` for the dense
 programs (a cvxpy solver by name, and the fallback for an uncertified verdict).
 
@@ -41,7 +41,8 @@ from replica.serialization import json_safe
 from replica.validation import check_int, check_real
 
 from ..estimates import standard_error_of_mean
-from ..experiments import first_unseparable_prefix, run_trials, walk_to_first_unseparable
+from ..experiments import run_trials
+from ..prefix_search import first_unseparable_prefix, walk_to_first_unseparable
 from ..programs import DEFAULT_SOLVER, Verdict, available_solvers, make_program
 from ..programs.active_set import LiveLeastDistance, RowPool
 from ..verification import Verification
@@ -214,7 +215,7 @@ def instance_threshold(d, seed, trial, kappa, decoupled, max_associations, guess
     guess, the verdicts come from one :class:`~capacity.programs.LiveLeastDistance`
     over the instance's :class:`AssociationRows`: constraint generation on the implicit rows, warm-started from
     the previous number of associations, stepping one association at a time from the theory's guess
-    (:func:`~capacity.experiments.walk_to_first_unseparable`). A verdict it cannot certify is decided again by
+    (:func:`~capacity.prefix_search.walk_to_first_unseparable`). A verdict it cannot certify is decided again by
     the dense program (NNLS, then cvxpy) when the rows fit in :data:`DENSE_FALLBACK_ENTRIES`, and stays doubtful
     otherwise. Smaller instances, and a cvxpy solver by name, materialise the rows and bisect, as the perceptron
     sweeps do. ``constraint_generation`` forces the choice (``None``: by size as above).

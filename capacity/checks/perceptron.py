@@ -2,7 +2,7 @@ r"""End-to-end verification of a model's capacity: theory, exact or certified fi
 
 The theory value is the capacity :func:`replica.solve` reports (the :math:`q \to 1` load for the spherical
 and sign-constrained perceptrons, Gardner 1988; the zero-entropy load for binary weights, Krauth & Mézard 1989). The
-experiment gives per-instance critical loads at each size: by certified bisection with convex programs for
+experiment gives per-instance critical loads at each size: by a certified search over prefixes with convex programs for
 continuous weights (:func:`capacity.experiments.critical_loads`, with :math:`w \ge 0` for sign-constrained
 weights), by exhaustive enumeration for binary weights
 (:func:`capacity.experiments.binary_critical_loads`). Then the median per size with a distribution-free
@@ -48,7 +48,7 @@ def verify(model: str = "gardner", kappa: float = 0.0, ns=None, trials: int | No
     Parameters
     ----------
     model : str
-        ``"gardner"``, ``"sign-perceptron"`` (certified max-margin bisection, with :math:`w \\ge 0` for the latter)
+        ``"gardner"``, ``"sign-perceptron"`` (certified max-margin search, with :math:`w \\ge 0` for the latter)
         or ``"ising-perceptron"`` (exhaustive enumeration).
     kappa : float
         Margin in ``[0, 1e3]`` (for kappa < 0 the spherical problem is not convex and RS is unstable).
@@ -139,7 +139,7 @@ def _check(model):
     if not model.prior.discrete:  # enumeration solves no program
         settings.append(solver_setting(available_solvers(), "NNLS"))
     how = ("exhaustive enumeration of the weights" if model.prior.discrete else
-           "certified max-margin bisection (convex programs)")
+           "certified max-margin search over prefixes (convex programs)")
     smoke = {"n": (8, 10), "trials": 10} if model.prior.discrete else {"n": (10, 20), "trials": 10}
     return Check(model.name, f"capacity against per-instance critical loads by {how}, extrapolated in 1/N",
                  (KAPPA,), tuple(settings), run, smoke=smoke, figure=True)

@@ -36,7 +36,9 @@ import numpy as np
 from replica.errors import ParameterError
 from replica.serialization import json_safe
 
-__all__ = ["Verdict", "Certificate", "signed_rows", "trivial_certificate", "margin_lower_bound", "margin_upper_bound", "lower_bound_from_scores", "decide", "FARKAS_TOLERANCE"]
+__all__ = ["Verdict", "Certificate", "signed_rows", "trivial_certificate", "margin_lower_bound", "margin_upper_bound",
+           "lower_bound_from_scores", "prefix_lower_bounds", "certifies_separable", "certifies_not_separable", "decide",
+           "FARKAS_TOLERANCE"]
 
 #: Largest certified margin bound accepted as "no separator" at kappa = 0 (margins of N(0, I) data are O(1)).
 FARKAS_TOLERANCE = 1e-6
@@ -159,11 +161,37 @@ def margin_upper_bound(signed_patterns: np.ndarray, multipliers, *, qp_dual: boo
     return bound + _rounding_allowance(signed_patterns)
 
 
+def certifies_separable(kappa: float, lower) -> bool | np.ndarray:
+    r"""Whether a certified lower bound of the max margin answers margin ``kappa`` (strictly above 0 at
+    :math:`\kappa = 0`); element-wise for an array of bounds."""
+    return lower > 0.0 if kappa == 0.0 else lower >= kappa
+
+
+def certifies_not_separable(kappa: float, upper: float) -> bool:
+    r"""Whether a certified upper bound of the max margin excludes margin ``kappa`` (below
+    :data:`FARKAS_TOLERANCE` at :math:`\kappa = 0`)."""
+    return upper < (FARKAS_TOLERANCE if kappa == 0.0 else kappa)
+
+
+def prefix_lower_bounds(scores: np.ndarray, weights: np.ndarray, largest_row_norm: float) -> np.ndarray:
+    r"""Certified lower bounds of the max margin of every prefix, from one weight vector: entry :math:`j` is
+    :math:`\min_{\mu \le j} s_\mu/|w|` minus the rounding allowance (:func:`lower_bound_from_scores` for each prefix).
+
+    A separator found for the first :math:`P` rows of a nested instance certifies every longer prefix on which it
+    still has a positive margin, at the cost of one product with the rows.
+    """
+    w = np.asarray(weights, dtype=float).ravel()
+    norm = float(np.linalg.norm(w))
+    if not np.all(np.isfinite(w)) or norm == 0.0:
+        return np.full(len(scores), -math.inf)
+    return np.minimum.accumulate(np.asarray(scores, dtype=float)) / norm - _allowance(w.size, largest_row_norm)
+
+
 def decide(kappa: float, lower: float, upper: float, solver: str, solver_status: str) -> Certificate:
     """Turn a certified bracket of the max margin into a verdict for margin ``kappa``."""
-    if (lower > 0.0 if kappa == 0.0 else lower >= kappa):
+    if certifies_separable(kappa, lower):
         verdict, why = Verdict.SEPARABLE, f"weights certify margin >= {lower:.3g}"
-    elif upper < (FARKAS_TOLERANCE if kappa == 0.0 else kappa):
+    elif certifies_not_separable(kappa, upper):
         verdict, why = Verdict.NOT_SEPARABLE, f"multipliers certify every margin <= {upper:.3g}"
     else:
         verdict = Verdict.DOUBTFUL

@@ -88,29 +88,44 @@ class LeastDistanceProgram:
             Verdict and the certified bracket of the instance's max margin (tight to about 1e-11 when NNLS
             succeeds).
         """
+        return self.certify_with_solution(signed_patterns, kappa)[0]
+
+    def certify_with_solution(self, signed_patterns, kappa: float = 0.0):
+        r""":meth:`certify`, with the NNLS solution the certificate was recomputed from.
+
+        Returns
+        -------
+        (Certificate, weights, multipliers)
+            ``weights`` is the minimum-norm separator :math:`w` (``None`` if the constraints are inconsistent) and
+            ``multipliers`` the :math:`u \ge 0` of the rows (the Farkas certificate when inconsistent); both are
+            ``None`` when the verdict came from the cvxpy fallback or the instance has no rows.
+        """
         kappa = check_real("kappa", kappa, 0.0)
         signed_patterns = signed_rows(signed_patterns, self.n)
         p = signed_patterns.shape[0]
         if p == 0:
-            return trivial_certificate(self.solver)
-        certificate = self._certify_by_nnls(signed_patterns, kappa)
+            return trivial_certificate(self.solver), None, None
+        certificate, weights, u = self._certify_by_nnls(signed_patterns, kappa)
         if certificate.certified or self.fallback_solver is None:
-            return certificate
+            return certificate, weights, u
         qp = MaxMarginQP(self.n, p, self.fallback_solver, nonnegative=self.nonnegative)
         second = qp.certify(signed_patterns, kappa)
         return dataclasses.replace(second, solver=f"{self.solver}->{second.solver}",
-                                   solver_status=f"{certificate.solver_status}->{second.solver_status}")
+                                   solver_status=f"{certificate.solver_status}->{second.solver_status}"), None, None
 
-    def _certify_by_nnls(self, signed_patterns: np.ndarray, kappa: float) -> Certificate:
+    def _certify_by_nnls(self, signed_patterns: np.ndarray, kappa: float):
         system, target = self.least_distance_system(signed_patterns)
         try:
             weights, u = solve_least_distance_system(system, target,
                                                      maxiter=self.max_iterations_per_column * system.shape[1])
         except RuntimeError as error:  # iteration limit
-            return Certificate(Verdict.DOUBTFUL, -math.inf, math.inf, self.solver, "iteration_limit", str(error))
+            return (Certificate(Verdict.DOUBTFUL, -math.inf, math.inf, self.solver, "iteration_limit", str(error)),
+                    None, None)
         p = signed_patterns.shape[0]
         sign = {"nonnegative": self.nonnegative}
         lower = margin_lower_bound(signed_patterns, weights, **sign)
         upper = margin_upper_bound(signed_patterns, u[:p], qp_dual=True, **sign)
         status = "separated" if weights is not None else "inconsistent"
-        return decide(kappa, lower, upper, self.solver, status)
+        if self.nonnegative and weights is not None:
+            weights = np.clip(weights, 0.0, None)
+        return decide(kappa, lower, upper, self.solver, status), weights, u[:p]

@@ -9,7 +9,7 @@ import pytest
 
 from capacity.checks.lam import AssociationRows, association_rows, draw_memory_instance, instance_threshold, search_range
 from capacity.ensembles import PerceptronEnsemble
-from capacity.experiments import first_unseparable_prefix, walk_to_first_unseparable
+from capacity.prefix_search import first_unseparable_prefix, walk_to_first_unseparable
 from capacity.programs import LeastDistanceProgram, LiveLeastDistance, PatternRows, Verdict
 
 

@@ -65,6 +65,8 @@ def test_doubtful_verdicts_are_kept_not_dropped(monkeypatch, solver):
 
     monkeypatch.setattr(MarginProgram, "certify", always_doubtful)
     monkeypatch.setattr(LeastDistanceProgram, "certify", always_doubtful)
+    monkeypatch.setattr(LeastDistanceProgram, "certify_with_solution",
+                        lambda self, rows, kappa=0.0: (always_doubtful(self, rows, kappa), None, None))
     table = critical_loads([10], 3, seed=1, solver=solver, progress=False)
     assert list(table.verdict) == ["doubtful"] * 3
     assert table.p_star.isna().all()
@@ -88,7 +90,7 @@ def test_bad_experiment_parameters(kwargs, name):
 @pytest.mark.parametrize("guess", [None, 1, 5, 20, 37, 60, 200])
 def test_galloping_search_finds_the_same_p_star_as_bisection(guess):
     """Verdicts are monotone in the prefix length, so every start gives the same first unseparable prefix."""
-    from capacity.experiments import first_unseparable_prefix
+    from capacity.prefix_search import first_unseparable_prefix
 
     for p_star in (1, 2, 17, 40, 99, 100):
         def separable(p):

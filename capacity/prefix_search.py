@@ -1,0 +1,243 @@
+r"""The first prefix of a nested instance that cannot be stored, found from certified verdicts.
+
+A finite-size experiment draws patterns :math:`\xi^1, \xi^2, \dots` and asks for :math:`P^*`, the first
+:math:`P` at which the prefix :math:`\xi^1, \dots, \xi^P` stops being separable with margin :math:`\kappa`. The
+verdicts are monotone in :math:`P` (a separator of :math:`P` patterns separates every shorter prefix; a Farkas
+certificate of a prefix certifies every longer one), so any search that keeps a separable ``lo`` and an
+unseparable ``hi`` finds the same :math:`P^*`; the searches here differ only in how many convex programs they
+solve, which is the whole cost (one certified verdict of the least-distance program takes seconds at
+:math:`N = 1000`).
+
+:func:`first_unseparable_prefix` uses, besides the verdict, what each certificate says about *other* prefixes:
+
+* a separator :math:`w` of prefix :math:`P` certifies every longer prefix on which :math:`\min_\mu a_\mu\cdot
+  w/|w|` stays above :math:`\kappa` (one product with the rows, :func:`certify_prefix`);
+* a Farkas certificate :math:`u` of prefix :math:`P` certifies already the prefix that ends at its last nonzero
+  multiplier;
+* the certified max margin :math:`\kappa_{\max}(P)` of a separable prefix predicts :math:`P^*`. For the spherical
+  perceptron the margin of :math:`\alpha N` random patterns follows Gardner's curve
+  :math:`\alpha_c(\kappa)^{-1} = \int_{-\kappa}^\infty Dt\,(t+\kappa)^2` (Gardner 1988), so the patterns still
+  storable at margin :math:`\kappa` after :math:`P` are about
+  :math:`N[\alpha_c(\kappa) - \alpha_c(\kappa_{\max}(P))]` (:func:`capacity_curve_predictor`). The next solve
+  is placed one pattern before that prediction. Measured at :math:`N = 300`, the prediction from :math:`d`
+  patterns before :math:`P^*` is unbiased with a spread of about :math:`2\sqrt d`; it replaces the first
+  bisection steps, which are the ones that gain least.
+
+Measured at :math:`N = 1000` (``benchmarks/bench_gardner.py``): 4.8 certified verdicts per instance where the
+galloping bisection needs 8.3 on the same 6 instances (6.2 over 34 instances), 1.8 times less time to the
+:math:`\pm 0.02` capacity estimate. Warm starts between prefixes do not pay here (README).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .programs import Verdict
+from .programs.certificates import (
+    certifies_not_separable, certifies_separable, margin_upper_bound, prefix_lower_bounds,
+)
+
+__all__ = ["PrefixAnswer", "certify_prefix", "capacity_curve_predictor", "first_unseparable_prefix",
+           "walk_to_first_unseparable"]
+
+
+@dataclass(frozen=True)
+class PrefixAnswer:
+    r"""A certified verdict on one prefix and what its certificate says about the others.
+
+    Attributes
+    ----------
+    verdict : Verdict
+        For the prefix of length ``p`` asked about.
+    separable_through : int
+        Longest prefix certified separable by the same separator (``>= p`` when separable, else 0).
+    unseparable_from : int or None
+        Shortest prefix certified unseparable by the same multipliers (``<= p`` when not separable, else ``None``).
+    margin : float or None
+        Certified lower bound of :math:`\kappa_{\max}` of the prefix (separable answers from a least-distance
+        solve; ``None`` otherwise).
+    """
+
+    verdict: Verdict
+    separable_through: int = 0
+    unseparable_from: int | None = None
+    margin: float | None = None
+
+    @classmethod
+    def of(cls, verdict: Verdict, p: int) -> "PrefixAnswer":
+        """The answer that says nothing beyond the verdict on prefix ``p``."""
+        return cls(verdict, p if verdict is Verdict.SEPARABLE else 0,
+                   p if verdict is Verdict.NOT_SEPARABLE else None)
+
+
+def certify_prefix(program, rows: np.ndarray, p: int, kappa: float, *, rows_per_pattern: int = 1,
+                   nonnegative: bool = False) -> PrefixAnswer:
+    r"""Certified verdict on the first ``p`` patterns of ``rows``, extended to other prefixes by its certificate.
+
+    Parameters
+    ----------
+    program
+        A program with ``certify(rows, kappa)``; if it also has ``certify_with_solution`` (the least-distance
+        program), its separator and multipliers extend the verdict as described in the module docstring.
+    rows : ndarray, shape (P_max * rows_per_pattern, n)
+        Every row of the nested instance, pattern by pattern.
+    p : int
+        Patterns asked about.
+    kappa : float
+    rows_per_pattern : int
+        Rows of one pattern (several for a storing set with several fields).
+    nonnegative : bool
+        Sign-constrained weights (the separator is then already clipped to :math:`w \ge 0`).
+    """
+    k = rows_per_pattern
+    head = rows[: p * k]
+    if not hasattr(program, "certify_with_solution"):
+        return PrefixAnswer.of(program.certify(head, kappa).verdict, p)
+    certificate, weights, multipliers = program.certify_with_solution(head, kappa)
+    verdict = certificate.verdict
+    if verdict is Verdict.SEPARABLE and weights is not None:
+        largest = float(np.sqrt(np.max(np.einsum("ij,ij->i", rows, rows))))
+        bounds = prefix_lower_bounds(rows @ weights, weights, largest)[k - 1:: k]  # one bound per whole pattern
+        failing = np.flatnonzero(~certifies_separable(kappa, bounds))
+        through = int(failing[0]) if failing.size else len(bounds)
+        return PrefixAnswer(verdict, max(through, p), None, certificate.margin_lower)
+    if verdict is Verdict.NOT_SEPARABLE and multipliers is not None:
+        support = np.flatnonzero(multipliers > 0)
+        shortest = int(support[-1]) // k + 1 if support.size else p
+        if shortest < p:
+            upper = margin_upper_bound(rows[: shortest * k], multipliers[: shortest * k], qp_dual=True,
+                                       nonnegative=nonnegative)
+            if certifies_not_separable(kappa, upper):
+                return PrefixAnswer(verdict, 0, shortest)
+        return PrefixAnswer(verdict, 0, p)
+    return PrefixAnswer.of(verdict, p)
+
+
+def capacity_curve_predictor(n: int, alpha_c: Callable[[float], float], kappa: float):
+    r"""Predicted :math:`P^*` from a separable prefix: :math:`P + N[\alpha_c(\kappa) - \alpha_c(\kappa_{\max}(P))]`.
+
+    Parameters
+    ----------
+    n : int
+        Dimension.
+    alpha_c : callable
+        The RS capacity at a margin (Gardner's curve for the spherical perceptron).
+    kappa : float
+        The margin of the search.
+    """
+    target = float(alpha_c(kappa))
+
+    def predict(p: int, margin: float) -> float:
+        return p + n * (target - float(alpha_c(margin)))
+
+    return predict
+
+
+def first_unseparable_prefix(answer, max_patterns: int, guess: int | None = None,
+                             predict: Callable[[int, float], float] | None = None) -> tuple[int | None, str, int]:
+    r"""The first prefix length that is not separable, from certified answers on prefixes.
+
+    Without ``guess``: the longest prefix is checked, then bisection. With ``guess`` (e.g. the theory's
+    :math:`\alpha_c N`): the guess is checked first and the bracket grows from it in steps
+    :math:`\sqrt{guess}, 2\sqrt{guess}, \dots` (about the width of the finite-size distribution of :math:`P^*`).
+    With ``predict`` as well, every separable answer that carries its max margin places the next solve one pattern
+    before the predicted :math:`P^*` instead. Whatever the path, the same :math:`P^*` is returned, because the
+    verdicts are monotone.
+
+    Parameters
+    ----------
+    answer : callable
+        ``answer(p)`` returns the :class:`~capacity.programs.Verdict` for the first ``p`` patterns, or a
+        :class:`PrefixAnswer` (:func:`certify_prefix`); verdicts must be monotone in ``p``.
+    max_patterns : int
+        Longest prefix searched.
+    guess : int, optional
+        Where to start.
+    predict : callable, optional
+        ``predict(p, margin)`` estimates :math:`P^*` from a separable prefix ``p`` of certified max margin
+        ``margin`` (:func:`capacity_curve_predictor`).
+
+    Returns
+    -------
+    (p_star, outcome, calls)
+        ``p_star`` is ``None`` unless ``outcome`` is ``"certified"``; otherwise ``outcome`` is ``"doubtful"`` (a
+        verdict was doubtful, or two certified answers contradicted each other; the search stops there) or
+        ``"above_search_range"``. ``calls`` counts the answers asked for.
+    """
+    lo, hi = 0, None  # prefix lo is certified separable (0 trivially), prefix hi certified not separable
+    p = max_patterns if guess is None else min(max(int(guess), 1), max_patterns)
+    step = max(1, math.isqrt(p))
+    calls = 0
+    while True:
+        reply = answer(p)
+        calls += 1
+        if not isinstance(reply, PrefixAnswer):
+            reply = PrefixAnswer.of(reply, p)
+        estimate = None
+        if reply.verdict is Verdict.DOUBTFUL:
+            return None, "doubtful", calls
+        if reply.verdict is Verdict.SEPARABLE:
+            lo = max(lo, min(reply.separable_through, max_patterns))
+            if predict is not None and reply.margin is not None and math.isfinite(reply.margin):
+                estimate = predict(p, reply.margin)
+        else:
+            hi = reply.unseparable_from if hi is None else min(hi, reply.unseparable_from)
+        if hi is not None and hi <= lo:  # monotone certified verdicts cannot cross
+            return None, "doubtful", calls
+        if hi is not None and hi - lo == 1:
+            return hi, "certified", calls
+        if hi is None and lo >= max_patterns:
+            return None, "above_search_range", calls
+        if estimate is not None and math.isfinite(estimate):
+            p = round(estimate) - 1
+        elif hi is None:  # gallop up
+            p, step = lo + step, 2 * step
+        elif lo == 0 and guess is not None:  # gallop down
+            p, step = hi - step, 2 * step
+        else:
+            p = (lo + hi) // 2
+        p = min(max(p, lo + 1), (max_patterns + 1 if hi is None else hi) - 1)
+
+
+def walk_to_first_unseparable(separable, max_patterns: int, guess: int) -> tuple[int | None, str, int]:
+    """The first prefix length that is not separable, found by stepping one pattern at a time from ``guess``.
+
+    Up from a separable guess, down from an unseparable one, until the verdict changes. Meant for a program that
+    keeps its solution between calls (:class:`~capacity.programs.LiveLeastDistance`): each step changes the rows
+    least, and a step whose new rows the current separator already satisfies costs no pivot. Measured on the
+    associative memory it needs about as much time as the bisection of :func:`first_unseparable_prefix` and fewer
+    pivots; on perceptron prefixes near capacity neither gains over cold solves (README). Same arguments and
+    result; both return the same :math:`P^*` because the verdicts are monotone.
+    """
+    calls = 0
+
+    def verdict(p):
+        nonlocal calls
+        calls += 1
+        return separable(p)
+
+    p = min(max(int(guess), 1), max_patterns)
+    answer = verdict(p)
+    if answer is Verdict.DOUBTFUL:
+        return None, "doubtful", calls
+    if answer is Verdict.SEPARABLE:
+        while p < max_patterns:
+            p += 1
+            answer = verdict(p)
+            if answer is Verdict.DOUBTFUL:
+                return None, "doubtful", calls
+            if answer is Verdict.NOT_SEPARABLE:
+                return p, "certified", calls
+        return None, "above_search_range", calls
+    while p > 1:
+        answer = verdict(p - 1)
+        if answer is Verdict.DOUBTFUL:
+            return None, "doubtful", calls
+        if answer is Verdict.SEPARABLE:
+            return p, "certified", calls
+        p -= 1
+    return 1, "certified", calls

@@ -1,0 +1,115 @@
+"""The guided P* search: the same first unseparable prefix as plain bisection, with fewer certified solves; every
+extension of a verdict to other prefixes is itself a certified verdict."""
+
+import numpy as np
+import pytest
+
+from capacity.ensembles import PerceptronEnsemble
+from capacity.experiments import _bisect_instance, rs_capacity_curve
+from capacity.prefix_search import (
+    PrefixAnswer, capacity_curve_predictor, certify_prefix, first_unseparable_prefix,
+)
+from capacity.programs import LeastDistanceProgram, Verdict
+from capacity.storing_sets import scaled_rows
+from replica.field_sets import Polyhedron
+
+
+def plain_search(rows, n, kappa, max_patterns, guess, nonnegative=False, per_pattern=1):
+    program = LeastDistanceProgram(n, nonnegative=nonnegative)
+    return first_unseparable_prefix(lambda p: program.certify(rows[: p * per_pattern], kappa).verdict,
+                                    max_patterns, guess)
+
+
+@pytest.mark.parametrize("n,kappa,nonnegative", [(60, 0.0, False), (40, 0.5, False), (40, 0.0, True)])
+def test_guided_search_finds_the_bisections_p_star_with_fewer_solves(n, kappa, nonnegative):
+    curve = rs_capacity_curve(nonnegative)
+    max_patterns = int(2 * curve(kappa) * n + 4 * np.sqrt(n))
+    guess = round(curve(kappa) * n)
+    guided_calls = plain_calls = 0
+    for trial in range(12):
+        rows = PerceptronEnsemble(n, 5).instance(trial, max_patterns).signed_patterns
+        plain = plain_search(rows, n, kappa, max_patterns, guess, nonnegative)
+        guided = _bisect_instance(n, 5, trial, kappa, max_patterns, None, nonnegative, guess)
+        assert plain[1] == guided.verdict == "certified"
+        assert guided.p_star == plain[0]
+        plain_calls += plain[2]
+        guided_calls += guided.n_solves
+    assert guided_calls < plain_calls
+
+
+def test_every_extended_verdict_is_certified_on_its_own():
+    """A separator of prefix p certifies prefixes up to separable_through; a Farkas certificate of p certifies
+    unseparable_from: both are re-decided by a fresh solve."""
+    n, kappa = 30, 0.0
+    rows = PerceptronEnsemble(n, 2).instance(0, 120).signed_patterns
+    program = LeastDistanceProgram(n)
+    extended = 0
+    for p in range(40, 120, 4):
+        answer = certify_prefix(program, rows, p, kappa)
+        if answer.verdict is Verdict.SEPARABLE:
+            assert answer.separable_through >= p and answer.margin > 0
+            assert program.certify(rows[: answer.separable_through], kappa).verdict is Verdict.SEPARABLE
+            extended += answer.separable_through > p
+        else:
+            assert answer.verdict is Verdict.NOT_SEPARABLE and answer.unseparable_from <= p
+            assert program.certify(rows[: answer.unseparable_from], kappa).verdict is Verdict.NOT_SEPARABLE
+            extended += answer.unseparable_from < p
+    assert extended >= 3
+
+
+def test_several_rows_per_pattern_extend_by_whole_patterns():
+    storing_set = Polyhedron([[1.0, -1.0], [0.0, 1.0]], [0.5, 0.5])
+    n, max_patterns = 20, 60
+    inputs = np.random.default_rng(4).standard_normal((max_patterns, 2, n))
+    rows = scaled_rows(storing_set, inputs)
+    program = LeastDistanceProgram(n)
+    plain = plain_search(rows, n, 1.0, max_patterns, 10, per_pattern=2)
+    guided = first_unseparable_prefix(lambda p: certify_prefix(program, rows, p, 1.0, rows_per_pattern=2),
+                                      max_patterns, 10)
+    assert guided[:2] == plain[:2] and guided[1] == "certified"
+    for p in (5, 10, 15, 20):
+        answer = certify_prefix(program, rows, p, 1.0, rows_per_pattern=2)
+        if answer.verdict is Verdict.SEPARABLE:
+            last = answer.separable_through
+            assert program.certify(rows[: 2 * last], 1.0).verdict is Verdict.SEPARABLE
+        else:
+            first = answer.unseparable_from
+            assert program.certify(rows[: 2 * first], 1.0).verdict is Verdict.NOT_SEPARABLE
+
+
+@pytest.mark.parametrize("offset", [-30, -5, 0, 5, 30])
+def test_a_wrong_prediction_costs_solves_never_the_answer(offset):
+    p_star = 57
+
+    def answer(p):
+        verdict = Verdict.SEPARABLE if p < p_star else Verdict.NOT_SEPARABLE
+        return PrefixAnswer(verdict, p if p < p_star else 0, None if p < p_star else p,
+                            margin=1.0 if p < p_star else None)
+
+    found = first_unseparable_prefix(answer, 200, 40, predict=lambda p, margin: p_star + offset)
+    assert found[:2] == (p_star, "certified")
+    if offset == 0:
+        assert found[2] <= 3
+
+
+def test_contradicting_answers_are_doubtful_not_a_number():
+    def contradiction(p):  # claims prefix 50 separable through 80 but 60 unseparable
+        return PrefixAnswer(Verdict.SEPARABLE, 80, None) if p <= 50 else PrefixAnswer(Verdict.NOT_SEPARABLE, 0, 60)
+
+    assert first_unseparable_prefix(contradiction, 100, 50)[:2] == (None, "doubtful")
+
+
+def test_thers_capacity_curve_predicts_p_star_from_a_far_prefix():
+    """Gardner's curve turns the max margin of a prefix 80 patterns short of P* into P* within its spread
+    (about 2 sqrt(80) at N = 300); a prediction that ignored the margin (P* = p) would be off by 80."""
+    n = 300
+    predict = capacity_curve_predictor(n, rs_capacity_curve(False), 0.0)
+    program = LeastDistanceProgram(n)
+    errors = []
+    for trial in range(6):
+        rows = PerceptronEnsemble(n, 9).instance(trial, 4 * n).signed_patterns
+        p_star = plain_search(rows, n, 0.0, 4 * n, 2 * n)[0]
+        certificate = program.certify(rows[: p_star - 80], 0.0)
+        errors.append(predict(p_star - 80, certificate.margin_lower) - p_star)
+    assert abs(np.mean(errors)) < 3 * 2 * np.sqrt(80) / np.sqrt(len(errors))
+    assert np.max(np.abs(errors)) < 60
