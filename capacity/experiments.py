@@ -40,8 +40,7 @@ from .prefix_search import capacity_curve_predictor, certify_prefix, first_unsep
 from .programs import make_program
 
 __all__ = ["CriticalLoad", "critical_loads", "rs_capacity_curve", "binary_critical_loads", "separability_trials",
-           "max_margin_trials",
-           "run_trials"]
+           "max_margin_trials", "run_trials"]
 
 #: Default largest load searched for P*, as a multiple of the Gardner capacity bound 2 at kappa = 0.
 MAX_LOAD = 4.0
