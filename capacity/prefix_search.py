@@ -180,12 +180,13 @@ def first_unseparable_prefix(answer, max_patterns: int, guess: int | None = None
         estimate = None
         if reply.verdict is Verdict.DOUBTFUL:
             return None, "doubtful", calls
-        if reply.verdict is Verdict.SEPARABLE:
-            lo = max(lo, min(reply.separable_through, max_patterns))
+        if reply.verdict is Verdict.SEPARABLE:  # prefix p itself at least, whatever else the answer claims
+            lo = max(lo, p, min(reply.separable_through, max_patterns))
             if predict is not None and reply.margin is not None and math.isfinite(reply.margin):
                 estimate = predict(p, reply.margin)
         else:
-            hi = reply.unseparable_from if hi is None else min(hi, reply.unseparable_from)
+            shortest = p if reply.unseparable_from is None else min(p, reply.unseparable_from)
+            hi = shortest if hi is None else min(hi, shortest)
         if hi is not None and hi <= lo:  # monotone certified verdicts cannot cross
             return None, "doubtful", calls
         if hi is not None and hi - lo == 1:

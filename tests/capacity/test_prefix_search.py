@@ -113,3 +113,11 @@ def test_thers_capacity_curve_predicts_p_star_from_a_far_prefix():
         errors.append(predict(p_star - 80, certificate.margin_lower) - p_star)
     assert abs(np.mean(errors)) < 3 * 2 * np.sqrt(80) / np.sqrt(len(errors))
     assert np.max(np.abs(errors)) < 60
+
+
+def test_an_answer_that_claims_less_than_its_own_prefix_still_ends_the_search():
+    """Every answer moves the bracket past the prefix it was asked about, so the search always terminates."""
+    def modest(p):
+        return PrefixAnswer(Verdict.SEPARABLE, 0, None, margin=0.0) if p < 33 else PrefixAnswer(Verdict.NOT_SEPARABLE)
+
+    assert first_unseparable_prefix(modest, 100, 20, predict=lambda p, margin: 10)[:2] == (33, "certified")
