@@ -20,8 +20,9 @@ piecewise-linear activation (one piece per choice of linear segment in each bran
 is exact and vectorised: the KKT conditions give :math:`x = \mathrm{clip}_{[l,u]}(z + \lambda a)`, with the
 multiplier :math:`\lambda \ge 0` the root of the non-decreasing, piecewise-linear :math:`a\cdot x(\lambda) = b`,
 solved on its breakpoints. A quadratic activation gives one quadric per label, projected exactly through its
-secular equation (the S-lemma: one quadratic constraint has no duality gap). A smooth monotone activation with two
-branches is projected by following the boundary (:class:`MonotonePair`). A general polyhedron
+secular equation (the S-lemma: one quadratic constraint has no duality gap). A smooth monotone activation is
+projected by following the boundary: exactly for two branches, and for more between a Lagrangian lower bound and
+a feasible point improved pair by pair (:class:`MonotoneTreelike`). A general polyhedron
 :math:`\{Gx \ge g\}`, or a union of them, is projected by the least-distance program
 (:func:`replica.least_distance.least_distance`, Lawson & Hanson 1974), the program that certifies the max-margin
 verdicts in :mod:`capacity.programs`; the associative memory's polyhedron has a closed-form projection
@@ -57,7 +58,7 @@ from .errors import ParameterError
 from .least_distance import least_distance
 from .validation import check_int, check_real
 
-__all__ = ["Piece", "FieldSet", "PieceUnion", "BooleanRule", "TreelikeNetwork", "QuadricSet", "MonotonePair",
+__all__ = ["Piece", "FieldSet", "PieceUnion", "BooleanRule", "TreelikeNetwork", "QuadricSet", "MonotoneTreelike",
            "Polyhedron", "PolyhedronUnion", "pure_quadratic",
            "CompetitorSet", "competitor_projection",
            "DistanceEstimate", "expected_squared_distance", "gardner_cost", "parse_activation", "linear_segments",
@@ -139,14 +140,24 @@ class FieldSet:
         The number of fields per pattern.
     label_symmetric : bool
         :math:`C_{+1}` and :math:`C_{-1}` give the same distance law (only :math:`y = +1` is evaluated).
+    exact_projection : bool
+        :meth:`squared_distance` is the distance itself; otherwise it is an upper bound (a feasible point's) and
+        :meth:`squared_distance_bounds` brackets the distance.
     """
 
     dimension: int
     label_symmetric: bool = False
+    exact_projection: bool = True
 
     def squared_distance(self, z: np.ndarray, label: int) -> np.ndarray:
         """Squared distance from each row of ``z`` (shape (samples, dimension)) to :math:`C_{label}`."""
         raise NotImplementedError
+
+    def squared_distance_bounds(self, z: np.ndarray, label: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(lower, upper)`` bounds on the squared distance: both :meth:`squared_distance` for an exact
+        projection."""
+        distance = self.squared_distance(z, label)
+        return distance, distance
 
     def convex(self) -> bool:
         """Every :math:`C_y` is convex (RS is then expected exact)."""
@@ -396,27 +407,47 @@ class TreelikeNetwork(PieceUnion):
         return sp.Ge(label * total / sp.sqrt(self.k), sp.Symbol("kappa"))
 
 
-class MonotonePair(FieldSet):
-    r"""A two-branch treelike network with a smooth, strictly monotone activation (erf, tanh, a sigmoid, softplus):
-    :math:`C_y = \{x : s_1g(x_1) + s_2g(x_2) \ge \kappa\}`, :math:`s_k = yc_k/\sqrt2`.
+class MonotoneTreelike(FieldSet):
+    r"""A treelike network with a smooth, strictly monotone activation (erf, tanh, a sigmoid, softplus) and any
+    number of branches: :math:`C_y = \{x : \sum_k s_kg(x_k) \ge \kappa\}`, :math:`s_k = yc_k/\sqrt K`.
 
-    The set is not a union of polyhedra and its Lagrangian projection has a duality gap, so the distance is found on
-    the boundary itself: for every :math:`x_1` on a grid the boundary's :math:`x_2 = g^{-1}((\kappa - s_1g(x_1))/s_2)`
-    (a monotone table of :math:`g` on :math:`[-L, L]` inverted by interpolation), the squared distance minimised
-    over the grid and refined by golden-section search in the best cell. A field vector inside :math:`C_y` is at
-    distance 0.
+    The set is not a union of polyhedra, and its Lagrangian relaxation has a duality gap (the global minimisers of
+    the Lagrangian jump across the boundary), so the projection is found on the boundary itself:
+
+    - :math:`K = 1`: a half-line, :math:`x \ge g^{-1}(\kappa/s_1)` (or :math:`\le`), in closed form.
+    - :math:`K = 2`: for every :math:`x_1` on a grid the boundary's
+      :math:`x_2 = g^{-1}((\kappa - s_1g(x_1))/s_2)` (a monotone table of :math:`g` on :math:`[-L, L]` inverted by
+      interpolation); the squared distance is minimised over the grid and refined by golden-section search in the
+      best cell.
+    - :math:`K \ge 3`: a certified bracket. The dual function
+      :math:`d(\lambda) = \sum_k\min_x[(x - z_k)^2 - 2\lambda s_kg(x)] + 2\lambda\kappa` is a lower bound on the
+      squared distance for every :math:`\lambda \ge 0` (weak duality; each one-dimensional minimum is taken on a
+      grid of :math:`[-L, L]` and refined). The smallest :math:`\lambda` whose Lagrangian minimisers reach the
+      boundary gives a feasible point; so does each point with one branch re-solved from the constraint. Where the
+      two bounds differ, the feasible point is improved by exact moves of pairs of branches along their boundary
+      (the :math:`K = 2` projection with the other branches held), sweep after sweep, until no pair improves. The
+      reported distance is that of the feasible point (an upper bound); :meth:`squared_distance_bounds` also gives
+      the lower bound, and :func:`expected_squared_distance` reports the mean gap. A one-dimensional minimiser at
+      the grid's edge (an activation still growing at :math:`\pm L`) makes that sample's lower bound 0.
+
+    A field vector inside :math:`C_y` is at distance 0.
     """
 
     #: Half-width of the tables and grids (beyond it a smooth activation is saturated to double precision).
     EXTENT = 12.0
     GRID = 2401
     TABLE = 200_001
+    #: Grid of the one-dimensional Lagrangian minimisations (K >= 3), and the pair sweeps' limit.
+    LAGRANGIAN_GRID = 241
+    SWEEPS = 4
+    #: A sample whose bounds differ by more than this (relative) is improved by the pair sweeps.
+    GAP_TOLERANCE = 1e-7
 
-    def __init__(self, activation, readout: str = "ones", kappa: float = 0.0):
+    def __init__(self, activation, k: int = 2, readout: str = "ones", kappa: float = 0.0):
         self.activation = parse_activation(activation)
-        self.k = self.dimension = 2
+        self.k = self.dimension = check_int("K", k, 1, MAX_BRANCHES)
         self.readout_name = readout
-        self.readout = readout_vector(readout, 2)
+        self.readout = readout_vector(readout, self.k)
         self.kappa = check_real("kappa", kappa, 0.0, 10.0)
         g = sp.lambdify(H, self.activation, modules=["numpy", "scipy"])
         self._table_x = np.linspace(-self.EXTENT, self.EXTENT, self.TABLE)
@@ -424,21 +455,43 @@ class MonotonePair(FieldSet):
         steps = np.diff(self._table_g)
         if not (np.all(steps >= 0) or np.all(steps <= 0)) or self._table_g[0] == self._table_g[-1]:
             raise ParameterError("activation", f"{self.activation} is not monotone on [-{self.EXTENT:g}, "
-                                               f"{self.EXTENT:g}]: the two-branch boundary is followed only for a "
-                                               "monotone activation")
+                                               f"{self.EXTENT:g}]: the boundary is followed only for a monotone "
+                                               "activation")
         self._g = g
+        self._slope = sp.lambdify(H, sp.diff(self.activation, H), modules=["numpy", "scipy"])
+        self._curvature = sp.lambdify(H, sp.diff(self.activation, H, 2), modules=["numpy", "scipy"])
+        self._lagrangian_grid = np.linspace(-self.EXTENT, self.EXTENT, self.LAGRANGIAN_GRID)
+        self._lagrangian_grid_g = np.asarray(g(self._lagrangian_grid), dtype=float) * np.ones(self.LAGRANGIAN_GRID)
         for label in (1, -1):  # the largest output the activation reaches: the margin must lie below it
-            weights = label * self.readout / math.sqrt(2)
-            reach = float(np.sum(np.maximum(weights * self._table_g[0], weights * self._table_g[-1])))
+            reach = float(np.sum(np.maximum(self._weights(label) * self._table_g[0],
+                                            self._weights(label) * self._table_g[-1])))
             if reach <= self.kappa:
-                raise ParameterError("kappa", f"must lie below {reach:.6g}, the largest output y (c . g(h))/sqrt 2 "
+                raise ParameterError("kappa", f"must lie below {reach:.6g}, the largest output y (c . g(h))/sqrt K "
                                               f"that g = {self.activation} reaches for label {label:+d}; got "
                                               f"{self.kappa:g}")
         odd = np.allclose(self._table_g, -self._table_g[::-1], atol=1e-12)  # g(-h) = -g(h): C_- = -C_+
         self.label_symmetric = odd
+        self.exact_projection = self.k <= 2
+
+    def _weights(self, label):
+        return label * self.readout / math.sqrt(self.k)
 
     def convex(self):
-        return False
+        return self.k == 1
+
+    def exact_expected_squared_distance(self):
+        r""":math:`K = 1`: the half-line :math:`\{s_1g(x) \ge \kappa\}` is :math:`x \ge b` or :math:`x \le b`, with
+        :math:`b = g^{-1}(\kappa/s_1)`, so :math:`\mathbb E\,\mathrm{dist}^2 = \mathbb E(\pm b \mp \xi)_+^2`
+        (:func:`gardner_cost`)."""
+        if self.k != 1:
+            return None
+        costs = []
+        for label in (1, -1):
+            weight = float(self._weights(label)[0])
+            threshold = float(self._inverse(np.array([self.kappa / weight]))[0])
+            upward = weight * (self._table_g[-1] - self._table_g[0]) > 0
+            costs.append(gardner_cost(threshold if upward else -threshold))
+        return float(np.mean(costs))
 
     def _inverse(self, values):
         """:math:`g^{-1}` by interpolation in the monotone table; ``nan`` outside its range."""
@@ -447,37 +500,159 @@ class MonotonePair(FieldSet):
         inside = (values >= table_g[0]) & (values <= table_g[-1])
         return np.where(inside, np.interp(values, table_g, table_x), np.nan)
 
-    def _boundary_distance(self, z, x1, weights):
-        """Squared distance from ``z`` to the boundary point above ``x1`` (``inf`` where there is none)."""
-        x2 = self._inverse((self.kappa - weights[0] * self._g(x1)) / weights[1])
+    def _pair_boundary(self, z, x1, weights, target):
+        """The boundary point of the pair above ``x1`` and its squared distance from ``z`` (``inf`` where there is
+        none); ``target`` (one per sample) is what the pair's output must reach."""
+        x2 = self._inverse((target[:, None] - weights[0] * self._g(x1)) / weights[1])
         distance = (x1 - z[:, :1]) ** 2 + (x2 - z[:, 1:]) ** 2
-        return np.where(np.isnan(distance), np.inf, distance)
+        return np.where(np.isnan(distance), np.inf, distance), x2
 
-    def squared_distance(self, z, label):
-        weights = label * self.readout / math.sqrt(2)
-        out = np.empty(len(z))
+    def _pair_projection(self, z, weights, target):
+        """Projection of the pairs ``z`` (shape (samples, 2)) onto :math:`\\{w_1g(x_1) + w_2g(x_2) \\ge t\\}`:
+        ``(squared distance, x)``, ``inf`` where the pair cannot reach its target."""
+        distance, points = np.empty(len(z)), np.empty_like(z)
         grid = np.linspace(-self.EXTENT, self.EXTENT, self.GRID)
         step = grid[1] - grid[0]
+        ratio = (math.sqrt(5) - 1) / 2
         for start in range(0, len(z), 500):
-            part = z[start:start + 500]
-            inside = weights @ np.array([self._g(part[:, 0]), self._g(part[:, 1])]) >= self.kappa
-            values = self._boundary_distance(part, grid[None, :], weights)
+            part, goal = z[start:start + 500], target[start:start + 500]
+            inside = weights @ np.array([self._g(part[:, 0]), self._g(part[:, 1])]) >= goal
+            values, _ = self._pair_boundary(part, grid[None, :], weights, goal)
             best = grid[np.argmin(values, axis=1)]
             low, high = best - step, best + step
-            ratio = (math.sqrt(5) - 1) / 2
             for _ in range(60):  # golden section in the best cell
                 a, b = high - ratio * (high - low), low + ratio * (high - low)
-                fa = self._boundary_distance(part, a[:, None], weights)[:, 0]
-                fb = self._boundary_distance(part, b[:, None], weights)[:, 0]
+                fa = self._pair_boundary(part, a[:, None], weights, goal)[0][:, 0]
+                fb = self._pair_boundary(part, b[:, None], weights, goal)[0][:, 0]
                 low, high = np.where(fa <= fb, low, a), np.where(fa <= fb, b, high)
-            refined = self._boundary_distance(part, ((low + high) / 2)[:, None], weights)[:, 0]
-            out[start:start + 500] = np.where(inside, 0.0, np.minimum(refined, values.min(axis=1)))
-        return out
+            x1 = (low + high) / 2
+            refined, x2 = self._pair_boundary(part, x1[:, None], weights, goal)
+            refined, x2 = refined[:, 0], x2[:, 0]
+            coarse = values.min(axis=1)
+            use_grid = coarse < refined
+            x1, x2 = np.where(use_grid, best, x1), np.where(use_grid, self._pair_boundary(
+                part, best[:, None], weights, goal)[1][:, 0], x2)
+            distance[start:start + 500] = np.where(inside, 0.0, np.minimum(refined, coarse))
+            points[start:start + 500] = np.where(inside[:, None], part, np.stack([x1, x2], axis=1))
+        return distance, points
+
+    def _lagrangian_minimisers(self, z, weights, lam):
+        r"""Per branch, the global minimiser of :math:`q(x) = (x - z_k)^2 - 2\lambda s_kg(x)` on :math:`[-L, L]`:
+        the two lowest local minima of a grid are each refined by Newton steps kept inside their grid cell, and the
+        lower is taken (a sigmoid's :math:`q` has at most two local minima: :math:`x - z_k = \lambda s_kg'(x)` meets
+        a bell-shaped :math:`g'` at most three times). Also returns whether the minimiser sits at the grid's edge."""
+        grid = self._lagrangian_grid
+        # single precision locates the basins (the minimum is then refined in double precision)
+        values = np.square(grid.astype(np.float32) - z[:, :, None].astype(np.float32))
+        values -= (2 * lam[:, None, None] * weights[:, None]).astype(np.float32) \
+            * self._lagrangian_grid_g.astype(np.float32)
+        local = np.ones(values.shape, dtype=bool)
+        local[..., 1:] &= values[..., 1:] <= values[..., :-1]
+        local[..., :-1] &= values[..., :-1] <= values[..., 1:]
+        ranked = np.where(local, values, np.inf)
+        first = np.argmin(ranked, axis=2)[..., None]
+        np.put_along_axis(ranked, first, np.inf, axis=2)
+        lowest = np.concatenate([first, np.argmin(ranked, axis=2)[..., None]], axis=2)
+        step = grid[1] - grid[0]
+        coefficient = lam[:, None] * weights
+        best_x, best_value = None, None
+        for which in (0, 1):
+            start = grid[lowest[..., which]]
+            x = start
+            for _ in range(6):
+                slope = 2 * (x - z) - 2 * coefficient * self._slope(x)
+                curvature = 2 - 2 * coefficient * self._curvature(x)
+                newton = np.where(curvature > 0, x - slope / np.where(curvature > 0, curvature, 1.0), x)
+                x = np.clip(newton, start - step, start + step)
+            value = (x - z) ** 2 - 2 * coefficient * self._g(x)
+            grid_value = (start - z) ** 2 - 2 * coefficient * self._lagrangian_grid_g[lowest[..., which]]
+            x, value = np.where(value <= grid_value, x, start), np.minimum(value, grid_value)
+            if best_x is None:
+                best_x, best_value = x, value
+            else:
+                better = value < best_value
+                best_x, best_value = np.where(better, x, best_x), np.where(better, value, best_value)
+        edge = (np.abs(best_x) >= self.EXTENT - step)
+        return best_x, edge
+
+    def squared_distance(self, z, label):
+        return self.squared_distance_bounds(z, label)[1]
+
+    def squared_distance_bounds(self, z: np.ndarray, label: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(lower, upper)`` bounds on the squared distance of each row of ``z`` to :math:`C_{label}` (equal for
+        :math:`K \\le 2`, where the projection is exact up to its grid)."""
+        weights = self._weights(label)
+        if self.k == 1:
+            threshold = float(self._inverse(np.array([self.kappa / weights[0]]))[0])
+            upward = weights[0] * (self._table_g[-1] - self._table_g[0]) > 0
+            distance = np.clip(threshold - z[:, 0] if upward else z[:, 0] - threshold, 0.0, None) ** 2
+            return distance, distance
+        if self.k == 2:
+            distance = self._pair_projection(z, weights, np.full(len(z), self.kappa))[0]
+            return distance, distance
+        lower, upper = np.empty(len(z)), np.empty(len(z))
+        for start in range(0, len(z), 2000):
+            lower[start:start + 2000], upper[start:start + 2000] = self._bracket(z[start:start + 2000], weights)
+        return lower, upper
+
+    def _bracket(self, z, weights):
+        """The Lagrangian lower bound and the best feasible point's squared distance (:class:`MonotoneTreelike`)."""
+        t = self.kappa
+        output = lambda x: self._g(x) @ weights  # noqa: E731
+        inside = output(z) >= t
+        low, high = np.zeros(len(z)), np.ones(len(z))
+        for _ in range(64):  # the Lagrangian's minimisers reach the boundary for a large enough multiplier
+            reached = output(self._lagrangian_minimisers(z, weights, high)[0]) >= t
+            if reached.all():
+                break
+            high = np.where(reached, high, 2 * high)
+        for _ in range(32):
+            middle = (low + high) / 2
+            reached = output(self._lagrangian_minimisers(z, weights, middle)[0]) >= t
+            low, high = np.where(reached, low, middle), np.where(reached, middle, high)
+        lower = np.zeros(len(z))
+        candidates = []
+        for lam in (low, high):
+            x, edge = self._lagrangian_minimisers(z, weights, lam)
+            dual = np.sum((x - z) ** 2 - 2 * lam[:, None] * weights * self._g(x), axis=1) + 2 * lam * t
+            lower = np.maximum(lower, np.where(edge.any(axis=1), 0.0, dual))
+            candidates.append(np.where((output(x) >= t)[:, None], x, np.nan))
+            contributions = self._g(x) * weights
+            for k in range(self.k):  # branch k re-solved from the constraint, the others held
+                moved = x.copy()
+                moved[:, k] = self._inverse((t - contributions.sum(axis=1) + contributions[:, k]) / weights[k])
+                candidates.append(moved)
+        costs = np.array([np.sum((x - z) ** 2, axis=1) for x in candidates])
+        costs = np.where(np.isnan(costs), np.inf, costs)
+        best = np.argmin(costs, axis=0)
+        point = np.array(candidates)[best, np.arange(len(z))]
+        upper = costs[best, np.arange(len(z))]
+        open_ = ~inside & (upper - lower > self.GAP_TOLERANCE * (1 + upper))
+        if open_.any():
+            upper[open_] = self._pair_sweeps(z[open_], point[open_], weights, upper[open_])
+        return np.where(inside, 0.0, np.minimum(lower, upper)), np.where(inside, 0.0, upper)
+
+    def _pair_sweeps(self, z, point, weights, cost):
+        """Improve feasible points by exact moves of pairs of branches along their boundary, the others held."""
+        pairs = list(itertools.combinations(range(self.k), 2))
+        for _ in range(self.SWEEPS):
+            before = cost.copy()
+            for j, k in pairs:
+                others = [i for i in range(self.k) if i not in (j, k)]
+                held = self._g(point[:, others]) @ weights[others]
+                pair_cost, pair_point = self._pair_projection(z[:, [j, k]], weights[[j, k]], self.kappa - held)
+                total = np.sum((point[:, others] - z[:, others]) ** 2, axis=1) + pair_cost
+                better = total < cost
+                point[better, j], point[better, k] = pair_point[better, 0], pair_point[better, 1]
+                cost = np.where(better, total, cost)
+            if np.all(before - cost <= 1e-12 * (1 + cost)):
+                break
+        return cost
 
     def condition(self, label):
         h = self.fields()
         total = sp.Add(*[int(c) * self.activation.subs(H, x) for c, x in zip(self.readout, h)])
-        return sp.Ge(label * total / sp.sqrt(2), sp.Symbol("kappa"))
+        return sp.Ge(label * total / sp.sqrt(self.k), sp.Symbol("kappa"))
 
 
 class QuadricSet(FieldSet):
@@ -657,12 +832,17 @@ class CompetitorSet(FieldSet):
 @dataclass(frozen=True)
 class DistanceEstimate:
     r""":math:`\tfrac12\sum_y\mathbb E\,\mathrm{dist}(z, C_y)^2`: ``mean`` and ``standard_error`` (0 when ``exact``),
-    and the RS capacity :math:`1/\mathrm{mean}` with its delta-method standard error."""
+    and the RS capacity :math:`1/\mathrm{mean}` with its delta-method standard error.
+
+    Where the projections are only bracketed (:attr:`FieldSet.exact_projection` false), ``mean`` averages the
+    feasible points' squared distances (upper bounds) and ``lower_bound`` the certified lower bounds, on the same
+    samples; otherwise ``lower_bound`` is ``None``."""
 
     mean: float
     standard_error: float
     samples: int
     exact: bool
+    lower_bound: float | None = None
 
     @property
     def capacity(self) -> float:
@@ -684,19 +864,21 @@ def expected_squared_distance(field_set: FieldSet, *, samples: int = 200_000, se
     samples = check_int("samples", samples, 100, 10**8)
     rng = np.random.default_rng(seed)
     batch = batch or max(1000, min(samples, 1 << 22 >> max(0, field_set.dimension)))
-    total, total_sq, done = 0.0, 0.0, 0
+    total, total_sq, total_lower, done = 0.0, 0.0, 0.0, 0
     labels = (1,) if field_set.label_symmetric else (1, -1)
     while done < samples:
         size = min(batch, samples - done)
         z = rng.standard_normal((size, field_set.dimension))
-        cost = np.mean([field_set.squared_distance(z, label) for label in labels], axis=0)
+        lower, cost = np.mean([field_set.squared_distance_bounds(z, label) for label in labels], axis=0)
         if not np.all(np.isfinite(cost)):
             raise ParameterError("kappa", "some field vectors have no storing set to reach (an empty C_y): the "
                                           "margin is beyond what the declaration can output")
         total, total_sq, done = total + cost.sum(), total_sq + (cost**2).sum(), done + size
+        total_lower += lower.sum()
     mean = total / samples
     variance = max(total_sq / samples - mean**2, 0.0) * samples / (samples - 1)
-    return DistanceEstimate(float(mean), float(math.sqrt(variance / samples)), samples, False)
+    return DistanceEstimate(float(mean), float(math.sqrt(variance / samples)), samples, False,
+                            None if field_set.exact_projection else float(total_lower / samples))
 
 
 def infinite_width_capacity(activation, kappa: float = 0.0) -> dict:

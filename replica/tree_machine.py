@@ -28,8 +28,9 @@ the signs' product is wrong.
 Relation to the kernel (infinite-width) limit: the divergence with :math:`K` comes from fields near the sign's
 discontinuity, :math:`|t| \sim K^{-1/2}` (committee) or :math:`K^{-1}` (parity), where flipping a hidden unit costs
 almost nothing. Zavatone-Veth & Pehlevan, PRE 103, L020301 (2021), relate the boundedness of the infinite-width
-capacity to the smoothness of the activation: smooth activations keep it finite, the sign makes it diverge. Only
-the sign activation is implemented here. Large :math:`K`: :math:`\alpha_c^{RS} \to 6\sqrt{2/\pi}\,\sqrt K` (committee) and
+capacity to the smoothness of the activation: smooth activations keep it finite, the sign makes it diverge. The
+finite-overlap theory here (:class:`TreeTheory`) is the sign's; other activations get their RS capacity from their
+storing sets (:func:`solve_tree_machine`). Large :math:`K`: :math:`\alpha_c^{RS} \to 6\sqrt{2/\pi}\,\sqrt K` (committee) and
 :math:`2K^2/\pi` (parity), both above the Mitchison–Durbin bound :math:`O(\ln K)`: replica symmetry is wrong there
 (the committee's capacity is :math:`(16/\pi)\sqrt{\ln K}` with RSB, Monasson & Zecchina 1995).
 """
@@ -358,7 +359,7 @@ def storing_set(K: int = 3, rule: str | None = None, activation: str | None = No
     hidden signs, :class:`~replica.field_sets.BooleanRule`) or by an ``activation`` :math:`g` (output
     :math:`\mathrm{sign}\,K^{-1/2}\sum_k c_kg(h_k)`: :class:`~replica.field_sets.TreelikeNetwork` for a
     piecewise-linear :math:`g`, :class:`~replica.field_sets.QuadricSet` for :math:`g = ah^2 + b`,
-    :class:`~replica.field_sets.MonotonePair` for another monotone :math:`g` at :math:`K = 2`). Neither: the
+    :class:`~replica.field_sets.MonotoneTreelike` for another monotone :math:`g`). Neither: the
     committee rule.
 
     Raises
@@ -366,7 +367,7 @@ def storing_set(K: int = 3, rule: str | None = None, activation: str | None = No
     ParameterError
         If both ``rule`` and ``activation`` are given, or either does not parse.
     """
-    from .field_sets import (BooleanRule, MonotonePair, QuadricSet, TreelikeNetwork, pure_quadratic,
+    from .field_sets import (BooleanRule, MonotoneTreelike, QuadricSet, TreelikeNetwork, pure_quadratic,
                              linear_segments, parse_activation)
 
     if rule is not None and activation is not None:
@@ -378,11 +379,8 @@ def storing_set(K: int = 3, rule: str | None = None, activation: str | None = No
     g = parse_activation(activation)
     if pure_quadratic(g) is not None:
         return QuadricSet(activation, K, readout, kappa)
-    if linear_segments(g) is None:  # smooth: the boundary is followed for two branches
-        if K != 2:
-            raise ParameterError("K", f"a smooth activation ({g}) is solved at K = 2 (MonotonePair) and K -> oo "
-                                      f"(infinite_width_capacity); got K = {K}")
-        return MonotonePair(activation, readout, kappa)
+    if linear_segments(g) is None:  # smooth: the boundary is followed
+        return MonotoneTreelike(activation, K, readout, kappa)
     return TreelikeNetwork(activation, K, readout, kappa)
 
 
@@ -413,18 +411,29 @@ def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | No
         ``replicon`` for an activation, a margin, or more than two branches (the finite-overlap free entropy is
         integrated for rules of :math:`K \le 2` signs here).
     """
-    from .field_sets import BooleanRule, expected_squared_distance, infinite_width_capacity
+    from .field_sets import BooleanRule, PieceUnion, QuadricSet, expected_squared_distance, infinite_width_capacity
 
     field_set = storing_set(K, rule, activation, readout, kappa)
     estimate = expected_squared_distance(field_set, samples=samples, seed=seed)
     convex = field_set.convex()
+    shape = "convex" if convex else ("union of convex pieces" if isinstance(field_set, PieceUnion) else
+                                     "not convex (outside a quadric)" if isinstance(field_set, QuadricSet) else
+                                     "not convex (a level set of a smooth activation)")
     quantities = {"alpha_c": estimate.capacity, "alpha_c_RS": estimate.capacity,
                   "alpha_c_standard_error": estimate.capacity_error,
                   "expected_squared_distance": estimate.mean,
                   "expected_squared_distance_standard_error": estimate.standard_error,
                   "monte_carlo_samples": estimate.samples, "capacity_criterion": "q->1",
-                  "storing_set": "convex" if convex else "union of convex pieces",
+                  "storing_set": shape,
                   "label_symmetric": field_set.label_symmetric}
+    bracket = ""
+    if estimate.lower_bound is not None:  # projections bracketed (a smooth activation with K >= 3 branches)
+        quantities |= {"expected_squared_distance_lower_bound": estimate.lower_bound,
+                       "alpha_c_upper_bound": 1.0 / estimate.lower_bound if estimate.lower_bound > 0 else math.inf,
+                       "projection_gap": estimate.mean - estimate.lower_bound}
+        bracket = (f"; the projections are feasible points improved pair by pair (alpha_c_RS from them), bracketed "
+                   f"by the Lagrangian dual: on the same samples E dist^2 lies in [{estimate.lower_bound:.6g}, "
+                   f"{estimate.mean:.6g}]")
     if isinstance(field_set, BooleanRule):
         quantities["rule_truth_table"] = "".join("1" if o > 0 else "0" for o in field_set.outputs)
         for name in RULES:  # a rule given by its truth table is recognised too
@@ -450,7 +459,7 @@ def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | No
         return Report("tree-machine", params, quantities, "success",
                       f"{declared}: convex storing sets, RS expected exact")
     return Report("tree-machine", params, quantities, "warning",
-                  f"{declared}: the storing set is declared as a union of convex pieces; unless the union happens to be "
-                  f"convex the solution space is not, and alpha_c_RS = {estimate.capacity:.5g} +- "
+                  f"{declared}: the storing set is {'declared as a ' if shape.startswith('union') else ''}{shape}; "
+                  f"unless it happens to be convex the solution space is not, and alpha_c_RS = {estimate.capacity:.5g} +- "
                   f"{estimate.capacity_error:.2g} is the RS estimate (above the true capacity where RS is unstable, "
-                  f"as for tree machines at capacity){unconverged}")
+                  f"as for tree machines at capacity){unconverged}{bracket}")
