@@ -425,7 +425,9 @@ class MonotoneTreelike(FieldSet):
       grid of :math:`[-L, L]` and refined). The smallest :math:`\lambda` whose Lagrangian minimisers reach the
       boundary gives a feasible point; so does each point with one branch re-solved from the constraint. Where the
       two bounds differ, the feasible point is improved by exact moves of pairs of branches along their boundary
-      (the :math:`K = 2` projection with the other branches held), sweep after sweep, until no pair improves. The
+      (the :math:`K = 2` projection with the other branches held), sweep after sweep, until no pair improves; the
+      sweeps also run from a second start, the Lagrangian's minimisers on the branches nearest :math:`z` (those
+      that have not jumped), and the nearer end point is kept. The
       reported distance is that of the feasible point (an upper bound); :meth:`squared_distance_bounds` also gives
       the lower bound, and :func:`expected_squared_distance` reports the mean gap. A one-dimensional minimiser at
       the grid's edge (an activation still growing at :math:`\pm L`) makes that sample's lower bound 0.
@@ -465,6 +467,9 @@ class MonotoneTreelike(FieldSet):
         for label in (1, -1):  # the largest output the activation reaches: the margin must lie below it
             reach = float(np.sum(np.maximum(self._weights(label) * self._table_g[0],
                                             self._weights(label) * self._table_g[-1])))
+            if reach <= 0:
+                raise ParameterError("readout", f"with g = {self.activation} and readout {readout!r} no field "
+                                                f"vector gives label {label:+d} (use a centred readout)")
             if reach <= self.kappa:
                 raise ParameterError("kappa", f"must lie below {reach:.6g}, the largest output y (c . g(h))/sqrt K "
                                               f"that g = {self.activation} reaches for label {label:+d}; got "
@@ -536,11 +541,12 @@ class MonotoneTreelike(FieldSet):
             points[start:start + 500] = np.where(inside[:, None], part, np.stack([x1, x2], axis=1))
         return distance, points
 
-    def _lagrangian_minimisers(self, z, weights, lam):
+    def _lagrangian_minimisers(self, z, weights, lam, nearest=False):
         r"""Per branch, the global minimiser of :math:`q(x) = (x - z_k)^2 - 2\lambda s_kg(x)` on :math:`[-L, L]`:
         the two lowest local minima of a grid are each refined by Newton steps kept inside their grid cell, and the
         lower is taken (a sigmoid's :math:`q` has at most two local minima: :math:`x - z_k = \lambda s_kg'(x)` meets
-        a bell-shaped :math:`g'` at most three times). Also returns whether the minimiser sits at the grid's edge."""
+        a bell-shaped :math:`g'` at most three times). With ``nearest``, the one nearer :math:`z_k` instead (the
+        branch that has not jumped). Also returns whether the minimiser sits at the grid's edge."""
         grid = self._lagrangian_grid
         # single precision locates the basins (the minimum is then refined in double precision)
         values = np.square(grid.astype(np.float32) - z[:, :, None].astype(np.float32))
@@ -570,7 +576,7 @@ class MonotoneTreelike(FieldSet):
             if best_x is None:
                 best_x, best_value = x, value
             else:
-                better = value < best_value
+                better = np.abs(x - z) < np.abs(best_x - z) if nearest else value < best_value
                 best_x, best_value = np.where(better, x, best_x), np.where(better, value, best_value)
         edge = (np.abs(best_x) >= self.EXTENT - step)
         return best_x, edge
@@ -595,41 +601,59 @@ class MonotoneTreelike(FieldSet):
             lower[start:start + 2000], upper[start:start + 2000] = self._bracket(z[start:start + 2000], weights)
         return lower, upper
 
-    def _bracket(self, z, weights):
-        """The Lagrangian lower bound and the best feasible point's squared distance (:class:`MonotoneTreelike`)."""
-        t = self.kappa
+    def _multiplier_crossing(self, z, weights, nearest=False):
+        """The multipliers ``(low, high)`` between which the Lagrangian's minimisers (:meth:`_lagrangian_minimisers`)
+        first reach the boundary: doubling, then bisection (their output is non-decreasing in the multiplier)."""
         output = lambda x: self._g(x) @ weights  # noqa: E731
-        inside = output(z) >= t
         low, high = np.zeros(len(z)), np.ones(len(z))
-        for _ in range(64):  # the Lagrangian's minimisers reach the boundary for a large enough multiplier
-            reached = output(self._lagrangian_minimisers(z, weights, high)[0]) >= t
+        for _ in range(64):
+            reached = output(self._lagrangian_minimisers(z, weights, high, nearest)[0]) >= self.kappa
             if reached.all():
                 break
             high = np.where(reached, high, 2 * high)
         for _ in range(32):
             middle = (low + high) / 2
-            reached = output(self._lagrangian_minimisers(z, weights, middle)[0]) >= t
+            reached = output(self._lagrangian_minimisers(z, weights, middle, nearest)[0]) >= self.kappa
             low, high = np.where(reached, low, middle), np.where(reached, middle, high)
-        lower = np.zeros(len(z))
+        return low, high
+
+    def _best_candidate(self, z, weights, points):
+        """The nearest feasible point among the Lagrangian's minimisers ``points`` and their variants with one
+        branch re-solved from the constraint (the others held): ``(point, squared distance)``."""
+        t = self.kappa
         candidates = []
-        for lam in (low, high):
-            x, edge = self._lagrangian_minimisers(z, weights, lam)
-            dual = np.sum((x - z) ** 2 - 2 * lam[:, None] * weights * self._g(x), axis=1) + 2 * lam * t
-            lower = np.maximum(lower, np.where(edge.any(axis=1), 0.0, dual))
-            candidates.append(np.where((output(x) >= t)[:, None], x, np.nan))
+        for x in points:
             contributions = self._g(x) * weights
-            for k in range(self.k):  # branch k re-solved from the constraint, the others held
+            candidates.append(np.where((contributions.sum(axis=1) >= t)[:, None], x, np.nan))
+            for k in range(self.k):
                 moved = x.copy()
                 moved[:, k] = self._inverse((t - contributions.sum(axis=1) + contributions[:, k]) / weights[k])
                 candidates.append(moved)
         costs = np.array([np.sum((x - z) ** 2, axis=1) for x in candidates])
         costs = np.where(np.isnan(costs), np.inf, costs)
         best = np.argmin(costs, axis=0)
-        point = np.array(candidates)[best, np.arange(len(z))]
-        upper = costs[best, np.arange(len(z))]
-        open_ = ~inside & (upper - lower > self.GAP_TOLERANCE * (1 + upper))
-        if open_.any():
-            upper[open_] = self._pair_sweeps(z[open_], point[open_], weights, upper[open_])
+        return np.array(candidates)[best, np.arange(len(z))], costs[best, np.arange(len(z))]
+
+    def _bracket(self, z, weights):
+        """The Lagrangian lower bound and the best feasible point's squared distance (:class:`MonotoneTreelike`)."""
+        t = self.kappa
+        inside = self._g(z) @ weights >= t
+        lower = np.zeros(len(z))
+        minimisers = []
+        for lam in self._multiplier_crossing(z, weights):
+            x, edge = self._lagrangian_minimisers(z, weights, lam)
+            dual = np.sum((x - z) ** 2 - 2 * lam[:, None] * weights * self._g(x), axis=1) + 2 * lam * t
+            lower = np.maximum(lower, np.where(edge.any(axis=1), 0.0, dual))
+            minimisers.append(x)
+        point, upper = self._best_candidate(z, weights, minimisers)
+        open_ = np.flatnonzero(~inside & (upper - lower > self.GAP_TOLERANCE * (1 + upper)))
+        if len(open_):  # a second start: the branches that have not jumped, then pair sweeps from both starts
+            part = z[open_]
+            near = [self._lagrangian_minimisers(part, weights, lam, nearest=True)[0]
+                    for lam in self._multiplier_crossing(part, weights, nearest=True)]
+            near_point, near_cost = self._best_candidate(part, weights, near)
+            upper[open_] = np.minimum(self._pair_sweeps(part, point[open_], weights, upper[open_]),
+                                      self._pair_sweeps(part, near_point, weights, near_cost))
         return np.where(inside, 0.0, np.minimum(lower, upper)), np.where(inside, 0.0, upper)
 
     def _pair_sweeps(self, z, point, weights, cost):

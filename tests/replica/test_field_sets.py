@@ -141,6 +141,8 @@ def test_a_smooth_pair_s_boundary_projection_is_the_nearest_point():
         MonotoneTreelike("cos(h)")
     with pytest.raises(ParameterError, match="^kappa: must lie below 1.41421"):  # erf saturates at 1: 2/sqrt 2
         MonotoneTreelike("erf(h)", 2, kappa=2.0)
+    with pytest.raises(ParameterError, match="^readout: with g = log"):  # softplus > 0: a sum never negative
+        MonotoneTreelike("log(1 + exp(h))", 3)
 
 
 def _multistart_projection(z, weights, activation, kappa, starts, rng):
@@ -159,17 +161,21 @@ def _multistart_projection(z, weights, activation, kappa, starts, rng):
 
 
 @pytest.mark.parametrize("activation, k, readout, kappa, label", [("erf(h)", 3, "ones", 0.0, 1),
-                                                                  ("tanh(h)", 4, "alternating", 0.2, -1)])
+                                                                  ("tanh(h)", 4, "alternating", 0.2, -1),
+                                                                  ("tanh(h)", 4, "alternating", 0.8, 1)])
 def test_a_smooth_network_s_projection_is_bracketed_and_is_the_nearest_point(activation, k, readout, kappa, label):
     """K >= 3 smooth branches: on samples where the Lagrangian dual leaves a gap (and on others), the feasible point
     improved pair by pair is the nearest point a 30-start SLSQP finds, and the dual lies below it; without the pair
-    sweeps the Lagrangian's feasible points are measurably farther, so the comparison would catch them."""
+    sweeps the Lagrangian's feasible points are measurably farther, so the comparison would catch them. At
+    kappa = 0.8 a field vector where the sweeps need their second start (the branches that have not jumped)."""
     field_set = MonotoneTreelike(activation, k, readout, kappa)
     z = np.random.default_rng(3).standard_normal((3000, k))
+    if kappa == 0.8:  # pair sweeps from the Lagrangian's start alone stop at 18.43 here (the nearest point: 17.51)
+        z[0] = [-2.458, 3.1, -0.699, -0.73]
     lower, upper = field_set.squared_distance_bounds(z, label)
     assert np.all(lower <= upper) and not field_set.exact_projection
     open_ = np.flatnonzero(upper - lower > 1e-6)
-    assert 0.005 < len(open_) / len(z) < 0.05  # the duality gap is real, but rare
+    assert 0.005 < len(open_) / len(z) < 0.2  # the duality gap is real, but for a minority of samples
     chosen = np.concatenate([open_[:10], np.flatnonzero((upper - lower <= 1e-6) & (upper > 0))[:4]])
     rng = np.random.default_rng(4)
     weights = label * field_set.readout / math.sqrt(k)
