@@ -401,9 +401,15 @@ def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | No
     replicon's ridges at tied representations lie across the tensor grid, so it converges slowly) and a change
     above 1 % makes the status ``warning`` with that reason. It takes about a minute.
 
+    A smooth activation with :math:`K \ge 3` branches (:class:`~replica.field_sets.MonotoneTreelike`) has its
+    projections bracketed: ``alpha_c`` comes from feasible points (improved pair by pair, checked against a
+    multistart optimiser in the tests), and the report adds the Lagrangian dual's mean
+    (``expected_squared_distance_lower_bound``, hence ``alpha_c_upper_bound``) and their difference
+    (``projection_gap``), with the bracket in the message.
+
     ``status`` is ``success`` when every storing set is convex (RS expected exact), ``warning`` otherwise: a union
-    of pieces makes the solution space non-convex and the RS value an estimate (for tree machines it is unstable at
-    capacity, Barkai, Hansel & Sompolinsky 1992).
+    of pieces (or a smooth activation's level set) makes the solution space non-convex and the RS value an estimate
+    (for tree machines it is unstable at capacity, Barkai, Hansel & Sompolinsky 1992).
 
     Raises
     ------
