@@ -75,7 +75,9 @@ def kink_slopes(activation) -> tuple[float, float]:
     g = parse_activation(activation)
     segments = linear_segments(g)
     if segments is None:
-        raise ParameterError("activation", f"the finite-size check needs a piecewise-linear activation; got {g}")
+        raise ParameterError("activation", f"the finite-size check needs a piecewise-linear activation (storage "
+                                           f"is then a union of linear programs, decided exactly); got {g}, whose "
+                                           "RS capacity `replica solve tree-machine` gives")
     wide = [s for s in segments if s[0] != s[1]]
     if any(s[3] != 0 for s in segments) or any(0 < abs(end) < math.inf for s in wide for end in s[:2]):
         raise ParameterError("activation", f"the finite-size check needs one kink, at 0, and g(0) = 0 (ReLU, leaky "
