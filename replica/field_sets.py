@@ -419,10 +419,10 @@ class MonotoneTreelike(FieldSet):
       :math:`x_2 = g^{-1}((\kappa - s_1g(x_1))/s_2)` (a monotone table of :math:`g` on :math:`[-L, L]` inverted by
       interpolation); the squared distance is minimised over the grid and refined by golden-section search in the
       best cell.
-    - :math:`K \ge 3`: a certified bracket. The dual function
+    - :math:`K \ge 3`: a bracket. The dual function
       :math:`d(\lambda) = \sum_k\min_x[(x - z_k)^2 - 2\lambda s_kg(x)] + 2\lambda\kappa` is a lower bound on the
-      squared distance for every :math:`\lambda \ge 0` (weak duality; each one-dimensional minimum is taken on a
-      grid of :math:`[-L, L]` and refined). The smallest :math:`\lambda` whose Lagrangian minimisers reach the
+      squared distance for every :math:`\lambda \ge 0` (weak duality, provided each one-dimensional minimum is
+      the global one: it is taken from the two lowest local minima of a grid of :math:`[-L, L]`, refined). The smallest :math:`\lambda` whose Lagrangian minimisers reach the
       boundary gives a feasible point; so does each point with one branch re-solved from the constraint. Where the
       two bounds differ, the feasible point is improved by exact moves of pairs of branches along their boundary
       (the :math:`K = 2` projection with the other branches held), sweep after sweep, until no pair improves; the
@@ -558,7 +558,9 @@ class MonotoneTreelike(FieldSet):
         ranked = np.where(local, values, np.inf)
         first = np.argmin(ranked, axis=2)[..., None]
         np.put_along_axis(ranked, first, np.inf, axis=2)
-        lowest = np.concatenate([first, np.argmin(ranked, axis=2)[..., None]], axis=2)
+        second = np.argmin(ranked, axis=2)[..., None]
+        second = np.where(np.isfinite(np.take_along_axis(ranked, second, axis=2)), second, first)  # one minimum
+        lowest = np.concatenate([first, second], axis=2)
         step = grid[1] - grid[0]
         coefficient = lam[:, None] * weights
         best_x, best_value = None, None
@@ -859,7 +861,7 @@ class DistanceEstimate:
     and the RS capacity :math:`1/\mathrm{mean}` with its delta-method standard error.
 
     Where the projections are only bracketed (:attr:`FieldSet.exact_projection` false), ``mean`` averages the
-    feasible points' squared distances (upper bounds) and ``lower_bound`` the certified lower bounds, on the same
+    feasible points' squared distances (upper bounds) and ``lower_bound`` the Lagrangian lower bounds, on the same
     samples; otherwise ``lower_bound`` is ``None``."""
 
     mean: float
