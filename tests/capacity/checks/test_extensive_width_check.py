@@ -123,3 +123,17 @@ def test_posterior_staircase_at_d_30(beta, budgets):
     assert (~informed.doubtful).all() and informed.agree.all()
     assert informed.k_c.is_monotonic_increasing and informed.k_c.iloc[-1] > informed.k_c.iloc[0]
     assert solve_overlaps(budgets[0], beta=beta, kappa=0.5, Delta=0.04, d=30).gen_error == informed.theory.iloc[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sample_d, budgets", [(40, (0.5, 1.0, 3.0)), (60, (1.0,))])
+def test_posterior_sampling_at_the_larger_sizes(sample_d, budgets):
+    """beta = 1, Delta = 0.04, four instances per budget at d = 40 (k = 20; about 15 min on 2 cores) and d = 60
+    (k = 30; about 12 min): every informed group mixes and agrees with the closure at the same d."""
+    from capacity.checks import get_check
+
+    result = get_check("extensive-width").verify(method="hmc", sample_d=sample_d, budgets=budgets, beta=1.0,
+                                                 Delta=0.04, trials=4, samples=300)
+    informed = result.tables["posterior"][lambda frame: frame.start == "informed"]
+    assert result.status == "success", result.message
+    assert (~informed.doubtful).all() and informed.agree.all() and (informed.mixed >= 3).all()
