@@ -1,6 +1,6 @@
 r"""The ``tree-machine`` check: a tree machine declared by any Boolean rule (exact enumeration of internal
-representations, :func:`capacity.checks.committee.verify_committee`) or by a piecewise-linear activation (exact
-enumeration of activation patterns, this module).
+representations, :func:`capacity.checks.committee.verify_committee`) or by a piecewise-linear activation, or
+:math:`ah^2` (exact enumeration of activation patterns, this module; :func:`kink_slopes`).
 
 Activations
 -----------
@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from replica.errors import ParameterError
-from replica.field_sets import linear_segments, parse_activation, readout_vector
+from replica.field_sets import linear_segments, parse_activation, pure_quadratic, readout_vector
 from replica.least_distance import least_distance_system, solve_least_distance_system
 from replica.models.tree_machine import TREE_MACHINE
 from replica.parameters import ParameterSpec
@@ -67,12 +67,20 @@ BRANCHES = 2
 def kink_slopes(activation) -> tuple[float, float]:
     r"""``(a_-, a_+)`` of an activation linear on each side of one kink at 0 with :math:`g(0) = 0`.
 
+    A pure quadratic :math:`g = ah^2` is decided as :math:`\mathrm{sign}(a)\,|h|`: with readouts :math:`c_k = \pm1`
+    the two-branch output :math:`c_1ah_1^2 + c_2ah_2^2` has the sign of :math:`c_1\mathrm{sign}(a)|h_1| +
+    c_2\mathrm{sign}(a)|h_2|` (squaring preserves the order of :math:`|h_1|` and :math:`|h_2|`), so both networks
+    store the same patterns at zero margin.
+
     Raises
     ------
     ParameterError
         Naming ``activation`` when it has another kink, an intercept, or is not piecewise linear.
     """
     g = parse_activation(activation)
+    quadratic = pure_quadratic(g)
+    if quadratic is not None and quadratic[1] == 0:
+        return (-1.0, 1.0) if quadratic[0] > 0 else (1.0, -1.0)
     segments = linear_segments(g)
     if segments is None:
         raise ParameterError("activation", f"the finite-size check needs a piecewise-linear activation (storage "
@@ -252,8 +260,8 @@ def _run(K=2, rule=None, activation=None, readout="ones", n=(2,), trials=20, see
 
 CHECKS = (Check(
     "tree-machine", "largest storable prefix P* of a tree machine with any Boolean rule (internal representations, "
-                    "against the counting bound and Cover) or a piecewise-linear activation (activation patterns, "
-                    "K = 2, against Cover on the identity)",
+                    "against the counting bound and Cover) or a piecewise-linear or a h^2 activation (activation "
+                    "patterns, K = 2, against Cover on the identity)",
     (replace(TREE_MACHINE.parameter("K"), default=2, high=3,
              description="hidden units (1 to 3 for a rule, 2 for an activation)"),
      replace(TREE_MACHINE.parameter("rule"), description="output rule of the hidden signs (default and): committee, "

@@ -97,3 +97,34 @@ def test_verify_relu_network_and_its_cover_check(capfd):
         assert error in capfd.readouterr().err
     with pytest.raises(ParameterError, match="^activation: the finite-size check needs a piecewise-linear"):
         kink_slopes("erf(h)")
+
+
+@pytest.mark.parametrize("activation", ["h**2", "-3*h**2"])
+def test_a_quadratic_network_is_decided_as_the_absolute_value_and_its_witnesses_hold_for_the_squares(activation):
+    """a h^2 with readout (1, -1) stores what sign(a)|h| stores; a witness the enumeration finds at P* - 1 is put
+    through the quadratic network itself (a wrong sign of a would make these outputs fail), and at P* no pair of
+    activation patterns stores (Farkas)."""
+    from capacity.checks.tree_machine import _candidate_pairs
+    from capacity.checks.committee import _bits
+
+    slopes = kink_slopes(activation)
+    a = -3.0 if activation.startswith("-") else 1.0
+    assert slopes == ((-1.0, 1.0) if a > 0 else (1.0, -1.0))
+    for trial in range(3):
+        branches, labels = _instance(2, 20, trial)
+        found = longest_storable_prefix(branches, labels, slopes, ALTERNATING)
+        assert found["verdict"] == "certified"
+        p_star = found["p_star"]
+        lists = [separable_labellings(x)[0] for x in branches]
+        for p, expect in ((p_star, True), (p_star + 1, False)):
+            mask = (1 << p) - 1
+            pairs = _candidate_pairs([np.unique(d & mask) for d in lists], _bits(labels[:p]), mask, slopes,
+                                     ALTERNATING)
+            verdicts = [storing_weights(branches, labels, pair, slopes, ALTERNATING, p) for pair in pairs]
+            witnesses = [w for verdict, w in verdicts if verdict == "stored"]
+            assert bool(witnesses) is expect and all(v in ("stored", "empty") for v, _ in verdicts)
+            for w in witnesses:
+                fields = [branches[k][:p] @ w[2 * k:2 * k + 2] for k in range(2)]
+                assert np.all(labels[:p] * a * (fields[0] ** 2 - fields[1] ** 2) > 0)
+    with pytest.raises(ParameterError, match="^activation: the finite-size check needs a piecewise-linear"):
+        kink_slopes("h**2 + 1")
