@@ -143,11 +143,15 @@ class FieldSet:
     exact_projection : bool
         :meth:`squared_distance` is the distance itself; otherwise it is an upper bound (a feasible point's) and
         :meth:`squared_distance_bounds` brackets the distance.
+    nonconvex_shape : str
+        What the set is when it is not convex ("union of convex pieces", ...).
     """
 
     dimension: int
     label_symmetric: bool = False
     exact_projection: bool = True
+    #: How the set fails to be convex, for reports (when :meth:`convex` is false).
+    nonconvex_shape: str = "not convex"
 
     def squared_distance(self, z: np.ndarray, label: int) -> np.ndarray:
         """Squared distance from each row of ``z`` (shape (samples, dimension)) to :math:`C_{label}`."""
@@ -177,6 +181,8 @@ class FieldSet:
 
 class PieceUnion(FieldSet):
     """A storing set given, per label, as a union of :class:`Piece` objects."""
+
+    nonconvex_shape = "union of convex pieces"
 
     def pieces(self, label: int) -> list[Piece]:
         raise NotImplementedError
@@ -346,7 +352,22 @@ def readout_vector(readout: str, k: int) -> np.ndarray:
     raise ParameterError("readout", f"must be one of ones, alternating; got {readout!r}")
 
 
-class TreelikeNetwork(PieceUnion):
+class _ActivationSum:
+    r"""What the treelike networks share: the output :math:`yK^{-1/2}\sum_k c_kg(h_k)` of an activation ``g``
+    (:attr:`activation`) over :attr:`k` branches with readout :attr:`readout` (named :attr:`readout_name`)."""
+
+    def condition(self, label):
+        h = self.fields()
+        total = sp.Add(*[int(c) * self.activation.subs(H, x) for c, x in zip(self.readout, h)])
+        return sp.Ge(label * total / sp.sqrt(self.k), sp.Symbol("kappa"))
+
+    def _unreachable(self, label) -> ParameterError:
+        """The error for a readout with which no field vector gives ``label``."""
+        return ParameterError("readout", f"with g = {self.activation} and readout {self.readout_name!r} no field "
+                                         f"vector gives label {label:+d} (use a centred readout)")
+
+
+class TreelikeNetwork(_ActivationSum, PieceUnion):
     r"""A treelike network: stored iff :math:`yK^{-1/2}\sum_k c_k\,g(h_k) \ge \kappa` (Zavatone-Veth & Pehlevan
     2021).
 
@@ -385,8 +406,7 @@ class TreelikeNetwork(PieceUnion):
         self.label_symmetric = odd or (readout == "alternating" and self.k % 2 == 0)
         for label in (1, -1):
             if not self.pieces(label) or np.all(np.isinf(self.squared_distance(np.zeros((1, self.k)), label))):
-                raise ParameterError("readout", f"with g = {self.activation} and readout {readout!r} no field "
-                                                f"vector gives label {label:+d} (use a centred readout)")
+                raise self._unreachable(label)
 
     def pieces(self, label):
         scale = label / math.sqrt(self.k)
@@ -401,13 +421,7 @@ class TreelikeNetwork(PieceUnion):
             pieces.append(Piece(lower, upper, normal, offset))
         return pieces
 
-    def condition(self, label):
-        h = self.fields()
-        total = sp.Add(*[int(c) * self.activation.subs(H, x) for c, x in zip(self.readout, h)])
-        return sp.Ge(label * total / sp.sqrt(self.k), sp.Symbol("kappa"))
-
-
-class MonotoneTreelike(FieldSet):
+class MonotoneTreelike(_ActivationSum, FieldSet):
     r"""A treelike network with a smooth, strictly monotone activation (erf, tanh, a sigmoid, softplus) and any
     number of branches: :math:`C_y = \{x : \sum_k s_kg(x_k) \ge \kappa\}`, :math:`s_k = yc_k/\sqrt K`.
 
@@ -435,6 +449,7 @@ class MonotoneTreelike(FieldSet):
     A field vector inside :math:`C_y` is at distance 0.
     """
 
+    nonconvex_shape = "not convex (a level set of a smooth activation)"
     #: Half-width of the tables and grids (beyond it a smooth activation is saturated to double precision).
     EXTENT = 12.0
     GRID = 2401
@@ -468,8 +483,7 @@ class MonotoneTreelike(FieldSet):
             reach = float(np.sum(np.maximum(self._weights(label) * self._table_g[0],
                                             self._weights(label) * self._table_g[-1])))
             if reach <= 0:
-                raise ParameterError("readout", f"with g = {self.activation} and readout {readout!r} no field "
-                                                f"vector gives label {label:+d} (use a centred readout)")
+                raise self._unreachable(label)
             if reach <= self.kappa:
                 raise ParameterError("kappa", f"must lie below {reach:.6g}, the largest output y (c . g(h))/sqrt K "
                                               f"that g = {self.activation} reaches for label {label:+d}; got "
@@ -675,13 +689,7 @@ class MonotoneTreelike(FieldSet):
                 break
         return cost
 
-    def condition(self, label):
-        h = self.fields()
-        total = sp.Add(*[int(c) * self.activation.subs(H, x) for c, x in zip(self.readout, h)])
-        return sp.Ge(label * total / sp.sqrt(self.k), sp.Symbol("kappa"))
-
-
-class QuadricSet(FieldSet):
+class QuadricSet(_ActivationSum, FieldSet):
     r"""A treelike network with :math:`g(h) = ah^2 + b`: :math:`C_y = \{x : \sum_k s_k x_k^2 \ge \kappa'\}`,
     :math:`s_k = y c_k a/\sqrt K`, :math:`\kappa' = \kappa - yb\sum_k c_k/\sqrt K`.
 
@@ -690,6 +698,8 @@ class QuadricSet(FieldSet):
     constraint has no duality gap (the S-lemma), so this is the exact distance.
     """
 
+    nonconvex_shape = "not convex (outside a quadric)"
+
     def __init__(self, activation, k: int, readout: str = "ones", kappa: float = 0.0):
         self.activation = parse_activation(activation)
         coefficients = pure_quadratic(self.activation)
@@ -697,13 +707,13 @@ class QuadricSet(FieldSet):
             raise ParameterError("activation", f"must be a h^2 + b; got {self.activation}")
         self.a, self.b = coefficients
         self.k = self.dimension = check_int("K", k, 1, MAX_BRANCHES)
+        self.readout_name = readout
         self.readout = readout_vector(readout, self.k)
         self.kappa = check_real("kappa", kappa, 0.0, 10.0)
         self.label_symmetric = readout == "alternating" and self.k % 2 == 0
         for label in (1, -1):
             if not np.any(self._curvatures(label) > 0):
-                raise ParameterError("readout", f"with g = {self.activation} and readout {readout!r} no field "
-                                                f"vector gives label {label:+d} (use a centred readout)")
+                raise self._unreachable(label)
 
     def _curvatures(self, label):
         return label * self.readout * self.a / math.sqrt(self.k)
@@ -725,12 +735,6 @@ class QuadricSet(FieldSet):
             low, high = np.where(below, middle, low), np.where(below, high, middle)
         x = z / (1 - high[:, None] * s)
         return np.where(inside, 0.0, np.sum((x - z) ** 2, axis=1))
-
-    def condition(self, label):
-        h = self.fields()
-        total = sp.Add(*[int(c) * self.activation.subs(H, x) for c, x in zip(self.readout, h)])
-        return sp.Ge(label * total / sp.sqrt(self.k), sp.Symbol("kappa"))
-
 
 class Polyhedron(FieldSet):
     r"""A convex storing set :math:`\{x : Gx \ge g\}` (the same for both labels), projected by the least-distance
@@ -776,6 +780,7 @@ class PolyhedronUnion(FieldSet):
     RS value is an estimate."""
 
     label_symmetric = True
+    nonconvex_shape = "union of convex pieces"
 
     def __init__(self, members):
         self.members = tuple(members)
@@ -827,6 +832,7 @@ class CompetitorSet(FieldSet):
     """
 
     label_symmetric = True
+    nonconvex_shape = "union of convex pieces"
 
     def __init__(self, p: int, kappa: float = 0.0, top: int = 1):
         self.p = self.dimension = check_int("p", p, 1)

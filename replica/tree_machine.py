@@ -417,14 +417,12 @@ def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | No
         ``replicon`` for an activation, a margin, or more than two branches (the finite-overlap free entropy is
         integrated for rules of :math:`K \le 2` signs here).
     """
-    from .field_sets import BooleanRule, PieceUnion, QuadricSet, expected_squared_distance, infinite_width_capacity
+    from .field_sets import BooleanRule, expected_squared_distance, infinite_width_capacity
 
     field_set = storing_set(K, rule, activation, readout, kappa)
     estimate = expected_squared_distance(field_set, samples=samples, seed=seed)
     convex = field_set.convex()
-    shape = "convex" if convex else ("union of convex pieces" if isinstance(field_set, PieceUnion) else
-                                     "not convex (outside a quadric)" if isinstance(field_set, QuadricSet) else
-                                     "not convex (a level set of a smooth activation)")
+    shape = "convex" if convex else field_set.nonconvex_shape
     quantities = {"alpha_c": estimate.capacity, "alpha_c_RS": estimate.capacity,
                   "alpha_c_standard_error": estimate.capacity_error,
                   "expected_squared_distance": estimate.mean,

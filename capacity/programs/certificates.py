@@ -106,17 +106,23 @@ def _allowance(n: int, largest_row_norm: float) -> float:
     return 4 * (n + 2) * np.finfo(float).eps * largest_row_norm
 
 
+def _usable_norm(weights) -> float | None:
+    """:math:`|w|`, or ``None`` when ``w`` cannot certify anything (a non-finite entry, or zero)."""
+    w = np.asarray(weights, dtype=float).ravel()
+    norm = float(np.linalg.norm(w))
+    return norm if np.all(np.isfinite(w)) and norm > 0.0 else None
+
+
 def lower_bound_from_scores(scores: np.ndarray, weights: np.ndarray, largest_row_norm: float) -> float:
     r"""Certified lower bound :math:`\min_\mu s_\mu/|w|` minus rounding, from the scores :math:`s_\mu = a_\mu\cdot w`
     of every row (computed by the caller, blockwise if the rows are never materialised); ``-inf`` if ``w`` is unusable.
     """
-    w = np.asarray(weights, dtype=float).ravel()
-    norm = float(np.linalg.norm(w))
-    if not np.all(np.isfinite(w)) or norm == 0.0:
+    norm = _usable_norm(weights)
+    if norm is None:
         return -math.inf
     if len(scores) == 0:
         return math.inf
-    return float(np.min(scores) / norm) - _allowance(w.size, largest_row_norm)
+    return float(np.min(scores) / norm) - _allowance(np.size(weights), largest_row_norm)
 
 
 def margin_lower_bound(signed_patterns: np.ndarray, weights, *, nonnegative: bool = False) -> float:
@@ -180,11 +186,10 @@ def prefix_lower_bounds(scores: np.ndarray, weights: np.ndarray, largest_row_nor
     A separator found for the first :math:`P` rows of a nested instance certifies every longer prefix on which it
     still has a positive margin, at the cost of one product with the rows.
     """
-    w = np.asarray(weights, dtype=float).ravel()
-    norm = float(np.linalg.norm(w))
-    if not np.all(np.isfinite(w)) or norm == 0.0:
+    norm = _usable_norm(weights)
+    if norm is None:
         return np.full(len(scores), -math.inf)
-    return np.minimum.accumulate(np.asarray(scores, dtype=float)) / norm - _allowance(w.size, largest_row_norm)
+    return np.minimum.accumulate(np.asarray(scores, dtype=float)) / norm - _allowance(np.size(weights), largest_row_norm)
 
 
 def decide(kappa: float, lower: float, upper: float, solver: str, solver_status: str) -> Certificate:
