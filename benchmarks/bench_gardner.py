@@ -3,7 +3,9 @@
 (a) alpha_c(kappa) on 10^4 margins: the compiled, vectorised closed form against a per-point
     ``scipy.integrate.quad`` loop over int_{-kappa}^inf Dt (t + kappa)^2.
 (b) Time per kappa = 0 verdict at P = 2N (the hardest load) on the same instances, for
-    - our default program (NNLS on the least-distance form, every verdict certified);
+    - our default program (the least-distance program, every verdict certified: at N >= 400 the interior point
+      on the hull distance first, Lawson-Hanson NNLS for what it leaves undecided);
+    - the same program solved by Lawson-Hanson NNLS only (the previous default);
     - our parametrised cvxpy LP with Clarabel (certified; the previous default);
     - a plain loop that rebuilds the cvxpy problem every trial and solves it with default settings (no
       certificate);
@@ -14,7 +16,8 @@
     interval of the median has half-width <= 0.02 (Cover: the median is exactly 2 at every N). Ours is the
     pipeline's guided search (capacity.prefix_search: each separator and Farkas certificate extended to other
     prefixes, each max margin placing the next solve through Gardner's curve) on every instance; the previous
-    galloping bisection with the same NNLS verdicts runs on the first 3 x ``--baseline-instances`` instances,
+    galloping bisection with NNLS verdicts (the previous default) runs on the first 3 x ``--baseline-instances``
+    instances,
     and the cvxpy and linprog searches (plain bisection) on the first ``--baseline-instances``. Where they
     reproduce our certified P*, their time to the estimate is their
     mean time per instance times the number of instances ours needed; where their search stops at an undecided
@@ -43,7 +46,9 @@ import replica
 from capacity.ensembles import PerceptronEnsemble
 from capacity.estimates import median_interval
 from capacity.experiments import MAX_LOAD, critical_loads, rs_capacity_curve
-from capacity.prefix_search import capacity_curve_predictor, certify_prefix, first_unseparable_prefix
+from capacity.prefix_search import (
+    SEARCH_RELATIVE_GAP, capacity_curve_predictor, certify_prefix, first_unseparable_prefix,
+)
 from capacity.programs import LeastDistanceProgram, SeparabilityLP, Verdict
 
 
@@ -82,17 +87,20 @@ def plain_linprog(rows):
 def methods_for(n: int, max_patterns: int) -> dict:
     """Name -> (rows -> Verdict); ours first (the reference for verdicts)."""
     ours = LeastDistanceProgram(n)
+    active_set = LeastDistanceProgram(n, method="active-set")
     clarabel = SeparabilityLP(n, max_patterns, "CLARABEL")
     return {
         OURS: lambda rows: ours.certify(rows).verdict,
+        ACTIVE_SET: lambda rows: active_set.certify(rows).verdict,
         "ours cvxpy LP Clarabel (certified)": lambda rows: clarabel.certify(rows).verdict,
         PLAIN: plain_cvxpy,
         "scipy linprog HiGHS": plain_linprog,
     }
 
 
-OURS = "ours NNLS least distance (certified)"
-OURS_SEARCH = "ours: guided search, NNLS (certified)"
+OURS = "ours least distance (certified)"
+ACTIVE_SET = "least distance by NNLS only (certified; before)"
+OURS_SEARCH = "ours: guided search (certified)"
 BISECTION = "galloping bisection, NNLS (certified; before)"
 PLAIN = "plain cvxpy loop (default settings)"
 
@@ -117,7 +125,7 @@ def bench_estimate(n: int, half_width: float = 0.02, baseline_instances: int = 2
     max_patterns = int(MAX_LOAD * n)
     ensemble = PerceptronEnsemble(n, seed)
     methods = methods_for(n, max_patterns)
-    program = LeastDistanceProgram(n)
+    program = LeastDistanceProgram(n, relative_gap=SEARCH_RELATIVE_GAP)  # as critical_loads uses it
     predict = capacity_curve_predictor(n, rs_capacity_curve(False), 0.0)
 
     def timed(rows, answer, guess_predict=None):
@@ -147,9 +155,9 @@ def bench_estimate(n: int, half_width: float = 0.02, baseline_instances: int = 2
     result["methods"][OURS_SEARCH] = {"seconds": total["seconds"], "basis": f"measured on all {len(ours)} instances",
                                       "per_verdict": total["seconds"] / total["calls"], "complete": True,
                                       "calls": total["calls"]}
-    chosen = {BISECTION: methods[OURS]} if "bisection" in baselines else {}
+    chosen = {BISECTION: methods[ACTIVE_SET]} if "bisection" in baselines else {}
     if "cvxpy" in baselines:
-        chosen.update({name: method for name, method in methods.items() if name != OURS})
+        chosen.update({name: method for name, method in methods.items() if name not in (OURS, ACTIVE_SET)})
     for name, method in chosen.items():
         count = min(baseline_instances * (3 if name == BISECTION else 1), len(ours))
         runs = [searcher(method)(t) for t in range(count)]

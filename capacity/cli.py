@@ -263,8 +263,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", metavar="FILE", help="record every finished instance in FILE (JSON lines)")
     p.add_argument("--resume", action="store_true", help="continue the sweep recorded in --store FILE")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (tcp://host:8786)")
-    p.add_argument("--solver", help="convex solver: NNLS (least-distance active set) or a cvxpy solver such as "
-                                    "CLARABEL or HIGHS, as the check allows")
+    p.add_argument("--solver", help="convex solver: NNLS (the certified least-distance program; an interior point "
+                                    "first on large instances) or a cvxpy solver such as CLARABEL or HIGHS, as the "
+                                    "check allows")
     p.add_argument("--decoupled", action="store_true",
                    help="checks that take it (`replica models`): each input gets its own competitors")
     p.add_argument("--method", help="checks with several experiments: which one to run, as the check allows "

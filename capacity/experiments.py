@@ -36,7 +36,7 @@ from replica.validation import check_int, check_real, check_real_array
 from .ensembles import PerceptronEnsemble
 from .store import TrialStore
 from .enumeration import MAX_ENUMERATION_N, longest_storable_prefix
-from .prefix_search import capacity_curve_predictor, certify_prefix, first_unseparable_prefix
+from .prefix_search import SEARCH_RELATIVE_GAP, capacity_curve_predictor, certify_prefix, first_unseparable_prefix
 from .programs import make_program
 
 __all__ = ["CriticalLoad", "critical_loads", "rs_capacity_curve", "binary_critical_loads", "separability_trials",
@@ -82,14 +82,16 @@ class CriticalLoad:
 
 
 @lru_cache(maxsize=16)
-def _program(n: int, max_patterns: int, kappa_is_zero: bool, solver: str | None, nonnegative: bool):
-    """One program per (size, row budget, kind, solver, sign constraint) and process, reused by every trial there.
+def _program(n: int, max_patterns: int, kappa_is_zero: bool, solver: str | None, nonnegative: bool,
+             relative_gap: float | None = None):
+    """One program per (size, row budget, kind, solver, sign constraint, bracket width) and process, reused by every
+    trial there.
 
     cvxpy programs hold parameter values between solves, so each is used by one trial at a time: trials within a
     process run sequentially (joblib parallelises across processes).
     """
     return make_program(n, max_patterns, kappa=0.0 if kappa_is_zero else 1.0, solver=solver,
-                        nonnegative=nonnegative)
+                        nonnegative=nonnegative, relative_gap=relative_gap)
 
 
 @lru_cache(maxsize=4)
@@ -105,7 +107,7 @@ def rs_capacity_curve(nonnegative: bool):
 def _bisect_instance(n, seed, trial, kappa, max_patterns, solver, nonnegative=False, guess=None) -> CriticalLoad:
     start = time.perf_counter()
     signed = PerceptronEnsemble(n, seed).instance(trial, max_patterns).signed_patterns
-    program = _program(n, max_patterns, kappa == 0.0, solver, nonnegative)
+    program = _program(n, max_patterns, kappa == 0.0, solver, nonnegative, SEARCH_RELATIVE_GAP)
     predict = capacity_curve_predictor(n, rs_capacity_curve(bool(nonnegative)), kappa)
     p_star, outcome, solves = first_unseparable_prefix(
         lambda p: certify_prefix(program, signed, p, kappa, nonnegative=nonnegative), max_patterns, guess, predict)

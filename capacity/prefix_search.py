@@ -5,7 +5,7 @@ A finite-size experiment draws patterns :math:`\xi^1, \xi^2, \dots` and asks for
 verdicts are monotone in :math:`P` (a separator of :math:`P` patterns separates every shorter prefix; a Farkas
 certificate of a prefix certifies every longer one), so any search that keeps a separable ``lo`` and an
 unseparable ``hi`` finds the same :math:`P^*`; the searches here differ only in how many convex programs they
-solve, which is the whole cost (one certified verdict of the least-distance program takes seconds at
+solve, which is the whole cost (one certified verdict of the least-distance program takes about a second at
 :math:`N = 1000`).
 
 :func:`first_unseparable_prefix` uses, besides the verdict, what each certificate says about *other* prefixes:
@@ -21,11 +21,13 @@ solve, which is the whole cost (one certified verdict of the least-distance prog
   :math:`N[\alpha_c(\kappa) - \alpha_c(\kappa_{\max}(P))]` (:func:`capacity_curve_predictor`). The next solve
   is placed one pattern before that prediction. Measured at :math:`N = 300`, the prediction from :math:`d`
   patterns before :math:`P^*` is unbiased with a spread of about :math:`2\sqrt d`; it replaces the first
-  bisection steps, which are the ones that gain least.
+  bisection steps, which are the ones that gain least. The margin is needed only to about
+  :data:`SEARCH_RELATIVE_GAP`.
 
-Measured at :math:`N = 1000` (``benchmarks/bench_gardner.py``): 4.8 certified verdicts per instance where the
-galloping bisection needs 8.3 on the same 6 instances (6.2 over 34 instances), 1.8 times less time to the
-:math:`\pm 0.02` capacity estimate. Warm starts between prefixes do not pay here (README).
+Measured at :math:`N = 1000` (``benchmarks/bench_gardner.py``): 5.5 certified verdicts per instance where the
+galloping bisection needs 8.3 on the same 6 instances (6.4 over 34 instances). With the interior point's verdicts
+(:mod:`capacity.programs.interior_point`) the :math:`\pm 0.02` capacity estimate takes about a tenth of the time of
+the bisection with NNLS verdicts. Warm starts between prefixes do not pay here (README).
 """
 
 from __future__ import annotations
@@ -42,7 +44,14 @@ from .programs.certificates import (
 )
 
 __all__ = ["PrefixAnswer", "certify_prefix", "capacity_curve_predictor", "first_unseparable_prefix",
-           "walk_to_first_unseparable"]
+           "SEARCH_RELATIVE_GAP"]
+
+#: How tightly a separable prefix's max margin need be known to place the next solve: a relative error
+#: :math:`\epsilon` moves the prediction by :math:`N|\alpha_c'(\kappa)|\epsilon\kappa`, under one pattern at
+#: :math:`\epsilon = 10^{-2}` for :math:`N = 1000` where the prediction's own spread is :math:`2\sqrt d`. The
+#: least-distance program's interior point stops there (two or three iterations early); the verdicts are certified
+#: as always.
+SEARCH_RELATIVE_GAP = 1e-2
 
 
 @dataclass(frozen=True)
@@ -202,43 +211,3 @@ def first_unseparable_prefix(answer, max_patterns: int, guess: int | None = None
         else:
             p = (lo + hi) // 2
         p = min(max(p, lo + 1), (max_patterns + 1 if hi is None else hi) - 1)
-
-
-def walk_to_first_unseparable(separable, max_patterns: int, guess: int) -> tuple[int | None, str, int]:
-    """The first prefix length that is not separable, found by stepping one pattern at a time from ``guess``.
-
-    Up from a separable guess, down from an unseparable one, until the verdict changes. Meant for a program that
-    keeps its solution between calls (:class:`~capacity.programs.LiveLeastDistance`): each step changes the rows
-    least, and a step whose new rows the current separator already satisfies costs no pivot. Measured on the
-    associative memory it needs about as much time as the bisection of :func:`first_unseparable_prefix` and fewer
-    pivots; on perceptron prefixes near capacity neither gains over cold solves (README). Same arguments and
-    result; both return the same :math:`P^*` because the verdicts are monotone.
-    """
-    calls = 0
-
-    def verdict(p):
-        nonlocal calls
-        calls += 1
-        return separable(p)
-
-    p = min(max(int(guess), 1), max_patterns)
-    answer = verdict(p)
-    if answer is Verdict.DOUBTFUL:
-        return None, "doubtful", calls
-    if answer is Verdict.SEPARABLE:
-        while p < max_patterns:
-            p += 1
-            answer = verdict(p)
-            if answer is Verdict.DOUBTFUL:
-                return None, "doubtful", calls
-            if answer is Verdict.NOT_SEPARABLE:
-                return p, "certified", calls
-        return None, "above_search_range", calls
-    while p > 1:
-        answer = verdict(p - 1)
-        if answer is Verdict.DOUBTFUL:
-            return None, "doubtful", calls
-        if answer is Verdict.SEPARABLE:
-            return p, "certified", calls
-        p -= 1
-    return 1, "certified", calls

@@ -10,14 +10,18 @@ with margin :math:`\kappa` is the feasibility of :math:`p(p-1)` linear constrain
 Each row is an outer product, scaled by :math:`d` so that the certified max-margin programs of
 :mod:`capacity.programs` (which bound :math:`\max_{|w|=1}\min_k a_k\cdot w`) answer the question at the natural
 score scale. There are many more rows than weights (:math:`p(p-1) \approx 56\,d^2` near capacity at
-:math:`d = 20`), so the default verdict is *constraint generation* (:class:`AssociationRows` with
-:class:`~capacity.programs.LiveLeastDistance`): the least-distance program is solved on a working set of rows,
-the scores of all :math:`p(p-1)` rows under the current memory are computed from two matrix products without
-forming the rows, the most violated row enters, and so on; a separator is certified against every row, a Farkas
-certificate on the working set certifies the whole problem. Constraints only accumulate as :math:`p` grows (new
-associations add rows, and in the original model also a new competitor for every old one), so the first
-infeasible :math:`p^*` is found by stepping one association at a time from the theory's :math:`p_c`, warm-started
-(:func:`capacity.prefix_search.walk_to_first_unseparable`); a doubtful verdict ends that instance's search and is
+:math:`d = 20`), so the default verdict never forms them (:class:`AssociationRows`). Every row is a Kronecker
+product :math:`d\,(y_\mu - y_\nu)\otimes x_\mu`, so the scores of all rows under one memory come from two matrix
+products, and the interior point's Newton matrix :math:`\sum\theta_{\mu\nu}a_{\mu\nu}a_{\mu\nu}^\top =
+d^2\sum_\mu M_\mu\otimes x_\mu x_\mu^\top` from one product of a :math:`d^2\times p` by a :math:`p\times d^2`
+matrix (:meth:`AssociationRows.weighted_gram`); the interior point on the distance to the hull of the rows
+(:mod:`capacity.programs.interior_point`) then decides a verdict in about 25 such steps, and what it leaves
+undecided goes to constraint generation (:class:`~capacity.programs.LiveLeastDistance`: the least-distance
+program on a working set of rows, the most violated row entering). A separator is certified against every row,
+multipliers bound the margin from above whichever rows carry them. Constraints only accumulate as :math:`p` grows
+(new associations add rows, and in the original model also a new competitor for every old one), so the first
+infeasible :math:`p^*` is bracketed from the theory's :math:`p_c`
+(:func:`capacity.prefix_search.first_unseparable_prefix`); a doubtful verdict ends that instance's search and is
 reported, never counted. :func:`association_rows` materialises all rows with one ``einsum`` for the dense
 programs (a cvxpy solver by name, and the fallback for an uncertified verdict).
 
@@ -42,9 +46,10 @@ from replica.validation import check_int, check_real
 
 from ..estimates import standard_error_of_mean
 from ..experiments import run_trials
-from ..prefix_search import first_unseparable_prefix, walk_to_first_unseparable
+from ..prefix_search import first_unseparable_prefix
 from ..programs import DEFAULT_SOLVER, Verdict, available_solvers, make_program
-from ..programs.active_set import LiveLeastDistance, RowPool
+from ..programs.active_set import RowPool
+from ..programs.interior_point import certify_implicit_rows
 from ..verification import Verification
 from .base import Check, Execution, seed_setting, solver_setting, trials_setting
 
@@ -158,6 +163,57 @@ class AssociationRows(RowPool):
             return self.d * table[~np.eye(p, dtype=bool)]
         return self.d * (own[:, None] - np.einsum("msj,mj->ms", self.competitors[:p, : p - 1], z)).ravel()
 
+    def _competitor_weights(self, weights: np.ndarray):
+        r"""Weights :math:`\theta_{\mu\nu}` of the candidates as a table over each association's competitors
+        :math:`o_{\mu\nu}` (the other targets: a :math:`p\times p` table with zero diagonal; the decoupled model's
+        own competitors: :math:`p\times(p-1)`, with those competitors), with :math:`t_\mu = \sum_\nu\theta_{\mu\nu}`
+        and :math:`m_\mu = \sum_\nu\theta_{\mu\nu}o_{\mu\nu}`.
+
+        Returns
+        -------
+        (t, m, table, competitors)
+            ``competitors`` is ``None`` in the original model (they are the targets).
+        """
+        p = self.p
+        table = np.asarray(weights, dtype=float).reshape(p, p - 1)
+        if self.competitors is None:
+            full = np.zeros((p, p))
+            full[~np.eye(p, dtype=bool)] = table.ravel()
+            return full.sum(axis=1), full @ self.targets[:p], full, None
+        others = self.competitors[:p, : p - 1]
+        return table.sum(axis=1), np.einsum("ms,msj->mj", table, others), table, others
+
+    def combination(self, multipliers):
+        r""":math:`\sum u_{\mu\nu}\, d\,\mathrm{vec}(g_{\mu\nu}x_\mu^\top) = d\,\mathrm{vec}(C^\top X)` with
+        :math:`c_\mu = \sum_\nu u_{\mu\nu}(y_\mu - o_{\mu\nu}) = t_\mu y_\mu - m_\mu`, in :math:`O(p^2 d)`."""
+        total, first, _, _ = self._competitor_weights(multipliers)
+        gaps = total[:, None] * self.targets[: self.p] - first
+        return self.d * (gaps.T @ self.inputs[: self.p]).ravel()
+
+    def weighted_gram(self, weights, single_precision: bool = False):
+        r""":math:`\sum\theta_{\mu\nu} a_{\mu\nu}a_{\mu\nu}^\top = d^2\sum_\mu M_\mu\otimes x_\mu x_\mu^\top` with
+        :math:`M_\mu = \sum_\nu\theta_{\mu\nu}g_{\mu\nu}g_{\mu\nu}^\top = t_\mu y_\mu y_\mu^\top - y_\mu m_\mu^\top
+        - m_\mu y_\mu^\top + S_\mu`: the rows are Kronecker products :math:`g\otimes x`, so the
+        :math:`d^2\times d^2` matrix is one product of :math:`d^2\times p` by :math:`p\times d^2`, in
+        :math:`O(p d^4 + p^2 d^2)` instead of the :math:`O(p^2 d^4)` of the materialised rows; with
+        ``single_precision`` that product is taken in float32."""
+        p, d = self.p, self.d
+        total, first, table, others = self._competitor_weights(weights)
+        y = self.targets[:p]
+        if others is None:
+            second = (table @ np.einsum("nj,nk->njk", y, y).reshape(p, d * d)).reshape(p, d, d)
+        else:
+            second = np.einsum("ms,msj,msk->mjk", table, others, others)
+        cross = np.einsum("mj,mk->mjk", y, first)
+        blocks = total[:, None, None] * np.einsum("mj,mk->mjk", y, y) - cross - cross.transpose(0, 2, 1) + second
+        x = self.inputs[:p]
+        products = np.einsum("mj,mk->mjk", x, x).reshape(p, d * d)
+        blocks = blocks.reshape(p, d * d)
+        if single_precision:
+            blocks, products = blocks.astype(np.float32), products.astype(np.float32)
+        gram = (blocks.T @ products).reshape(d, d, d, d)
+        return (d * d) * np.ascontiguousarray(gram.transpose(0, 2, 1, 3)).reshape(d * d, d * d)
+
     def largest_row_norm(self) -> float:
         p = self.p
         x_norms = np.linalg.norm(self.inputs[:p], axis=1)
@@ -202,23 +258,25 @@ class LAMThreshold:
 
 #: Largest number of row entries (rows x d^2) the dense fallback program may materialise (about 200 MB).
 DENSE_FALLBACK_ENTRIES = 25_000_000
-#: Row entries at the theory's p_c above which constraint generation beats the dense NNLS program (measured by
-#: ``benchmarks/bench_lam.py``: equal at d = 15, about 1e6 entries; 5x faster at d = 18; 15x at d = 20).
-CONSTRAINT_GENERATION_ENTRIES = 1_000_000
+#: Row entries at the theory's p_c above which the verdicts work on the implicit rows (:class:`AssociationRows`)
+#: instead of materialising them (constraint generation was measured equal to the dense NNLS program at d = 15,
+#: about 1e6 entries, by ``benchmarks/bench_lam.py``; the interior point on the implicit rows is faster still).
+IMPLICIT_ROWS_ENTRIES = 1_000_000
 
 
 def instance_threshold(d, seed, trial, kappa, decoupled, max_associations, guess, solver,
-                       constraint_generation: bool | None = None) -> LAMThreshold:
+                       implicit_rows: bool | None = None) -> LAMThreshold:
     """Certified first unstorable number of associations of one instance (:func:`draw_memory_instance`).
 
-    With the default solver (``NNLS``) and more than :data:`CONSTRAINT_GENERATION_ENTRIES` row entries at the
-    guess, the verdicts come from one :class:`~capacity.programs.LiveLeastDistance`
-    over the instance's :class:`AssociationRows`: constraint generation on the implicit rows, warm-started from
-    the previous number of associations, stepping one association at a time from the theory's guess
-    (:func:`~capacity.prefix_search.walk_to_first_unseparable`). A verdict it cannot certify is decided again by
-    the dense program (NNLS, then cvxpy) when the rows fit in :data:`DENSE_FALLBACK_ENTRIES`, and stays doubtful
-    otherwise. Smaller instances, and a cvxpy solver by name, materialise the rows and bisect, as the perceptron
-    sweeps do. ``constraint_generation`` forces the choice (``None``: by size as above).
+    With the default solver (``NNLS``) and more than :data:`IMPLICIT_ROWS_ENTRIES` row entries at the guess, the
+    rows are never formed: every verdict comes from
+    :func:`~capacity.programs.interior_point.certify_implicit_rows` on the instance's :class:`AssociationRows`
+    (the interior point, whose Newton matrix is the Kronecker sum of :meth:`AssociationRows.weighted_gram`; the
+    live active set by constraint generation for what it leaves undecided). A verdict neither certifies is
+    decided again by the dense program (NNLS, then cvxpy) when the rows fit in :data:`DENSE_FALLBACK_ENTRIES`,
+    and stays doubtful otherwise. Smaller instances, and a cvxpy solver by name, materialise the rows. Either
+    way the search brackets the threshold from the theory's guess (:func:`~capacity.prefix_search.
+    first_unseparable_prefix`). ``implicit_rows`` forces the choice (``None``: by size as above).
     """
     start = time.perf_counter()
     inputs, targets, competitors = draw_memory_instance(d, max_associations, seed, trial, decoupled)
@@ -227,22 +285,21 @@ def instance_threshold(d, seed, trial, kappa, decoupled, max_associations, guess
     def dense_verdict(p):
         return dense.certify(association_rows(inputs[:p], targets[:p], competitors), kappa).verdict
 
-    if constraint_generation is None:
-        constraint_generation = guess * (guess - 1) * d * d > CONSTRAINT_GENERATION_ENTRIES
-    if not constraint_generation or (solver or DEFAULT_SOLVER).upper() != DEFAULT_SOLVER:
+    if implicit_rows is None:
+        implicit_rows = guess * (guess - 1) * d * d > IMPLICIT_ROWS_ENTRIES
+    if not implicit_rows or (solver or DEFAULT_SOLVER).upper() != DEFAULT_SOLVER:
         p_star, outcome, solves = first_unseparable_prefix(dense_verdict, max_associations, guess)
     else:
         rows = AssociationRows(inputs, targets, competitors)
-        live = LiveLeastDistance(rows)
 
         def stored(p):
             rows.set_associations(p)
-            verdict = live.certify(kappa).verdict
+            verdict = certify_implicit_rows(rows, kappa).verdict
             if verdict is Verdict.DOUBTFUL and p * (p - 1) * d * d <= DENSE_FALLBACK_ENTRIES:
                 verdict = dense_verdict(p)
             return verdict
 
-        p_star, outcome, solves = walk_to_first_unseparable(stored, max_associations, guess)
+        p_star, outcome, solves = first_unseparable_prefix(stored, max_associations, guess)
     return LAMThreshold(d, trial, seed, kappa, decoupled, p_star, outcome, solves, time.perf_counter() - start)
 
 

@@ -82,6 +82,34 @@ class RowPool(ABC):
     def largest_row_norm(self) -> float:
         """The largest Euclidean norm of a candidate row (for the rounding allowance of the certificates)."""
 
+    def _candidate_rows(self) -> np.ndarray:
+        return self.rows(self.ids(np.arange(self.candidate_count())))
+
+    def combination(self, multipliers: np.ndarray) -> np.ndarray:
+        r""":math:`\sum_j u_j a_j` over the candidates (``multipliers`` in the order of :meth:`scores`).
+
+        This default materialises the candidates; a pool with structure overrides it.
+        """
+        return self._candidate_rows().T @ multipliers
+
+    def weighted_gram(self, weights: np.ndarray, single_precision: bool = False) -> np.ndarray:
+        r""":math:`\sum_j \theta_j a_j a_j^\top` (:math:`\theta \ge 0`) over the candidates, shape ``(n, n)`` (at least
+        its lower triangle).
+
+        With ``single_precision`` the product may be formed in float32 (twice as fast; the interior point's early
+        Newton directions need no more). This default materialises the candidates; a pool with structure overrides
+        it.
+        """
+        rows = self._candidate_rows()
+        return _symmetric_rank_update(rows.astype(np.float32) if single_precision else rows, weights)
+
+
+def _symmetric_rank_update(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    r""":math:`\sum_j \theta_j a_j a_j^\top` by one BLAS ``syrk`` in the precision of ``rows`` (lower triangle)."""
+    scaled = rows * np.sqrt(weights).astype(rows.dtype)[:, None]
+    syrk = blas.ssyrk if rows.dtype == np.float32 else blas.dsyrk
+    return syrk(1.0, scaled, trans=1, lower=1)
+
 
 class PatternRows(RowPool):
     r"""Rows of a dense array whose candidates are its first ``limit`` rows (nested instances :math:`P \le P_{\max}`).
@@ -97,6 +125,7 @@ class PatternRows(RowPool):
         self.n = self.matrix.shape[1]
         self.limit = self.matrix.shape[0]
         self._norms = np.sqrt(np.einsum("ij,ij->i", self.matrix, self.matrix))
+        self._single = None  # float32 copy, made on first use by weighted_gram
 
     def set_limit(self, limit: int) -> None:
         """Make the first ``limit`` rows the candidates."""
@@ -120,6 +149,16 @@ class PatternRows(RowPool):
 
     def largest_row_norm(self) -> float:
         return float(self._norms[: self.limit].max()) if self.limit else 0.0
+
+    def _candidate_rows(self) -> np.ndarray:
+        return self.matrix[: self.limit]
+
+    def weighted_gram(self, weights, single_precision: bool = False):
+        if not single_precision:
+            return super().weighted_gram(weights)
+        if self._single is None:
+            self._single = self.matrix.astype(np.float32)
+        return _symmetric_rank_update(self._single[: self.limit], weights)
 
 
 class LiveLeastDistance:

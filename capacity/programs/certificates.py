@@ -37,8 +37,8 @@ from replica.errors import ParameterError
 from replica.serialization import json_safe
 
 __all__ = ["Verdict", "Certificate", "signed_rows", "trivial_certificate", "margin_lower_bound", "margin_upper_bound",
-           "lower_bound_from_scores", "prefix_lower_bounds", "certifies_separable", "certifies_not_separable", "decide",
-           "FARKAS_TOLERANCE"]
+           "lower_bound_from_scores", "upper_bound_from_combination", "prefix_lower_bounds", "certifies_separable",
+           "certifies_not_separable", "decide", "FARKAS_TOLERANCE"]
 
 #: Largest certified margin bound accepted as "no separator" at kappa = 0 (margins of N(0, I) data are O(1)).
 FARKAS_TOLERANCE = 1e-6
@@ -96,12 +96,6 @@ def trivial_certificate(solver: str) -> Certificate:
                        "no constraints: every margin is achievable")
 
 
-def _rounding_allowance(signed_patterns: np.ndarray) -> float:
-    """Bound on floating-point error of a normalised dot product ``a_mu . w/|w|``."""
-    largest_row = float(np.sqrt(np.max(np.einsum("ij,ij->i", signed_patterns, signed_patterns)))) if len(signed_patterns) else 0.0
-    return _allowance(signed_patterns.shape[1], largest_row)
-
-
 def _allowance(n: int, largest_row_norm: float) -> float:
     return 4 * (n + 2) * np.finfo(float).eps * largest_row_norm
 
@@ -123,6 +117,15 @@ def lower_bound_from_scores(scores: np.ndarray, weights: np.ndarray, largest_row
     if len(scores) == 0:
         return math.inf
     return float(np.min(scores) / norm) - _allowance(np.size(weights), largest_row_norm)
+
+
+def upper_bound_from_combination(combination: np.ndarray, total: float, largest_row_norm: float) -> float:
+    r"""Certified upper bound :math:`|c|/\sum_\mu\lambda_\mu` plus rounding, from the combination
+    :math:`c = \sum_\mu \lambda_\mu a_\mu` of non-negative multipliers (computed by the caller, blockwise if the rows
+    are never materialised) and their sum; ``inf`` if they cannot certify anything."""
+    if not (math.isfinite(total) and total > 0.0) or not np.all(np.isfinite(combination)):
+        return math.inf
+    return float(np.linalg.norm(combination) / total) + _allowance(np.size(combination), largest_row_norm)
 
 
 def margin_lower_bound(signed_patterns: np.ndarray, weights, *, nonnegative: bool = False) -> float:
@@ -159,12 +162,13 @@ def margin_upper_bound(signed_patterns: np.ndarray, multipliers, *, qp_dual: boo
     combination = signed_patterns.T @ lam
     if nonnegative:
         combination = np.clip(combination, 0.0, None)
-    bound = float(np.linalg.norm(combination) / total)
+    largest_row = float(np.sqrt(np.max(np.einsum("ij,ij->i", signed_patterns, signed_patterns))))
+    bound = upper_bound_from_combination(combination, total, largest_row)
     if qp_dual:
         dual_value = total - 0.5 * float(combination @ combination)
         if dual_value > 0:
-            bound = min(bound, 1.0 / math.sqrt(2.0 * dual_value))
-    return bound + _rounding_allowance(signed_patterns)
+            bound = min(bound, 1.0 / math.sqrt(2.0 * dual_value) + _allowance(signed_patterns.shape[1], largest_row))
+    return bound
 
 
 def certifies_separable(kappa: float, lower) -> bool | np.ndarray:

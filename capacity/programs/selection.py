@@ -1,4 +1,4 @@
-"""Which program answers a margin question: the NNLS least-distance solver by default, or a named cvxpy solver."""
+"""Which program answers a margin question: the least-distance program by default, or a named cvxpy solver."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from .margin_programs import MaxMarginQP, SeparabilityLP
 
 __all__ = ["DEFAULT_SOLVER", "available_solvers", "make_program"]
 
-#: The default: Lawson–Hanson NNLS on the least-distance form (fastest on dense instances; see the README).
+#: The default: the least-distance program (:class:`LeastDistanceProgram`: an interior point on the hull distance
+#: first for large unconstrained instances, Lawson–Hanson NNLS otherwise; fastest on dense instances, see the README).
 DEFAULT_SOLVER = "NNLS"
 
 
@@ -20,7 +21,8 @@ def available_solvers() -> list[str]:
     return [DEFAULT_SOLVER, *cp.installed_solvers()]
 
 
-def make_program(n: int, max_patterns: int, *, kappa: float, solver: str | None = None, nonnegative: bool = False):
+def make_program(n: int, max_patterns: int, *, kappa: float, solver: str | None = None, nonnegative: bool = False,
+                 relative_gap: float | None = None):
     """A program with ``certify(signed_patterns, kappa)`` for instances of dimension ``n``.
 
     Parameters
@@ -34,11 +36,15 @@ def make_program(n: int, max_patterns: int, *, kappa: float, solver: str | None 
         ``"NNLS"`` (default) or a cvxpy solver name such as ``"CLARABEL"`` or ``"HIGHS"``.
     nonnegative : bool
         Sign-constrained weights :math:`w \\ge 0`.
+    relative_gap : float, optional
+        For the least-distance program: the relative width of the margin bracket at which its interior point stops
+        (:class:`LeastDistanceProgram`; its default if ``None``). cvxpy programs ignore it.
     """
     solver = (solver or DEFAULT_SOLVER).upper()
     if solver not in available_solvers():
         raise ParameterError("solver", f"must be one of {available_solvers()}; got {solver!r}")
     if solver == DEFAULT_SOLVER:
-        return LeastDistanceProgram(n, nonnegative=nonnegative)
+        options = {} if relative_gap is None else {"relative_gap": relative_gap}
+        return LeastDistanceProgram(n, nonnegative=nonnegative, **options)
     kind = SeparabilityLP if kappa == 0.0 else MaxMarginQP
     return kind(n, max_patterns, solver, nonnegative=nonnegative)

@@ -9,7 +9,7 @@ import pytest
 
 from capacity.checks.lam import AssociationRows, association_rows, draw_memory_instance, instance_threshold, search_range
 from capacity.ensembles import PerceptronEnsemble
-from capacity.prefix_search import first_unseparable_prefix, walk_to_first_unseparable
+from capacity.prefix_search import first_unseparable_prefix
 from capacity.programs import LeastDistanceProgram, LiveLeastDistance, PatternRows, Verdict
 
 
@@ -106,7 +106,7 @@ def test_association_rows_are_the_dense_rows_with_stable_ids(decoupled):
 def test_memory_thresholds_equal_the_dense_bisection_on_shared_seeds(d, decoupled):
     guess, longest = search_range(d, 0.0, samples=20_000, seed=0)
     for trial in range(3):
-        live = instance_threshold(d, 0, trial, 0.0, decoupled, longest, guess, None, constraint_generation=True)
+        live = instance_threshold(d, 0, trial, 0.0, decoupled, longest, guess, None, implicit_rows=True)
         inputs, targets, competitors = draw_memory_instance(d, longest, 0, trial, decoupled)
         program = LeastDistanceProgram(d * d)
         p_star, outcome, _ = first_unseparable_prefix(
@@ -114,25 +114,15 @@ def test_memory_thresholds_equal_the_dense_bisection_on_shared_seeds(d, decouple
         assert (live.p_star, live.outcome) == (p_star, outcome) == (live.p_star, "certified")
 
 
-def test_the_walk_and_the_bisection_find_the_same_prefix():
-    verdicts = [Verdict.SEPARABLE] * 37 + [Verdict.NOT_SEPARABLE] * 30  # prefix p separable iff p <= 36
-    for guess in (1, 10, 36, 37, 50, 66):
-        walk = walk_to_first_unseparable(lambda p: verdicts[p], 66, guess)
-        assert walk[:2] == first_unseparable_prefix(lambda p: verdicts[p], 66, guess)[:2] == (37, "certified")
-    assert walk_to_first_unseparable(lambda p: Verdict.SEPARABLE, 20, 5)[:2] == (None, "above_search_range")
-    doubtful = [Verdict.SEPARABLE] * 10 + [Verdict.DOUBTFUL] + [Verdict.NOT_SEPARABLE] * 10
-    assert walk_to_first_unseparable(lambda p: doubtful[p], 20, 5)[:2] == (None, "doubtful")
-
-
 @pytest.mark.slow
-def test_memory_at_d_20_constraint_generation_equals_the_dense_bisection_and_agrees_with_the_theory():
+def test_memory_at_d_20_on_implicit_rows_equals_the_dense_bisection_and_agrees_with_the_theory():
     from capacity.checks.lam import lam_agreement, lam_thresholds, summarise_thresholds
 
     d = 20
     guess, longest = search_range(d, 0.0, samples=20_000, seed=0)
-    for trial in range(2):  # the default path at d = 20 is constraint generation
+    for trial in range(2):  # the default path at d = 20 works on the implicit rows
         live = instance_threshold(d, 0, trial, 0.0, False, longest, guess, None)
-        dense = instance_threshold(d, 0, trial, 0.0, False, longest, guess, None, constraint_generation=False)
+        dense = instance_threshold(d, 0, trial, 0.0, False, longest, guess, None, implicit_rows=False)
         assert (live.p_star, live.outcome) == (dense.p_star, "certified")
     summary = summarise_thresholds(lam_thresholds([d], trials=8, progress=False), samples=20_000)
     agree, message = lam_agreement(summary)
