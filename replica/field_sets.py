@@ -52,7 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-from scipy import integrate, special
+from scipy import integrate, optimize, special
 
 from .errors import ParameterError
 from .least_distance import least_distance
@@ -485,9 +485,9 @@ class MonotoneTreelike(_ActivationSum, FieldSet):
             if reach <= 0:
                 raise self._unreachable(label)
             if reach <= self.kappa:
-                raise ParameterError("kappa", f"must lie below {reach:.6g}, the largest output y (c . g(h))/sqrt K "
-                                              f"that g = {self.activation} reaches for label {label:+d}; got "
-                                              f"{self.kappa:g}")
+                raise ParameterError("kappa", f"must lie below {reach:.12g}, the largest output y (c . g(h))/sqrt K "
+                                              f"that g = {self.activation} reaches for label {label:+d} with "
+                                              f"|h| <= {self.EXTENT:g}; got {self.kappa:.12g}")
         odd = np.allclose(self._table_g, -self._table_g[::-1], atol=1e-12)  # g(-h) = -g(h): C_- = -C_+
         self.label_symmetric = odd
         self.exact_projection = self.k <= 2
@@ -506,11 +506,23 @@ class MonotoneTreelike(_ActivationSum, FieldSet):
             return None
         costs = []
         for label in (1, -1):
-            weight = float(self._weights(label)[0])
-            threshold = float(self._inverse(np.array([self.kappa / weight]))[0])
-            upward = weight * (self._table_g[-1] - self._table_g[0]) > 0
+            threshold, upward = self._half_line(label)
             costs.append(gardner_cost(threshold if upward else -threshold))
         return float(np.mean(costs))
+
+    def _half_line(self, label) -> tuple[float, bool]:
+        r""":math:`K = 1`: the threshold :math:`b = g^{-1}(\kappa/s_1)` of the half-line :math:`C_{label}`, found by
+        Brent's method on :math:`g` inside the table cell that brackets it (exact to rounding, where interpolating
+        the table alone errs by up to 1e-8 near saturation), and whether the half-line is :math:`x \ge b`."""
+        weight = float(self._weights(label)[0])
+        target = self.kappa / weight
+        rough = float(self._inverse(np.array([target]))[0])
+        step = self._table_x[1] - self._table_x[0]
+        low, high = max(rough - step, -self.EXTENT), min(rough + step, self.EXTENT)
+        residual = lambda x: float(self._g(x)) - target  # noqa: E731
+        if residual(low) * residual(high) < 0:
+            rough = optimize.brentq(residual, low, high, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+        return rough, weight * (self._table_g[-1] - self._table_g[0]) > 0
 
     def _inverse(self, values):
         """:math:`g^{-1}` by interpolation in the monotone table; ``nan`` outside its range."""
@@ -605,8 +617,7 @@ class MonotoneTreelike(_ActivationSum, FieldSet):
         :math:`K \\le 2`, where the projection is exact up to its grid)."""
         weights = self._weights(label)
         if self.k == 1:
-            threshold = float(self._inverse(np.array([self.kappa / weights[0]]))[0])
-            upward = weights[0] * (self._table_g[-1] - self._table_g[0]) > 0
+            threshold, upward = self._half_line(label)
             distance = np.clip(threshold - z[:, 0] if upward else z[:, 0] - threshold, 0.0, None) ** 2
             return distance, distance
         if self.k == 2:

@@ -204,6 +204,18 @@ def test_a_smooth_network_s_bracket_holds_where_the_projection_is_exact():
     assert single.quantities["alpha_c"] == pytest.approx(1 / gardner_cost(erfinv(0.3)), rel=1e-6)
 
 
+def test_a_single_smooth_branch_has_its_threshold_to_rounding_near_saturation():
+    """K = 1 with tanh: the half-line's threshold is atanh(kappa); near saturation (g' ~ 2e-6 at kappa = 1 - 1e-6)
+    interpolating the table of g alone was 3e-9 off. A margin beyond what g reaches on the table is refused by
+    name, with the bound and the margin printed to enough digits to tell them apart."""
+    for kappa in (0.5, 0.999999):
+        threshold, upward = MonotoneTreelike("tanh(h)", 1, "ones", kappa)._half_line(1)
+        assert upward and threshold == pytest.approx(math.atanh(kappa), abs=1e-11)
+    with pytest.raises(ParameterError) as info:
+        MonotoneTreelike("tanh(h)", 1, "ones", 1 - 1e-11)
+    assert info.value.name == "kappa" and "0.99999999999" in str(info.value) and "|h| <= 12" in str(info.value)
+
+
 def test_the_tree_machine_family_solves_a_smooth_network_with_more_branches():
     """erf with K = 3: the estimate lies between the pair-swept and the dual bounds it reports, between K = 2's
     half-plane (alpha = 2) and the infinite-width law, and is a warning (the level set is not convex)."""
