@@ -26,8 +26,8 @@ solve, which is the whole cost (one certified verdict of the least-distance prog
 
 Measured at :math:`N = 1000` (``benchmarks/bench_gardner.py``): 5.5 certified verdicts per instance where the
 galloping bisection needs 8.3 on the same 6 instances (6.4 over 34 instances). With the interior point's verdicts
-(:mod:`capacity.programs.interior_point`) the :math:`\pm 0.02` capacity estimate takes about a tenth of the time of
-the bisection with NNLS verdicts. Warm starts between prefixes do not pay here (README).
+(:mod:`capacity.programs.interior_point`) the :math:`\pm 0.02` capacity estimate takes a fifth of the time of the
+bisection with NNLS verdicts or less (4.8 and 6.3 times less in two runs). Warm starts between prefixes do not pay here (README).
 """
 
 from __future__ import annotations

@@ -421,6 +421,7 @@ class TreelikeNetwork(_ActivationSum, PieceUnion):
             pieces.append(Piece(lower, upper, normal, offset))
         return pieces
 
+
 class MonotoneTreelike(_ActivationSum, FieldSet):
     r"""A treelike network with a smooth, strictly monotone activation (erf, tanh, a sigmoid, softplus) and any
     number of branches: :math:`C_y = \{x : \sum_k s_kg(x_k) \ge \kappa\}`, :math:`s_k = yc_k/\sqrt K`.
@@ -700,6 +701,7 @@ class MonotoneTreelike(_ActivationSum, FieldSet):
                 break
         return cost
 
+
 class QuadricSet(_ActivationSum, FieldSet):
     r"""A treelike network with :math:`g(h) = ah^2 + b`: :math:`C_y = \{x : \sum_k s_k x_k^2 \ge \kappa'\}`,
     :math:`s_k = y c_k a/\sqrt K`, :math:`\kappa' = \kappa - yb\sum_k c_k/\sqrt K`.
@@ -746,6 +748,7 @@ class QuadricSet(_ActivationSum, FieldSet):
             low, high = np.where(below, middle, low), np.where(below, high, middle)
         x = z / (1 - high[:, None] * s)
         return np.where(inside, 0.0, np.sum((x - z) ** 2, axis=1))
+
 
 class Polyhedron(FieldSet):
     r"""A convex storing set :math:`\{x : Gx \ge g\}` (the same for both labels), projected by the least-distance

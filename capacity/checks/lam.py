@@ -200,12 +200,13 @@ class AssociationRows(RowPool):
         p, d = self.p, self.d
         total, first, table, others = self._competitor_weights(weights)
         y = self.targets[:p]
+        target_products = np.einsum("mj,mk->mjk", y, y)
         if others is None:
-            second = (table @ np.einsum("nj,nk->njk", y, y).reshape(p, d * d)).reshape(p, d, d)
+            second = (table @ target_products.reshape(p, d * d)).reshape(p, d, d)
         else:
             second = np.einsum("ms,msj,msk->mjk", table, others, others)
         cross = np.einsum("mj,mk->mjk", y, first)
-        blocks = total[:, None, None] * np.einsum("mj,mk->mjk", y, y) - cross - cross.transpose(0, 2, 1) + second
+        blocks = total[:, None, None] * target_products - cross - cross.transpose(0, 2, 1) + second
         x = self.inputs[:p]
         products = np.einsum("mj,mk->mjk", x, x).reshape(p, d * d)
         blocks = blocks.reshape(p, d * d)
