@@ -45,10 +45,8 @@ from scipy.stats import norm
 import replica
 from capacity.ensembles import PerceptronEnsemble
 from capacity.estimates import median_interval
-from capacity.experiments import MAX_LOAD, critical_loads, rs_capacity_curve
-from capacity.prefix_search import (
-    SEARCH_RELATIVE_GAP, capacity_curve_predictor, certify_prefix, first_unseparable_prefix,
-)
+from capacity.experiments import MAX_LOAD, critical_loads, guided_search
+from capacity.prefix_search import first_unseparable_prefix
 from capacity.programs import LeastDistanceProgram, SeparabilityLP, Verdict
 
 
@@ -125,22 +123,20 @@ def bench_estimate(n: int, half_width: float = 0.02, baseline_instances: int = 2
     max_patterns = int(MAX_LOAD * n)
     ensemble = PerceptronEnsemble(n, seed)
     methods = methods_for(n, max_patterns)
-    program = LeastDistanceProgram(n, relative_gap=SEARCH_RELATIVE_GAP)  # as critical_loads uses it
-    predict = capacity_curve_predictor(n, rs_capacity_curve(False), 0.0)
 
-    def timed(rows, answer, guess_predict=None):
+    def timed(search):
         start = time.perf_counter()
-        p_star, outcome, calls = first_unseparable_prefix(answer, max_patterns, 2 * n, guess_predict)
+        p_star, outcome, calls = search()
         return {"p_star": p_star, "outcome": outcome, "calls": calls, "seconds": time.perf_counter() - start}
 
-    def guided(trial):
+    def guided(trial):  # as critical_loads searches
         rows = ensemble.instance(trial, max_patterns).signed_patterns
-        return timed(rows, lambda p: certify_prefix(program, rows, p, 0.0), predict)
+        return timed(lambda: guided_search(rows, 0.0, max_patterns, guess=2 * n))
 
     def searcher(method):
         def search(trial):
             rows = ensemble.instance(trial, max_patterns).signed_patterns
-            return timed(rows, lambda p: method(rows[:p]))
+            return timed(lambda: first_unseparable_prefix(lambda p: method(rows[:p]), max_patterns, 2 * n))
         return search
 
     ours, loads = [], []

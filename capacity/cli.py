@@ -110,9 +110,11 @@ def _cmd_derive(args, out):
 
 
 def _cmd_solve(args, out):
+    from replica.progress import progress_shown
+
     family = _family(args.model)
     params = family.check(_settings(args.set), parse=True)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), progress_shown(not args.json):
         warnings.simplefilter("ignore")  # the report carries the warnings
         report = family.call(params)
     return _print_report(report, args, out)
@@ -152,6 +154,7 @@ _SETTING_FLAGS = {"n": "--n", "trials": "--trials", "seed": "--seed", "solver": 
 
 def _cmd_verify(args, out):
     from replica.parameters import integer
+    from replica.progress import progress_shown
 
     from .checks import Execution, get_check
 
@@ -176,7 +179,8 @@ def _cmd_verify(args, out):
                           scheduler=args.scheduler)
     if args.plot:
         _check_plot_path(args.plot)  # before the sweep: an output error must not cost the computation
-    verification = check.call(params, settings, execution)
+    with progress_shown(not args.json):   # the theory's own loops (the sweep's bar follows ``execution``)
+        verification = check.call(params, settings, execution)
     return _print_verification(verification, args, out)
 
 

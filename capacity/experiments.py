@@ -36,11 +36,13 @@ from replica.validation import check_int, check_real, check_real_array
 from .ensembles import PerceptronEnsemble
 from .store import TrialStore
 from .enumeration import MAX_ENUMERATION_N, longest_storable_prefix
-from .prefix_search import SEARCH_RELATIVE_GAP, capacity_curve_predictor, certify_prefix, first_unseparable_prefix
+from .prefix_search import (
+    SEARCH_RELATIVE_GAP, capacity_curve_predictor, certify_prefix, first_unseparable_prefix, margin_resolution,
+)
 from .programs import make_program
 
-__all__ = ["CriticalLoad", "critical_loads", "rs_capacity_curve", "binary_critical_loads", "separability_trials",
-           "max_margin_trials", "run_trials"]
+__all__ = ["CriticalLoad", "critical_loads", "guided_search", "rs_capacity_curve", "binary_critical_loads",
+           "separability_trials", "max_margin_trials", "run_trials"]
 
 #: Default largest load searched for P*, as a multiple of the Gardner capacity bound 2 at kappa = 0.
 MAX_LOAD = 4.0
@@ -83,15 +85,15 @@ class CriticalLoad:
 
 @lru_cache(maxsize=16)
 def _program(n: int, max_patterns: int, kappa_is_zero: bool, solver: str | None, nonnegative: bool,
-             relative_gap: float | None = None):
-    """One program per (size, row budget, kind, solver, sign constraint, bracket width) and process, reused by every
+             relative_gap: float | None = None, absolute_gap: float | None = None):
+    """One program per (size, row budget, kind, solver, sign constraint, bracket widths) and process, reused by every
     trial there.
 
     cvxpy programs hold parameter values between solves, so each is used by one trial at a time: trials within a
     process run sequentially (joblib parallelises across processes).
     """
     return make_program(n, max_patterns, kappa=0.0 if kappa_is_zero else 1.0, solver=solver,
-                        nonnegative=nonnegative, relative_gap=relative_gap)
+                        nonnegative=nonnegative, relative_gap=relative_gap, absolute_gap=absolute_gap)
 
 
 @lru_cache(maxsize=4)
@@ -104,13 +106,43 @@ def rs_capacity_curve(nonnegative: bool):
     return lambda kappa: float(curve.alpha_c(kappa=kappa))
 
 
+def guided_search(signed_patterns: np.ndarray, kappa: float, max_patterns: int, *, solver: str | None = None,
+                  nonnegative: bool = False, guess: int | None = None) -> tuple[int | None, str, int]:
+    r""":math:`P^*` of one nested instance by the guided search (:func:`capacity.prefix_search.first_unseparable_prefix`
+    with certified least-distance verdicts, their max margins placed on the RS capacity curve).
+
+    Parameters
+    ----------
+    signed_patterns : ndarray, shape (max_patterns, N)
+        Rows :math:`a_\mu = \sigma^\mu\xi^\mu` of the nested instance.
+    kappa : float
+    max_patterns : int
+        Longest prefix searched.
+    solver : str, optional
+        As in :func:`critical_loads`.
+    nonnegative : bool
+    guess : int, optional
+        Where the search starts.
+
+    Returns
+    -------
+    (p_star, outcome, solves)
+        As :func:`~capacity.prefix_search.first_unseparable_prefix` returns them.
+    """
+    n = signed_patterns.shape[1]
+    curve = rs_capacity_curve(bool(nonnegative))
+    program = _program(n, max_patterns, kappa == 0.0, solver, nonnegative, SEARCH_RELATIVE_GAP,
+                       margin_resolution(n, curve, kappa))
+    return first_unseparable_prefix(
+        lambda p: certify_prefix(program, signed_patterns, p, kappa, nonnegative=nonnegative), max_patterns, guess,
+        capacity_curve_predictor(n, curve, kappa))
+
+
 def _bisect_instance(n, seed, trial, kappa, max_patterns, solver, nonnegative=False, guess=None) -> CriticalLoad:
     start = time.perf_counter()
     signed = PerceptronEnsemble(n, seed).instance(trial, max_patterns).signed_patterns
-    program = _program(n, max_patterns, kappa == 0.0, solver, nonnegative, SEARCH_RELATIVE_GAP)
-    predict = capacity_curve_predictor(n, rs_capacity_curve(bool(nonnegative)), kappa)
-    p_star, outcome, solves = first_unseparable_prefix(
-        lambda p: certify_prefix(program, signed, p, kappa, nonnegative=nonnegative), max_patterns, guess, predict)
+    p_star, outcome, solves = guided_search(signed, kappa, max_patterns, solver=solver, nonnegative=nonnegative,
+                                            guess=guess)
     alpha = (p_star - 0.5) / n if p_star is not None else math.nan
     return CriticalLoad(n, trial, seed, kappa, p_star, alpha, outcome, solves, time.perf_counter() - start)
 

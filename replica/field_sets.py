@@ -56,6 +56,7 @@ from scipy import integrate, optimize, special
 
 from .errors import ParameterError
 from .least_distance import least_distance
+from .progress import progress_bar
 from .validation import check_int, check_real
 
 __all__ = ["Piece", "FieldSet", "PieceUnion", "BooleanRule", "TreelikeNetwork", "QuadricSet", "MonotoneTreelike",
@@ -903,7 +904,8 @@ def expected_squared_distance(field_set: FieldSet, *, samples: int = 200_000, se
                               batch: int | None = None) -> DistanceEstimate:
     r"""The mean squared distance of the fields to the storing set, averaged over the two labels: in closed form
     where the set allows (:meth:`FieldSet.exact_expected_squared_distance`), otherwise by Monte Carlo over
-    ``samples`` Gaussian field vectors (the same vectors for both labels), with its standard error."""
+    ``samples`` Gaussian field vectors (the same vectors for both labels), with its standard error. A progress bar
+    is shown if the sampling takes more than a few seconds (:mod:`replica.progress`)."""
     exact = field_set.exact_expected_squared_distance()
     if exact is not None:
         return DistanceEstimate(exact, 0.0, 0, True)
@@ -912,15 +914,17 @@ def expected_squared_distance(field_set: FieldSet, *, samples: int = 200_000, se
     batch = batch or max(1000, min(samples, 1 << 22 >> max(0, field_set.dimension)))
     total, total_sq, total_lower, done = 0.0, 0.0, 0.0, 0
     labels = (1,) if field_set.label_symmetric else (1, -1)
-    while done < samples:
-        size = min(batch, samples - done)
-        z = rng.standard_normal((size, field_set.dimension))
-        lower, cost = np.mean([field_set.squared_distance_bounds(z, label) for label in labels], axis=0)
-        if not np.all(np.isfinite(cost)):
-            raise ParameterError("kappa", "some field vectors have no storing set to reach (an empty C_y): the "
-                                          "margin is beyond what the declaration can output")
-        total, total_sq, done = total + cost.sum(), total_sq + (cost**2).sum(), done + size
-        total_lower += lower.sum()
+    with progress_bar(samples, "E dist(z, C)^2 by Monte Carlo", "samples") as bar:
+        while done < samples:
+            size = min(batch, samples - done)
+            z = rng.standard_normal((size, field_set.dimension))
+            lower, cost = np.mean([field_set.squared_distance_bounds(z, label) for label in labels], axis=0)
+            if not np.all(np.isfinite(cost)):
+                raise ParameterError("kappa", "some field vectors have no storing set to reach (an empty C_y): the "
+                                              "margin is beyond what the declaration can output")
+            total, total_sq, done = total + cost.sum(), total_sq + (cost**2).sum(), done + size
+            total_lower += lower.sum()
+            bar.update(size)
     mean = total / samples
     variance = max(total_sq / samples - mean**2, 0.0) * samples / (samples - 1)
     return DistanceEstimate(float(mean), float(math.sqrt(variance / samples)), samples, False,

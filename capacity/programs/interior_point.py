@@ -89,7 +89,7 @@ class HullDistance:
     status: str
 
 
-def nearest_hull_point(rows, kappa: float = 0.0, *, relative_gap: float = 1e-4,
+def nearest_hull_point(rows, kappa: float = 0.0, *, relative_gap: float = 1e-4, absolute_gap: float = 0.0,
                        max_iterations: int = 60) -> HullDistance:
     r"""Certified bracket of the max margin of ``rows`` by the interior-point method of the module docstring.
 
@@ -102,9 +102,13 @@ def nearest_hull_point(rows, kappa: float = 0.0, *, relative_gap: float = 1e-4,
     kappa : float
         The margin asked about: the method stops once the bracket decides it (a separator with margin
         :math:`\ge\kappa`, strictly above 0 at :math:`\kappa = 0`, and a bracket narrower than ``relative_gap``
-        times its lower end; or multipliers that exclude :math:`\kappa`).
+        times its lower end or than ``absolute_gap``; or multipliers that exclude :math:`\kappa`).
     relative_gap : float
         Relative width of the bracket at which a separable answer stops.
+    absolute_gap : float
+        Width of the bracket at which a separable answer stops whatever its relative width (a margin close to 0
+        needs many iterations to be known to a relative ``relative_gap``, and a search for :math:`P^*` does not
+        need it: :func:`capacity.prefix_search.margin_resolution`).
     max_iterations : int
 
     Returns
@@ -132,7 +136,8 @@ def nearest_hull_point(rows, kappa: float = 0.0, *, relative_gap: float = 1e-4,
         if upper < best_upper:
             best_upper, best_multipliers = upper, lam
         if certifies_not_separable(kappa, best_upper) or (
-                certifies_separable(kappa, best_lower) and best_upper - best_lower <= relative_gap * best_lower):
+                certifies_separable(kappa, best_lower)
+                and best_upper - best_lower <= max(relative_gap * best_lower, absolute_gap)):
             status = "decided"
             break
         step = _newton_step(pool, lam, slack, nu, scores, iteration <= SINGLE_PRECISION_ITERATIONS)
@@ -146,9 +151,10 @@ def nearest_hull_point(rows, kappa: float = 0.0, *, relative_gap: float = 1e-4,
     return HullDistance(best_lower, best_upper, best_weights, best_multipliers, iteration, status)
 
 
-def hull_certificate(rows, kappa: float = 0.0, *, relative_gap: float = 1e-4) -> tuple[Certificate, HullDistance]:
+def hull_certificate(rows, kappa: float = 0.0, *, relative_gap: float = 1e-4,
+                     absolute_gap: float = 0.0) -> tuple[Certificate, HullDistance]:
     """The verdict of :func:`nearest_hull_point`'s certified bracket on margin ``kappa`` (solver ``"IPM"``)."""
-    hull = nearest_hull_point(rows, kappa, relative_gap=relative_gap)
+    hull = nearest_hull_point(rows, kappa, relative_gap=relative_gap, absolute_gap=absolute_gap)
     return decide(kappa, hull.lower, hull.upper, "IPM", hull.status), hull
 
 

@@ -73,12 +73,16 @@ class LeastDistanceProgram:
     relative_gap : float
         Relative width of the certified margin bracket at which the interior point stops on a separable instance
         (NNLS brackets to about 1e-11 whatever this is).
+    absolute_gap : float
+        Width of the bracket at which the interior point stops as well, whatever its relative width (``0``: only
+        ``relative_gap`` counts).
     """
 
     solver = "NNLS"
 
     def __init__(self, n: int, *, nonnegative: bool = False, max_iterations_per_column: int = 10,
-                 fallback_solver: str | None = "CLARABEL", method: str = "auto", relative_gap: float = 1e-4):
+                 fallback_solver: str | None = "CLARABEL", method: str = "auto", relative_gap: float = 1e-4,
+                 absolute_gap: float = 0.0):
         self.n = check_int("n", n, 1)
         self.nonnegative = bool(nonnegative)
         self.max_iterations_per_column = check_int("max_iterations_per_column", max_iterations_per_column, 1)
@@ -90,6 +94,7 @@ class LeastDistanceProgram:
                                            "or 'auto' with nonnegative=True")
         self.method = method
         self.relative_gap = check_real("relative_gap", relative_gap, 0.0, low_open=True)
+        self.absolute_gap = check_real("absolute_gap", absolute_gap, 0.0)
 
     @property
     def uses_interior_point(self) -> bool:
@@ -121,7 +126,7 @@ class LeastDistanceProgram:
         -------
         Certificate
             Verdict and the certified bracket of the instance's max margin (tight to about 1e-11 when NNLS
-            decides, to ``relative_gap`` when the interior point does).
+            decides, to ``relative_gap`` or ``absolute_gap`` when the interior point does).
         """
         return self.certify_with_solution(signed_patterns, kappa)[0]
 
@@ -160,7 +165,8 @@ class LeastDistanceProgram:
     def _certify_by_interior_point(self, signed_patterns: np.ndarray, kappa: float):
         # the interior point's multipliers are all positive, so a Farkas certificate from it certifies no shorter
         # prefix than its own (capacity.prefix_search); NNLS's, on N + 1 rows, sometimes does
-        certificate, hull = hull_certificate(signed_patterns, kappa, relative_gap=self.relative_gap)
+        certificate, hull = hull_certificate(signed_patterns, kappa, relative_gap=self.relative_gap,
+                                             absolute_gap=self.absolute_gap)
         return certificate, hull.weights, hull.multipliers
 
     def _certify_by_nnls(self, signed_patterns: np.ndarray, kappa: float):

@@ -22,7 +22,7 @@ def available_solvers() -> list[str]:
 
 
 def make_program(n: int, max_patterns: int, *, kappa: float, solver: str | None = None, nonnegative: bool = False,
-                 relative_gap: float | None = None):
+                 relative_gap: float | None = None, absolute_gap: float | None = None):
     """A program with ``certify(signed_patterns, kappa)`` for instances of dimension ``n``.
 
     Parameters
@@ -39,12 +39,15 @@ def make_program(n: int, max_patterns: int, *, kappa: float, solver: str | None 
     relative_gap : float, optional
         For the least-distance program: the relative width of the margin bracket at which its interior point stops
         (:class:`LeastDistanceProgram`; its default if ``None``). cvxpy programs ignore it.
+    absolute_gap : float, optional
+        Likewise, the absolute width at which it stops.
     """
     solver = (solver or DEFAULT_SOLVER).upper()
     if solver not in available_solvers():
         raise ParameterError("solver", f"must be one of {available_solvers()}; got {solver!r}")
     if solver == DEFAULT_SOLVER:
-        options = {} if relative_gap is None else {"relative_gap": relative_gap}
+        options = {name: value for name, value in (("relative_gap", relative_gap), ("absolute_gap", absolute_gap))
+                   if value is not None}
         return LeastDistanceProgram(n, nonnegative=nonnegative, **options)
     kind = SeparabilityLP if kappa == 0.0 else MaxMarginQP
     return kind(n, max_patterns, solver, nonnegative=nonnegative)

@@ -30,6 +30,26 @@ def test_orthonormal_rows_have_the_exact_hull_distance():
     assert above.verdict is Verdict.NOT_SEPARABLE and above.solver == "IPM" and above.margin_upper < 1.1 * exact
 
 
+def test_an_absolute_gap_stops_a_small_margin_early_and_the_bracket_still_holds_the_margin():
+    """Near capacity the max margin is tiny, and a relative gap costs iterations a search does not need: with an
+    absolute width the bracket stops at that width, earlier, and still contains the active set's margin."""
+    n = 150
+    rows = PerceptronEnsemble(n, 3).instance(0, 3 * n).signed_patterns
+    active = LeastDistanceProgram(n, method="active-set", fallback_solver=None)
+    p = int(1.7 * n)
+    while active.certify(rows[: p + 1]).verdict is Verdict.SEPARABLE:   # the last separable prefix
+        p += 1
+    exact = active.certify(rows[:p])
+    assert exact.margin_upper < 0.05                                      # a small margin, known to about 1e-11
+    relative = nearest_hull_point(rows[:p], 0.0, relative_gap=1e-4)
+    width = 0.2 * exact.margin_lower
+    absolute = nearest_hull_point(rows[:p], 0.0, relative_gap=1e-4, absolute_gap=width)
+    for hull in (relative, absolute):
+        assert hull.status == "decided" and hull.lower <= exact.margin_upper and exact.margin_lower <= hull.upper
+    assert absolute.upper - absolute.lower <= width
+    assert absolute.iterations < relative.iterations
+
+
 def test_opposite_rows_give_a_farkas_certificate():
     rows = np.array([[1.0, 2.0, 0.0], [-1.0, -2.0, 0.0], [0.0, 1.0, 1.0]])
     certificate = LeastDistanceProgram(3, method="interior-point").certify(rows, 0.0)

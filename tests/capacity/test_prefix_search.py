@@ -1,13 +1,17 @@
 """The guided P* search: the same first unseparable prefix as plain bisection, with fewer certified solves; every
 extension of a verdict to other prefixes is itself a certified verdict."""
 
+import math
+
 import numpy as np
 import pytest
+from scipy.stats import truncnorm
 
 from capacity.ensembles import PerceptronEnsemble
 from capacity.experiments import _bisect_instance, rs_capacity_curve
 from capacity.prefix_search import (
-    PrefixAnswer, capacity_curve_predictor, certify_prefix, first_unseparable_prefix,
+    PREDICTION_SPREAD, PrefixAnswer, _median_of_prediction, capacity_curve_predictor, certify_prefix,
+    first_unseparable_prefix, margin_resolution,
 )
 from capacity.programs import LeastDistanceProgram, Verdict
 from capacity.storing_sets import scaled_rows
@@ -121,3 +125,34 @@ def test_an_answer_that_claims_less_than_its_own_prefix_still_ends_the_search():
         return PrefixAnswer(Verdict.SEPARABLE, 0, None, margin=0.0) if p < 33 else PrefixAnswer(Verdict.NOT_SEPARABLE)
 
     assert first_unseparable_prefix(modest, 100, 20, predict=lambda p, margin: 10)[:2] == (33, "certified")
+
+
+def test_margin_resolution_is_half_a_pattern_on_gardners_slope():
+    """alpha_c'(0) = -alpha_c^2 * 2 int_0^inf Dt t = -8/sqrt(2 pi) for Gardner's curve, so a bracket of width
+    0.5/(N 8/sqrt(2 pi)) moves the predicted P* by half a pattern; a flat curve gives no absolute width."""
+    n = 1000
+    assert margin_resolution(n, rs_capacity_curve(False), 0.0) == pytest.approx(
+        0.5 / (n * 8 / math.sqrt(2 * math.pi)), rel=1e-3)
+    assert margin_resolution(n, lambda kappa: 2.0, 0.0) == 0.0
+
+
+@pytest.mark.parametrize("lo,hi", [(40, 100), (40, 52), (58, 90), (30, 45)])
+def test_the_next_solve_splits_the_predictions_probability_in_the_bracket(lo, hi):
+    """The probe is the median of the prediction N(57, (1.5 sqrt 17)^2) restricted to lo < P* <= hi (scipy's
+    truncated normal, with P* <= p read as the continuous variable below p + 1/2), rounded down."""
+    made_at, estimate = 40, 57.0
+    spread = PREDICTION_SPREAD * math.sqrt(estimate - made_at)
+    a, b = (lo + 0.5 - estimate) / spread, (hi + 0.5 - estimate) / spread
+    median = truncnorm.median(a, b, loc=estimate, scale=spread)
+    assert _median_of_prediction((made_at, estimate), lo, hi) == math.floor(median)
+    assert lo <= math.floor(median) < hi
+
+
+def test_a_bracket_far_from_the_prediction_falls_back_to_bisection():
+    assert _median_of_prediction((40, 57.0), 200, 300) is None
+    def answer(p):  # the prediction says 57 from every separable prefix; the truth is 250
+        return PrefixAnswer(Verdict.SEPARABLE if p < 250 else Verdict.NOT_SEPARABLE, p if p < 250 else 0,
+                            None if p < 250 else p, margin=1.0 if p < 250 else None)
+
+    p_star, outcome, calls = first_unseparable_prefix(answer, 400, 40, predict=lambda p, margin: 57.0)
+    assert (p_star, outcome) == (250, "certified") and calls < 40
