@@ -127,12 +127,15 @@ def plot_thresholds(estimates: list[ThresholdEstimate], extrapolation: Extrapola
 
 
 def margin_curve_summary(max_margins: pd.DataFrame, width_tolerance: float = 1e-6) -> pd.DataFrame:
-    """Mean certified max margin per load with its standard error; rows with a loose bracket are excluded."""
+    """Mean certified max margin per load with its standard error; rows with a loose bracket are excluded and
+    counted (a load whose rows are all excluded keeps its row, with ``count`` 0 and a NaN mean)."""
     tight = max_margins[(max_margins.kappa_upper - max_margins.kappa_lower) <= width_tolerance]
     kappa = (tight.kappa_lower + tight.kappa_upper) / 2
-    summary = kappa.groupby(tight.alpha).agg(["mean", "std", "count"])
+    rows_per_load = max_margins.groupby("alpha").size()
+    summary = kappa.groupby(tight.alpha).agg(["mean", "std", "count"]).reindex(rows_per_load.index)
+    summary["count"] = summary["count"].fillna(0).astype(int)
     summary["stderr"] = summary["std"] / np.sqrt(summary["count"])
-    summary["excluded"] = max_margins.groupby("alpha").size().reindex(summary.index) - summary["count"]
+    summary["excluded"] = rows_per_load - summary["count"]
     return summary.reset_index()
 
 

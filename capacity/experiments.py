@@ -47,6 +47,9 @@ __all__ = ["CriticalLoad", "critical_loads", "guided_search", "rs_capacity_curve
 #: Default largest load searched for P*, as a multiple of the Gardner capacity bound 2 at kappa = 0.
 MAX_LOAD = 4.0
 
+#: The least-distance program's method for :func:`max_margin_trials` (:class:`~capacity.programs.LeastDistanceProgram`).
+MAX_MARGIN_METHOD = "active-set"
+
 
 @dataclass(frozen=True)
 class CriticalLoad:
@@ -85,15 +88,15 @@ class CriticalLoad:
 
 @lru_cache(maxsize=16)
 def _program(n: int, max_patterns: int, kappa_is_zero: bool, solver: str | None, nonnegative: bool,
-             relative_gap: float | None = None, absolute_gap: float | None = None):
-    """One program per (size, row budget, kind, solver, sign constraint, bracket widths) and process, reused by every
-    trial there.
+             relative_gap: float | None = None, absolute_gap: float | None = None, method: str | None = None):
+    """One program per (size, row budget, kind, solver, sign constraint, bracket widths, method) and process, reused
+    by every trial there.
 
     cvxpy programs hold parameter values between solves, so each is used by one trial at a time: trials within a
     process run sequentially (joblib parallelises across processes).
     """
     return make_program(n, max_patterns, kappa=0.0 if kappa_is_zero else 1.0, solver=solver,
-                        nonnegative=nonnegative, relative_gap=relative_gap, absolute_gap=absolute_gap)
+                        nonnegative=nonnegative, relative_gap=relative_gap, absolute_gap=absolute_gap, method=method)
 
 
 @lru_cache(maxsize=4)
@@ -345,7 +348,9 @@ def separability_trials(n: int, ps, trials: int, *, seed: int = 0, solver: str |
 
 def _max_margin_trial(n, p, seed, trial, solver, nonnegative=False):
     signed = PerceptronEnsemble(n, seed).instance(trial, p).signed_patterns
-    certificate = _program(n, max(p, 1), False, solver, nonnegative).certify(signed, 0.0)
+    # the margin itself is wanted, to a width of 1e-6: Lawson-Hanson's active set brackets it to about 1e-11, while
+    # the interior point's bracket can stall near capacity at a relative 1e-2 (it serves verdicts, not margins)
+    certificate = _program(n, max(p, 1), False, solver, nonnegative, method=MAX_MARGIN_METHOD).certify(signed, 0.0)
     return {"n": n, "p": p, "alpha": p / n, "trial": trial, "seed": seed,
             "kappa_lower": certificate.margin_lower, "kappa_upper": certificate.margin_upper,
             "solver_status": certificate.solver_status}
@@ -357,7 +362,9 @@ def max_margin_trials(n: int, alphas, trials: int, *, seed: int = 0, solver: str
     r"""Certified bracket of the max margin :math:`\kappa_{\max}` of instances at each load in ``alphas``.
 
     Loads are rounded to whole pattern counts :math:`P = \mathrm{round}(\alpha N)`; the row's ``alpha`` is
-    :math:`P/N`. Rows whose bracket is wider than :math:`10^{-6}` should be treated as doubtful.
+    :math:`P/N`. The default program brackets each margin to about :math:`10^{-11}` (Lawson–Hanson's active set,
+    :data:`MAX_MARGIN_METHOD`, at every size); rows whose bracket is wider than :math:`10^{-6}` should be treated as
+    doubtful (:func:`capacity.compare.margin_curve_summary` excludes and counts them).
     """
     (n,), trials, seed, n_jobs = _check_sizes([n], trials, seed, n_jobs)
     loads = check_real_array("alphas", np.atleast_1d(alphas), 0.0, 1e4, low_open=True)

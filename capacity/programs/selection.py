@@ -22,7 +22,7 @@ def available_solvers() -> list[str]:
 
 
 def make_program(n: int, max_patterns: int, *, kappa: float, solver: str | None = None, nonnegative: bool = False,
-                 relative_gap: float | None = None, absolute_gap: float | None = None):
+                 relative_gap: float | None = None, absolute_gap: float | None = None, method: str | None = None):
     """A program with ``certify(signed_patterns, kappa)`` for instances of dimension ``n``.
 
     Parameters
@@ -41,13 +41,16 @@ def make_program(n: int, max_patterns: int, *, kappa: float, solver: str | None 
         (:class:`LeastDistanceProgram`; its default if ``None``). cvxpy programs ignore it.
     absolute_gap : float, optional
         Likewise, the absolute width at which it stops.
+    method : str, optional
+        For the least-distance program: ``"auto"`` (default), ``"active-set"`` or ``"interior-point"``
+        (:data:`~capacity.programs.least_distance.METHODS`). cvxpy programs ignore it.
     """
     solver = (solver or DEFAULT_SOLVER).upper()
     if solver not in available_solvers():
         raise ParameterError("solver", f"must be one of {available_solvers()}; got {solver!r}")
     if solver == DEFAULT_SOLVER:
-        options = {name: value for name, value in (("relative_gap", relative_gap), ("absolute_gap", absolute_gap))
-                   if value is not None}
+        options = {name: value for name, value in (("relative_gap", relative_gap), ("absolute_gap", absolute_gap),
+                                                   ("method", method)) if value is not None}
         return LeastDistanceProgram(n, nonnegative=nonnegative, **options)
     kind = SeparabilityLP if kappa == 0.0 else MaxMarginQP
     return kind(n, max_patterns, solver, nonnegative=nonnegative)

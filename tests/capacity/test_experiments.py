@@ -56,6 +56,23 @@ def test_positive_margin_matches_the_max_margin(nonnegative):
     assert before.kappa_lower >= kappa > at.kappa_upper
 
 
+def test_max_margins_are_bracketed_to_1e_6_where_verdicts_use_the_interior_point():
+    """At N >= 400 the verdicts come from the interior point, whose bracket is only as tight as a verdict needs; the
+    max-margin curve wants the margin itself, and gets it from the active set; a loose row would be excluded and
+    counted, never averaged in."""
+    from capacity.compare import margin_curve_summary
+    from capacity.programs.least_distance import INTERIOR_POINT_MIN_DIMENSION
+
+    n = INTERIOR_POINT_MIN_DIMENSION
+    margins = max_margin_trials(n, [0.5, 1.0], 2, seed=4, progress=False)
+    assert ((margins.kappa_upper - margins.kappa_lower) <= 1e-9).all()
+    summary = margin_curve_summary(margins)
+    assert list(summary["count"]) == [2, 2] and list(summary.excluded) == [0, 0]
+    loose = margins.assign(kappa_upper=margins.kappa_lower + np.where(margins.alpha == 1.0, 1e-3, 0.0))
+    summary = margin_curve_summary(loose)
+    assert list(summary["count"]) == [2, 0] and list(summary.excluded) == [0, 2] and np.isnan(summary["mean"][1])
+
+
 @pytest.mark.parametrize("solver", ["NNLS", "CLARABEL"])
 def test_doubtful_verdicts_are_kept_not_dropped(monkeypatch, solver):
     from capacity.programs import Certificate, LeastDistanceProgram, MarginProgram
