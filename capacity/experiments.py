@@ -47,7 +47,8 @@ __all__ = ["CriticalLoad", "critical_loads", "guided_search", "rs_capacity_curve
 #: Default largest load searched for P*, as a multiple of the Gardner capacity bound 2 at kappa = 0.
 MAX_LOAD = 4.0
 
-#: The least-distance program's method for :func:`max_margin_trials` (:class:`~capacity.programs.LeastDistanceProgram`).
+#: The least-distance program's method for :func:`max_margin_trials`
+#: (:class:`~capacity.programs.LeastDistanceProgram`).
 MAX_MARGIN_METHOD = "active-set"
 
 

@@ -126,7 +126,8 @@ class LeastDistanceProgram:
         -------
         Certificate
             Verdict and the certified bracket of the instance's max margin (tight to about 1e-11 when NNLS
-            decides, to ``relative_gap`` or ``absolute_gap`` when the interior point does).
+            decides, to ``relative_gap`` or ``absolute_gap`` when the interior point does, looser where rounding
+            stalled it: ``solver_status`` ``"stalled"``).
         """
         return self.certify_with_solution(signed_patterns, kappa)[0]
 
