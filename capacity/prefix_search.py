@@ -47,7 +47,7 @@ from scipy.special import ndtr, ndtri
 
 from .programs import Verdict
 from .programs.certificates import (
-    certifies_not_separable, certifies_separable, margin_upper_bound, prefix_lower_bounds,
+    certifies_not_separable, certifies_separable, largest_norm, margin_upper_bound, prefix_lower_bounds,
 )
 
 __all__ = ["PrefixAnswer", "certify_prefix", "capacity_curve_predictor", "margin_resolution",
@@ -129,8 +129,8 @@ def certify_prefix(program, rows: np.ndarray, p: int, kappa: float, *, rows_per_
     certificate, weights, multipliers = program.certify_with_solution(head, kappa)
     verdict = certificate.verdict
     if verdict is Verdict.SEPARABLE and weights is not None:
-        largest = float(np.sqrt(np.max(np.einsum("ij,ij->i", rows, rows))))
-        bounds = prefix_lower_bounds(rows @ weights, weights, largest)[k - 1:: k]  # one bound per whole pattern
+        # one bound per whole pattern
+        bounds = prefix_lower_bounds(rows @ weights, weights, largest_norm(rows))[k - 1:: k]
         failing = np.flatnonzero(~certifies_separable(kappa, bounds))
         through = int(failing[0]) if failing.size else len(bounds)
         return PrefixAnswer(verdict, max(through, p), None, certificate.margin_lower)

@@ -37,8 +37,8 @@ from replica.errors import ParameterError
 from replica.serialization import json_safe
 
 __all__ = ["Verdict", "Certificate", "signed_rows", "trivial_certificate", "margin_lower_bound", "margin_upper_bound",
-           "lower_bound_from_scores", "upper_bound_from_combination", "prefix_lower_bounds", "certifies_separable",
-           "certifies_not_separable", "decide", "FARKAS_TOLERANCE"]
+           "largest_norm", "lower_bound_from_scores", "upper_bound_from_combination", "prefix_lower_bounds",
+           "certifies_separable", "certifies_not_separable", "decide", "FARKAS_TOLERANCE"]
 
 #: Largest certified margin bound accepted as "no separator" at kappa = 0 (margins of N(0, I) data are O(1)).
 FARKAS_TOLERANCE = 1e-6
@@ -96,6 +96,11 @@ def trivial_certificate(solver: str) -> Certificate:
                        "no constraints: every margin is achievable")
 
 
+def largest_norm(rows: np.ndarray) -> float:
+    r""":math:`\max_\mu |a_\mu|` over the rows of a non-empty array (the scale of the rounding allowance)."""
+    return float(np.sqrt(np.max(np.einsum("ij,ij->i", rows, rows))))
+
+
 def _allowance(n: int, largest_row_norm: float) -> float:
     return 4 * (n + 2) * np.finfo(float).eps * largest_row_norm
 
@@ -141,7 +146,7 @@ def margin_lower_bound(signed_patterns: np.ndarray, weights, *, nonnegative: boo
         w = np.clip(w, 0.0, None)
     if not np.all(np.isfinite(w)):
         return -math.inf
-    largest_row = float(np.sqrt(np.max(np.einsum("ij,ij->i", signed_patterns, signed_patterns))))
+    largest_row = largest_norm(signed_patterns)
     return lower_bound_from_scores(signed_patterns @ w, w, largest_row)
 
 
@@ -162,7 +167,7 @@ def margin_upper_bound(signed_patterns: np.ndarray, multipliers, *, qp_dual: boo
     combination = signed_patterns.T @ lam
     if nonnegative:
         combination = np.clip(combination, 0.0, None)
-    largest_row = float(np.sqrt(np.max(np.einsum("ij,ij->i", signed_patterns, signed_patterns))))
+    largest_row = largest_norm(signed_patterns)
     bound = upper_bound_from_combination(combination, total, largest_row)
     if qp_dual:
         dual_value = total - 0.5 * float(combination @ combination)
