@@ -141,6 +141,10 @@ class FieldSet:
         The number of fields per pattern.
     label_symmetric : bool
         :math:`C_{+1}` and :math:`C_{-1}` give the same distance law (only :math:`y = +1` is evaluated).
+    negation_symmetric : bool
+        :math:`C_{-1} = -C_{+1}`: every Gaussian average over the fields is the same for both labels (a label
+        symmetry by a permutation of the fields, as for an alternating readout, keeps scalars but permutes the
+        replicon's matrix).
     exact_projection : bool
         :meth:`squared_distance` is the distance itself; otherwise it is an upper bound (a feasible point's) and
         :meth:`squared_distance_bounds` brackets the distance.
@@ -150,6 +154,7 @@ class FieldSet:
 
     dimension: int
     label_symmetric: bool = False
+    negation_symmetric: bool = False
     exact_projection: bool = True
     #: How the set fails to be convex, for reports (when :meth:`convex` is false).
     nonconvex_shape: str = "not convex"
@@ -256,7 +261,7 @@ class BooleanRule(PieceUnion):
             if label not in self.outputs:
                 raise ParameterError("rule", f"never outputs {label:+d}: a random label cannot be stored")
         flipped = tuple(self.outputs[(2**self.k - 1) ^ i] for i in range(2**self.k))
-        self.label_symmetric = flipped == tuple(-o for o in self.outputs)  # f(-tau) = -f(tau)
+        self.label_symmetric = self.negation_symmetric = flipped == tuple(-o for o in self.outputs)  # f(-t) = -f(t)
 
     def representations(self, label: int) -> np.ndarray:
         """The sign vectors :math:`\\tau` with :math:`f(\\tau) = ` ``label``, one per row."""
@@ -264,7 +269,7 @@ class BooleanRule(PieceUnion):
 
     def pieces(self, label):
         inf, k = np.inf, self.kappa
-        return [Piece(np.where(t > 0, k, -inf), np.where(t > 0, inf, -k), np.zeros(self.k), 0.0)
+        return [Piece(np.where(t > 0, k, -inf), np.where(t > 0, inf, -k), np.zeros(self.k), -1.0)  # 0 > -1: a box
                 for t in self.representations(label)]
 
     def squared_distance(self, z, label):
@@ -404,6 +409,7 @@ class TreelikeNetwork(_ActivationSum, PieceUnion):
                                       f"K = {self.k}")
         values = lambda x: float(self.activation.subs(H, x))  # noqa: E731
         odd = all(abs(values(x) + values(-x)) < 1e-12 for x in (0.3, 1.1, 2.7, 5.0))
+        self.negation_symmetric = odd
         self.label_symmetric = odd or (readout == "alternating" and self.k % 2 == 0)
         for label in (1, -1):
             if not self.pieces(label) or np.all(np.isinf(self.squared_distance(np.zeros((1, self.k)), label))):
@@ -491,7 +497,7 @@ class MonotoneTreelike(_ActivationSum, FieldSet):
                                               f"that g = {self.activation} reaches for label {label:+d} with "
                                               f"|h| <= {self.EXTENT:g}; got {self.kappa:.12g}")
         odd = np.allclose(self._table_g, -self._table_g[::-1], atol=1e-12)  # g(-h) = -g(h): C_- = -C_+
-        self.label_symmetric = odd
+        self.label_symmetric = self.negation_symmetric = odd
         self.exact_projection = self.k <= 2
 
     def _weights(self, label):

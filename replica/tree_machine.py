@@ -29,8 +29,9 @@ Relation to the kernel (infinite-width) limit: the divergence with :math:`K` com
 discontinuity, :math:`|t| \sim K^{-1/2}` (committee) or :math:`K^{-1}` (parity), where flipping a hidden unit costs
 almost nothing. Zavatone-Veth & Pehlevan, PRE 103, L020301 (2021), relate the boundedness of the infinite-width
 capacity to the smoothness of the activation: smooth activations keep it finite, the sign makes it diverge. The
-finite-overlap theory here (:class:`TreeTheory`) is the sign's; other activations get their RS capacity from their
-storing sets (:func:`solve_tree_machine`). Large :math:`K`: :math:`\alpha_c^{RS} \to 6\sqrt{2/\pi}\,\sqrt K` (committee) and
+finite-overlap theory here (:class:`TreeTheory`) is declared by a storing set: the sign's rules and, for
+:math:`K \le 2`, piecewise-linear activations; every activation gets its RS capacity from its storing sets
+(:func:`solve_tree_machine`). Large :math:`K`: :math:`\alpha_c^{RS} \to 6\sqrt{2/\pi}\,\sqrt K` (committee) and
 :math:`2K^2/\pi` (parity), both above the Mitchison–Durbin bound :math:`O(\ln K)`: replica symmetry is wrong there
 (the committee's capacity is :math:`(16/\pi)\sqrt{\ln K}` with RSB, Monasson & Zecchina 1995).
 """
@@ -150,20 +151,29 @@ def branch_rule(overlap: float, order: int = 6) -> tuple[np.ndarray, np.ndarray]
     return nodes, weights
 
 
-def _log_phi_over_cdf(y):
-    r""":math:`\ln(\varphi(y)/\Phi(y))`, finite for all real y."""
-    return -y**2 / 2 - 0.5 * math.log(2 * math.pi) - special.log_ndtr(y)
-
-
 class TreeTheory:
-    r"""Finite-overlap RS numerics of a tree machine (:math:`K \le 3`): :math:`\phi(q)`, its saddle point, and the
-    replicon along it.
+    r"""Finite-overlap RS numerics of a storage problem with :math:`K` branch fields: :math:`\phi(q)`, its saddle
+    point, and the replicon along it.
 
-    The engine derives :math:`\phi(q)` symbolically (:func:`tree_free_entropy`); its compiled form integrates every
-    branch with its own layered rule, which for :math:`K = 3` costs minutes per overlap. Here the same integrals are
-    evaluated on one tensor grid of :func:`branch_rule` with the internal representations summed in log space
-    (:math:`\ln Z = \mathrm{logsumexp}_\tau\sum_k\ln\Phi(\tau_kx_k)`, :math:`x_k = t_k\sqrt{q/(1-q)}`), and checked
-    against the engine's compiled expression in the tests.
+    Declared by a rule of :math:`K \le 3` hidden signs (a union of orthants, :math:`Z` in closed form) or, with
+    :meth:`of_storing_set`, by a piecewise-linear treelike network of :math:`K \le 2` branches (a union of boxes
+    cut by a half-space, :math:`Z` by the quadrature of :mod:`replica.set_measure`). The engine derives
+    :math:`\phi(q)` of a rule symbolically (:func:`tree_free_entropy`); its compiled form integrates every branch
+    with its own layered rule, which for :math:`K = 3` costs minutes per overlap. Here the same integrals are
+    evaluated on one tensor grid of :func:`branch_rule` over :math:`t`, with :math:`\omega = \sqrt q\,t`,
+    :math:`V = 1 - q` and :math:`\ln Z`, :math:`\nabla_\omega\ln Z`, :math:`\nabla^2_\omega\ln Z` from
+    :mod:`replica.set_measure` (checked against the engine's compiled expression in the tests).
+
+    Parameters
+    ----------
+    rule : str
+        ``committee``, ``parity``, ``and``, ``or`` or a truth table (:class:`~replica.field_sets.BooleanRule`).
+    k : int
+        Branches, at most :data:`MAX_QUADRATURE_K`.
+    order : int
+        Gauss–Legendre nodes per panel of :func:`branch_rule`.
+    capacity : float, optional
+        The RS capacity (the saddle's overlap reaches 1 there); by default the rule's.
     """
 
     def __init__(self, rule: str, k: int, order: int = 6, *, capacity: float | None = None):
@@ -171,46 +181,84 @@ class TreeTheory:
 
         if rule in RULES:
             rule, k = check_machine(rule, k)
-        if k > MAX_QUADRATURE_K:
-            raise ParameterError("K", f"the finite-overlap free entropy is integrated for K <= {MAX_QUADRATURE_K} "
-                                      f"(a K-fold quadrature); got {k}. The capacity (rs_capacity) has no limit.")
         declared = BooleanRule(rule, k)
-        self.rule, self.k, self.order = rule, k, order
-        # the internal representations storing each label; a rule with f(-tau) = -f(tau) needs the label +1 only
-        labels = (1,) if declared.label_symmetric else (1, -1)
-        self.signs = {y: declared.representations(y).astype(float) for y in labels}  # (configurations, K)
-        self._capacity = capacity if capacity is not None else (
-            rs_capacity(rule, k) if rule in RULES else expected_squared_distance(declared).capacity)
+        self._setup(declared, order, capacity if capacity is not None else (
+            rs_capacity(rule, k) if rule in RULES else expected_squared_distance(declared).capacity))
+        self.rule = rule
 
-    def _moments(self, overlap: float, curvatures: bool = False) -> dict:
+    @classmethod
+    def of_storing_set(cls, storing_set, capacity: float, order: int = 6) -> "TreeTheory":
+        r"""The theory of a declared storing set: a :class:`~replica.field_sets.BooleanRule` (:math:`K \le 3`,
+        orthants in closed form) or another :class:`~replica.field_sets.PieceUnion` of :math:`K \le 2` fields (a
+        piecewise-linear treelike network, any margin; pieces by quadrature).
+
+        Raises
+        ------
+        ParameterError
+            For a set that is not a union of pieces, or more fields than are integrated.
+        """
+        from .field_sets import BooleanRule, PieceUnion
+        from .set_measure import MAX_PIECE_DIMENSION
+
+        if not isinstance(storing_set, PieceUnion):
+            raise ParameterError("storing set", "the finite-overlap theory needs a union of pieces (a Boolean rule of "
+                                                "the hidden signs, a piecewise-linear treelike network); got "
+                                                f"{type(storing_set).__name__}")
+        if not isinstance(storing_set, BooleanRule) and storing_set.dimension > MAX_PIECE_DIMENSION:
+            raise ParameterError("K", f"the finite-overlap free entropy of a union of pieces is integrated for K <= "
+                                      f"{MAX_PIECE_DIMENSION} fields; got {storing_set.dimension}")
+        theory = cls.__new__(cls)
+        theory._setup(storing_set, order, capacity)
+        theory.rule = getattr(storing_set, "rule", None)
+        return theory
+
+    def _setup(self, storing_set, order, capacity):
+        from .field_sets import BooleanRule
+
+        if storing_set.dimension > MAX_QUADRATURE_K:
+            raise ParameterError("K", f"the finite-overlap free entropy is integrated for K <= {MAX_QUADRATURE_K} "
+                                      f"(a K-fold quadrature); got {storing_set.dimension}. The capacity (rs_capacity) "
+                                      f"has no limit.")
+        self.storing_set, self.k, self.order = storing_set, storing_set.dimension, order
+        # a set with C_{-y} = -C_y (f(-tau) = -f(tau), an odd activation) needs the label +1 only; an alternating
+        # readout's labels differ by swapping branches, which permutes the replicon's matrix: both are averaged
+        self.labels = (1,) if storing_set.negation_symmetric else (1, -1)
+        self._orthants = isinstance(storing_set, BooleanRule)
+        if self._orthants:  # (configurations, K) per label
+            self.signs = {y: storing_set.representations(y).astype(float) for y in self.labels}
+        self._capacity = capacity
+        self._cache: dict[float, dict] = {}
+
+    def _log_partition(self, omega, variance, label):
+        from .set_measure import orthant_union_log_partition, piece_union_log_partition
+
+        if self._orthants:
+            return orthant_union_log_partition(self.signs[label], omega, variance, self.storing_set.kappa)
+        return piece_union_log_partition(self.storing_set.pieces(label), omega, variance)
+
+    def _moments(self, overlap: float) -> dict:
         r"""Gaussian means at overlap :math:`q`, averaged over the labels: ``log_z`` :math:`E\ln Z`, ``dq``
-        :math:`E\,\partial_q\ln Z`, and, with ``curvatures``, ``matrix``
-        :math:`M_{kl} = E(\partial_{\omega_k}\partial_{\omega_l}\ln Z)^2` (only the replicon needs it)."""
+        :math:`E\,\partial_q\ln Z = E[\nabla_\omega\ln Z\cdot t/(2\sqrt q) - \partial_V\ln Z]` and ``matrix``
+        :math:`M_{kl} = E(\partial_{\omega_k}\partial_{\omega_l}\ln Z)^2` (kept per overlap: the saddle search
+        and the replicon revisit the same overlaps)."""
         overlap = check_real("q", overlap, 0.0, 1.0, low_open=True, high_open=True)
+        if overlap in self._cache:
+            return self._cache[overlap]
         nodes, weights = branch_rule(overlap, self.order)
         grids = np.meshgrid(*([nodes] * self.k), indexing="ij")
         t = np.stack([g.ravel() for g in grids], axis=-1)  # (points, K)
         weight = np.prod(np.stack([g.ravel() for g in np.meshgrid(*([weights] * self.k), indexing="ij")], -1), -1)
-        scale = math.sqrt(overlap / (1 - overlap))
-        dx_dq = t / (2 * math.sqrt(overlap) * (1 - overlap) ** 1.5)
         out = {"log_z": 0.0, "dq": 0.0, "matrix": np.zeros((self.k, self.k))}
-        for signs in self.signs.values():
-            y = t[:, None, :] * scale * signs[None, :, :]  # (points, configurations, K): tau_k x_k
-            log_terms = special.log_ndtr(y).sum(-1)
-            log_z = special.logsumexp(log_terms, axis=1)
-            share = np.exp(log_terms - log_z[:, None])  # posterior weight of each internal representation
-            ratio = np.exp(_log_phi_over_cdf(y))  # r(tau x) = phi/Phi
-            signed = signs[None] * ratio  # d/dx_k of ln Phi(tau_k x_k)
-            first = np.einsum("pc,pck->pk", share, signed)  # d ln Z / dx_k
-            out["log_z"] += weight @ log_z / len(self.signs)
-            out["dq"] += weight @ np.sum(first * dx_dq, -1) / len(self.signs)
-            if curvatures:  # second derivatives in omega = sqrt(q) t (V = 1 - q): (1/V) d^2/dx_k dx_l
-                curvature = -ratio * (y + ratio)  # r'(y)
-                second = (np.einsum("pc,pck,pcl->pkl", share, signed, signed)
-                          + np.einsum("pc,pck,kl->pkl", share, curvature, np.eye(self.k))
-                          - first[:, :, None] * first[:, None, :])
-                out["matrix"] += np.einsum("p,pkl->kl", weight, (second / (1 - overlap)) ** 2) / len(self.signs)
+        for label in self.labels:
+            channel = self._log_partition(math.sqrt(overlap) * t, 1 - overlap, label)
+            d_overlap = (np.sum(channel.gradient * t, -1) / (2 * math.sqrt(overlap))
+                         - channel.variance_derivative())
+            out["log_z"] += weight @ channel.log_z / len(self.labels)
+            out["dq"] += weight @ d_overlap / len(self.labels)
+            out["matrix"] += np.einsum("p,pkl->kl", weight, channel.hessian**2) / len(self.labels)
+        self._cache[overlap] = out
         return out
+
     def free_entropy(self, overlap: float, load: float) -> float:
         r""":math:`\phi(q) = \tfrac12\ln(1-q) + q/(2(1-q)) + \alpha\,E\ln Z_{out}` (the RS log-volume per weight)."""
         return (0.5 * math.log(1 - overlap) + overlap / (2 * (1 - overlap))
@@ -220,7 +268,16 @@ class TreeTheory:
         r""":math:`\partial_q\phi = q/(2(1-q)^2) + \alpha\,E\,\partial_q\ln Z_{out}`, zero at the saddle point."""
         return overlap / (2 * (1 - overlap) ** 2) + load * self._moments(overlap)["dq"]
 
-    def saddle_point(self, load: float, grid: int = 24) -> float:
+    def stationary_load(self, overlap: float) -> float:
+        r"""The load at which :math:`q` is stationary, :math:`\alpha(q) = -q/(2(1-q)^2\,E\,\partial_q\ln Z)`
+        (``inf`` where :math:`E\,\partial_q\ln Z \ge 0`: no load makes :math:`q` stationary)."""
+        slope = self._moments(overlap)["dq"]
+        return -overlap / (2 * (1 - overlap) ** 2 * slope) if slope < 0 else math.inf
+
+    #: The overlaps on which the saddle's branches are located, from 1e-3 to 1 - 1e-5.
+    OVERLAP_GRID = tuple(1 - np.geomspace(1 - 1e-3, 1e-5, 24))
+
+    def saddle_point(self, load: float) -> float:
         r"""The RS overlap at load :math:`\alpha`: the largest root of :math:`\partial_q\phi = 0` in :math:`(0, 1)`,
         or 0 when there is none (the parity machine keeps :math:`q = 0` up to a load where the root leaves zero).
 
@@ -234,7 +291,7 @@ class TreeTheory:
         if load >= capacity:
             raise ParameterError("alpha", f"must be below the RS capacity {capacity:.6g} (the overlap reaches 1 "
                                           f"there); got {load:g}")
-        overlaps = 1 - np.geomspace(1 - 1e-3, 1e-5, grid)
+        overlaps = np.array(self.OVERLAP_GRID)
         values = np.array([self.stationarity(x, load) for x in overlaps])
         change = np.nonzero(np.diff(np.sign(values)) != 0)[0]
         if len(change) == 0:
@@ -253,26 +310,50 @@ class TreeTheory:
         :math:`1/K`) and the branches couple through the channel: stability needs
         :math:`K^{-1}(1-q)^{-2}I - \alpha M \succ 0`, i.e. :math:`\lambda > 0`. For a permutation-symmetric rule
         :math:`M = aI + b(J - I)` and :math:`\mu_{max} = a + (K-1)b`; :math:`K = 1` gives the perceptron's
-        Gardner–Derrida condition."""
+        Gardner–Derrida condition, and so does a linear activation of any :math:`K` (:math:`M` is then
+        :math:`E[F''^2]J/K^2` for :math:`Z = F((\omega_1 + .. + \omega_K)/\sqrt K)`)."""
         if overlap == 0.0:
             overlap = 1e-9
-        matrix = self._moments(overlap, curvatures=True)["matrix"]
+        matrix = self._moments(overlap)["matrix"]
         return 1.0 - load * self.k * (1 - overlap) ** 2 * float(np.linalg.eigvalsh(matrix)[-1])
 
-    def instability_load(self, points: int = 16) -> float:
+    def instability_load(self) -> float:
         r"""The load :math:`\alpha_{AT}` where the replicon along the RS saddle first vanishes (de Almeida–Thouless),
-        bracketed on ``points`` loads below the RS capacity and refined by bisection (the capacity itself if the
-        replicon stays positive)."""
-        top = self._capacity
+        or the capacity if it stays positive.
 
-        def along(load):
-            return self.replicon(self.saddle_point(load), load)
-        loads = np.linspace(1.0 / points, 1 - 1e-3, points) * top
-        for below, above in zip(loads[:-1], loads[1:]):
-            if along(above) < 0:
-                return find_root(along, below, above, what="alpha_AT (replicon zero along the RS saddle)",
-                                 xtol=1e-5 * top)
-        return top
+        The saddle is followed by its overlap: :math:`q` is the largest root at the load :math:`\alpha(q)`
+        (:meth:`stationary_load`) exactly when every larger overlap is stationary only at larger loads, so those
+        :data:`OVERLAP_GRID` points trace the saddle; along them
+        :math:`\lambda(q) = 1 - \alpha(q)K(1-q)^2\mu_{max}(q)` is bracketed and its zero refined in :math:`q`.
+        Below the first such load the saddle is :math:`q = 0`, where :math:`\lambda = 1 - \alpha K\mu_{max}(0)`
+        vanishes at :math:`1/(K\mu_{max}(0))` (the parity machine's :math:`\pi^2/8`). Where the saddle jumps
+        between two branches the replicon's change of sign is refined in the load.
+        """
+        overlaps = np.array(self.OVERLAP_GRID)
+        loads = np.array([self.stationary_load(x) for x in overlaps])
+        on_saddle = np.isfinite(loads) & (loads < np.minimum.accumulate(
+            np.concatenate([loads[1:], [np.inf]])[::-1])[::-1])
+        indices = np.nonzero(on_saddle)[0]
+        if len(indices) == 0:
+            return self._capacity
+        at_zero = self.replicon(0.0, 1.0)  # 1 - K mu(0)
+        if at_zero < 1 and 1 / (1 - at_zero) < loads[indices[0]]:
+            return 1 / (1 - at_zero)
+
+        def along(x):
+            return self.replicon(x, self.stationary_load(x))
+        previous = None
+        for i in indices:
+            if along(overlaps[i]) < 0:
+                if previous == i - 1:
+                    root = find_root(along, overlaps[previous], overlaps[i], xtol=1e-10,
+                                     what="alpha_AT (replicon zero along the RS saddle)")
+                    return self.stationary_load(root)
+                below = loads[previous] if previous is not None else loads[i] / 2  # from q = 0 or another branch
+                return find_root(lambda load: self.replicon(self.saddle_point(load), load), below, loads[i],
+                                 what="alpha_AT (replicon zero where the RS saddle jumps)", xtol=1e-5 * self._capacity)
+            previous = i
+        return self._capacity
 
 
 def expected_cost(rule: str, k: int) -> float:
@@ -340,7 +421,7 @@ def solve_committee(K: int = 3, rule: str = "committee") -> Report:
     else:
         quantities |= {"replicon_at_capacity": -math.inf, "rs_stability_at_capacity": "unstable"}
         if k <= 2:
-            quantities["alpha_AT"] = TreeTheory(rule, k, order=10).instability_load(points=8)
+            quantities["alpha_AT"] = TreeTheory(rule, k, order=10).instability_load()
         status = "warning"
         large_k = ("the committee's capacity is (16/pi) sqrt(ln K) with RSB, Monasson & Zecchina 1995"
                    if rule == "committee" else "with one-step RSB the parity machine's capacity approaches the "
@@ -384,6 +465,12 @@ def storing_set(K: int = 3, rule: str | None = None, activation: str | None = No
     return TreelikeNetwork(activation, K, readout, kappa)
 
 
+#: Quadrature orders (Gauss–Legendre nodes per panel of :func:`branch_rule`) whose ``alpha_AT`` are compared: the
+#: orthants' closed form has ridges at tied representations across the tensor grid and converges slowly; a union
+#: of pieces is integrated by panels around each slice's mode and its outer rule converges faster.
+REPLICON_ORDERS = {"orthants": (10, 14), "pieces": (6, 8)}
+
+
 def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | None = None, readout: str = "ones",
                        kappa: float = 0.0, samples: int = 200_000, seed: int = 0, replicon: bool = False) -> Report:
     r"""RS capacity of a tree machine declared by its rule or activation, from the storing set alone.
@@ -395,11 +482,12 @@ def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | No
     (``alpha_c_reduction``). A declared activation also gets its infinite-width capacity
     (:func:`~replica.field_sets.infinite_width_capacity`, Zavatone-Veth & Pehlevan 2021).
 
-    With ``replicon`` (a rule of :math:`K \le 2` signs at :math:`\kappa = 0`), the load ``alpha_AT`` where the
-    replicon along the RS saddle vanishes (:meth:`TreeTheory.instability_load`), computed with two quadrature
-    orders (10 and 14 nodes per panel); their difference is reported as ``alpha_AT_quadrature_change`` (the
-    replicon's ridges at tied representations lie across the tensor grid, so it converges slowly) and a change
-    above 1 % makes the status ``warning`` with that reason. It takes about a minute.
+    With ``replicon`` (:math:`K \le 2` branches declared by a rule of their signs or by a piecewise-linear
+    activation, any margin), the load ``alpha_AT`` where the replicon along the RS saddle vanishes
+    (:meth:`TreeTheory.instability_load`; the capacity, with ``rs_stable_up_to_capacity``, if it stays positive),
+    computed with two quadrature orders (:data:`REPLICON_ORDERS`); their difference is reported as
+    ``alpha_AT_quadrature_change`` and a change above 1 % makes the status ``warning`` with that reason. It takes
+    one to three minutes.
 
     A smooth activation with :math:`K \ge 3` branches (:class:`~replica.field_sets.MonotoneTreelike`) has its
     projections bracketed: ``alpha_c`` comes from feasible points (improved pair by pair, checked against a
@@ -414,10 +502,10 @@ def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | No
     Raises
     ------
     ParameterError
-        ``replicon`` for an activation, a margin, or more than two branches (the finite-overlap free entropy is
-        integrated for rules of :math:`K \le 2` signs here).
+        ``replicon`` for more than two branches or a storing set that is not a union of pieces (a quadratic or
+        smooth activation): the finite-overlap free entropy is integrated for those only.
     """
-    from .field_sets import BooleanRule, expected_squared_distance, infinite_width_capacity
+    from .field_sets import BooleanRule, TreelikeNetwork, expected_squared_distance, infinite_width_capacity
 
     field_set = storing_set(K, rule, activation, readout, kappa)
     estimate = expected_squared_distance(field_set, samples=samples, seed=seed)
@@ -448,22 +536,29 @@ def solve_tree_machine(K: int = 3, rule: str | None = None, activation: str | No
     declared = f"rule {field_set.rule}" if isinstance(field_set, BooleanRule) else f"g(h) = {field_set.activation}"
     params = {"K": K, "rule": rule, "activation": activation, "readout": readout, "kappa": kappa,
               "samples": samples, "seed": seed, "replicon": replicon}
-    unconverged = ""
+    unconverged = stability = ""
     if replicon:
-        if not isinstance(field_set, BooleanRule) or K > 2 or kappa != 0:
-            raise ParameterError("replicon", f"is computed for a rule of K <= 2 signs at kappa = 0; got K = {K}, "
-                                             f"kappa = {kappa:g}{'' if activation is None else ', an activation'}")
-        values = [TreeTheory(field_set.rule, K, order=order, capacity=estimate.capacity).instability_load(points=8)
-                  for order in (10, 14)]
-        quantities |= {"alpha_AT": values[-1], "alpha_AT_quadrature_change": abs(values[1] - values[0])}
-        if abs(values[1] - values[0]) > 0.01 * values[-1]:
-            unconverged = (f"; alpha_AT changed by {abs(values[1] - values[0]):.2g} between quadrature orders 10 "
-                           f"and 14 (more than 1 %): not converged")
+        if not isinstance(field_set, (BooleanRule, TreelikeNetwork)) or K > 2:
+            raise ParameterError("replicon", "is computed for a rule of the hidden signs or a piecewise-linear "
+                                             f"activation with K <= 2 branches; got K = {K}, {declared} "
+                                             f"({type(field_set).__name__})")
+        orders = REPLICON_ORDERS["orthants" if isinstance(field_set, BooleanRule) else "pieces"]
+        values = [TreeTheory.of_storing_set(field_set, estimate.capacity, order).instability_load()
+                  for order in orders]
+        change, stable = abs(values[1] - values[0]), values[-1] == estimate.capacity
+        quantities |= {"alpha_AT": values[-1], "alpha_AT_quadrature_change": change,
+                       "rs_stable_up_to_capacity": stable}
+        stability = ("; the replicon stays positive along the RS saddle up to capacity" if stable
+                     else f"; the replicon along the RS saddle vanishes at alpha_AT = {values[-1]:.5g}: RS is unstable "
+                          f"beyond it")
+        if change > 0.01 * values[-1]:
+            unconverged = (f"; alpha_AT changed by {change:.2g} between quadrature orders {orders[0]} and "
+                           f"{orders[1]} (more than 1 %): not converged")
     if convex and not unconverged:
         return Report("tree-machine", params, quantities, "success",
-                      f"{declared}: convex storing sets, RS expected exact")
+                      f"{declared}: convex storing sets, RS expected exact{stability}")
     return Report("tree-machine", params, quantities, "warning",
                   f"{declared}: the storing set is {'declared as a ' if shape.startswith('union') else ''}{shape}; "
                   f"unless it happens to be convex the solution space is not, and alpha_c_RS = {estimate.capacity:.5g} +- "
                   f"{estimate.capacity_error:.2g} is the RS estimate (above the true capacity where RS is unstable, "
-                  f"as for tree machines at capacity){unconverged}{bracket}")
+                  f"as for tree machines at capacity){stability}{unconverged}{bracket}")

@@ -107,3 +107,20 @@ def test_and_and_or_machines_break_replica_symmetry_at_the_same_load():
     assert values[0] == pytest.approx(values[1], rel=1e-3)
     assert all(r.quantities["alpha_AT_quadrature_change"] < 0.01 * r.quantities["alpha_AT"] for r in reports)
     assert all(r.quantities["alpha_AT"] < r.quantities["alpha_c_RS"] for r in reports)
+
+
+def test_declared_activations_get_their_replica_symmetry_breaking_load():
+    """From the CLI's family, declared by an activation: |h1| > |h2| is the K = 2 parity machine turned by 45
+    degrees, so alpha_AT = pi^2/8 (Barkai, Hansel & Kanter 1990), where the overlap leaves zero; the hard tanh pair
+    breaks replica symmetry just below its RS capacity; the alternating ReLU pair stores each label on a convex
+    set, so it stays stable up to capacity. Every one converged between the two quadrature orders."""
+    family = replica.family("tree-machine")
+    turned = family.solve(K=2, activation="abs(h)", readout="alternating", replicon=True)
+    assert turned.quantities["alpha_AT"] == pytest.approx(np.pi**2 / 8, abs=1e-5)
+    hard_tanh = family.solve(K=2, activation="Min(Max(h, -1), 1)", replicon=True)
+    assert 0.95 * hard_tanh.quantities["alpha_c"] < hard_tanh.quantities["alpha_AT"] < hard_tanh.quantities["alpha_c"]
+    assert not hard_tanh.quantities["rs_stable_up_to_capacity"]
+    relu = family.solve(K=2, activation="Max(h, 0)", readout="alternating", replicon=True)
+    assert relu.quantities["rs_stable_up_to_capacity"]
+    for report in (turned, hard_tanh, relu):
+        assert report.quantities["alpha_AT_quadrature_change"] < 1e-3 * report.quantities["alpha_AT"]

@@ -115,7 +115,7 @@ def test_a_rule_given_by_its_truth_table_has_the_named_rule_s_replicon():
     replicon's full K x K matrix give the parity machine's alpha_AT = pi^2/8 (Barkai, Hansel & Kanter 1990)."""
     declared = TreeTheory("0110", 2, order=8, capacity=rs_capacity("parity", 2))
     assert declared.signs.keys() == {1, -1}
-    assert declared.instability_load(points=6) == pytest.approx(math.pi**2 / 8, abs=1e-6)
+    assert declared.instability_load() == pytest.approx(math.pi**2 / 8, abs=1e-6)
     assert declared.free_entropy(0.5, 3.0) == pytest.approx(TreeTheory("parity", 2, order=8).free_entropy(0.5, 3.0),
                                                             rel=1e-12)
 
@@ -123,7 +123,9 @@ def test_a_rule_given_by_its_truth_table_has_the_named_rule_s_replicon():
 def test_the_replicon_is_refused_where_it_is_not_integrated():
     from replica.tree_machine import solve_tree_machine
 
-    with pytest.raises(ParameterError, match="^replicon: is computed for a rule of K <= 2 signs"):
+    with pytest.raises(ParameterError, match="^replicon: is computed for .* K <= 2 branches; got K = 3, rule"):
         solve_tree_machine(3, "and", replicon=True, samples=1000)
-    with pytest.raises(ParameterError, match="^replicon: .*an activation"):
-        solve_tree_machine(2, activation="h", replicon=True, samples=1000)
+    with pytest.raises(ParameterError, match="^replicon: .*got K = 2, g\\(h\\) = erf\\(h\\) \\(MonotoneTreelike\\)"):
+        solve_tree_machine(2, activation="erf(h)", replicon=True, samples=1000)
+    with pytest.raises(ParameterError, match="^replicon: .*QuadricSet"):
+        solve_tree_machine(2, activation="h**2", readout="alternating", replicon=True, samples=1000)
