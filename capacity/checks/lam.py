@@ -409,10 +409,13 @@ def hebbian_trials(d: int, loads, *, kappa: float = 0.0, trials: int = 20, seed:
     return pd.DataFrame(rows)
 
 
-def verify_lam(d=(5, 10, 15), kappa: float = 0.0, *, h=None, trials: int = 10, seed: int = 0,
-               solver: str = "NNLS", decoupled: bool = False, execution: Execution | None = None) -> Verification:
+def verify_lam(d=None, kappa: float = 0.0, *, h=None, trials: int = 10, seed: int = 0,
+               solver: str = "NNLS", decoupled: bool = False, recall: int = 1,
+               execution: Execution | None = None) -> Verification:
     r"""Certified finite-:math:`d` thresholds against the RS capacity :math:`p_c(d, \kappa)`, or, with hidden widths
-    ``h`` (one ``d``), the two-layer memory's certified bounds.
+    ``h`` (one ``d``), the two-layer memory's certified bounds, or, with ``recall`` :math:`= k > 1`, the exact
+    top-:math:`k` thresholds at :math:`d = 2` (:func:`capacity.checks.top_k_recall.verify_top_k_recall`; ``d``
+    defaults to (5, 10, 15), and to 2 with ``recall > 1``).
 
     One layer: :func:`lam_thresholds`, :func:`summarise_thresholds`, agreement by :func:`lam_agreement` (the theory
     is exact for the decoupled model; the original model shares competitors and is reported beside it). Two
@@ -420,7 +423,17 @@ def verify_lam(d=(5, 10, 15), kappa: float = 0.0, *, h=None, trials: int = 10, s
     rank-:math:`h` witness below the certified one-layer threshold (:mod:`capacity.two_layer_memory`).
     """
     execution = execution or Execution()
-    dimensions = D_SETTING.check(d)
+    recall = RECALL.check(recall)
+    if recall > 1:
+        from .top_k_recall import RECALL_DIMENSION, verify_top_k_recall
+
+        if h is not None or kappa != 0:
+            raise ParameterError("recall", f"top-k recall is checked for the one-layer memory at kappa = 0; got "
+                                           f"h = {h}, kappa = {kappa}")
+        return verify_top_k_recall(recall, dimensions=(RECALL_DIMENSION,) if d is None else D_SETTING.check(d),
+                                   trials=trials, seed=seed, solver=solver, decoupled=decoupled,
+                                   execution=execution)
+    dimensions = D_SETTING.check((5, 10, 15) if d is None else d)
     kappa = KAPPA.check(kappa)
     experiment = {"model": "lam", "kappa": kappa, "seed": seed, "decoupled": bool(decoupled), "solver": solver}
     if h is not None:
@@ -465,21 +478,25 @@ def _verify_two_layer(dimensions, widths, kappa, trials, seed, solver, decoupled
                         message)
 
 
-D_SETTING = ParameterSpec("d", "memory dimensions d", default=(5, 10, 15), low=2, high=60, kind="list",
-                          item="integer",
+D_SETTING = ParameterSpec("d", "memory dimensions d (default 5, 10, 15; 2 with recall > 1)", low=2, high=60,
+                          kind="list", item="integer",
                           note="the certified program keeps QR factors of (d^2 + 1)^2 entries: 0.2 GB at d = 60")
 H_SETTING = ParameterSpec("h", "hidden widths of a two-layer memory W2 W1 (with one d)", low=1, high=200,
                           kind="list", item="integer")
 KAPPA = ParameterSpec("kappa", "margin at unit score variance", default=0.0, low=0.0, high=10.0)
+#: The top-k check's recall: its instances grow with k (top-3 draws 30 associations at d = 2, a fraction of a
+#: second an instance).
+RECALL = ParameterSpec("recall", "top-k recall (k > 1: exact search at d = 2 over the union's pieces)", default=1,
+                       low=1, high=3, kind="integer")
 
 
-def _run(d=(5, 10, 15), kappa=0.0, h=None, trials=10, seed=0, solver="NNLS", decoupled=False, execution=None):
-    return verify_lam(d, kappa, h=h, trials=trials, seed=seed, solver=solver, decoupled=decoupled,
+def _run(d=None, kappa=0.0, h=None, recall=1, trials=10, seed=0, solver="NNLS", decoupled=False, execution=None):
+    return verify_lam(d, kappa, h=h, trials=trials, seed=seed, solver=solver, decoupled=decoupled, recall=recall,
                       execution=execution)
 
 
 CHECKS = (Check("lam", "certified first unstorable number of associations per instance against p_c(d, kappa)",
-                (D_SETTING, KAPPA, H_SETTING),
+                (D_SETTING, KAPPA, H_SETTING, RECALL),
                 (trials_setting(10), seed_setting(), solver_setting(available_solvers(), "NNLS"),
                  flag("decoupled", "each input gets its own competitors (the model the theory solves)")),
                 _run, smoke={"d": (4, 5), "trials": 3, "decoupled": True}),)
