@@ -1,11 +1,10 @@
 """The exact top-k recall search at d = 2 against direct scoring of memories, brute force and the certified LP."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
-
-from dataclasses import replace
 
 import capacity.checks.top_k_recall as top_k_recall
 from capacity.checks.lam import association_gaps, draw_memory_instance, outer_rows, search_range, verify_lam
