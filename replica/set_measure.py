@@ -171,7 +171,7 @@ def _log_partition(log_masses, means, seconds, variance) -> LogPartition:
 
 
 def orthant_union_log_partition(representations: np.ndarray, omega: np.ndarray, variance: float,
-                          kappa: float = 0.0) -> LogPartition:
+                                kappa: float = 0.0) -> LogPartition:
     r"""The channel of :math:`\bigcup_\tau\{\tau_kh_k \ge \kappa\ \forall k\}` in closed form: each orthant's
     coordinates are independent truncated normals, :math:`\xi_k \ge (\kappa - \tau_k\omega_k)/\sqrt V` flipped by
     :math:`\tau_k`.

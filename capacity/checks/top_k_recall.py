@@ -25,8 +25,9 @@ involves only the direction of :math:`u_\mu = W x_\mu \in \mathbb R^2`:
    competitor of every association, and the number of competitors above the correct score (beyond rounding) must
    be at most :math:`k - 1`.
 
-The first unstorable number of associations :math:`p^*` is found by increasing :math:`p` (storage is monotone in
-the prefix: a new association brings new competitors to the old ones). The pipeline is checked on every instance
+The first unstorable number of associations :math:`p^*` is bracketed from the RS estimate by the search the
+memory's LP check uses (:func:`capacity.prefix_search.first_unseparable_prefix`): storage is monotone in the
+prefix, since a new association brings new competitors to the old ones. The pipeline is checked on every instance
 at :math:`k = 1`, where the same arcs must give the threshold of the certified LP on all :math:`p(p - 1)` rows
 (:func:`capacity.checks.lam.instance_threshold`), an independent program on different rows.
 """
@@ -45,6 +46,7 @@ from replica.validation import check_int
 
 from ..estimates import standard_error_of_mean
 from ..experiments import run_trials
+from ..prefix_search import first_unseparable_prefix
 from ..programs import Verdict, make_program, margin_lower_bound
 from ..verification import Verification
 from .base import Execution
@@ -207,30 +209,38 @@ def storing_memory(inputs: np.ndarray, gaps: np.ndarray, recall: int, *, solver=
             "programs": state["programs"]}
 
 
-def _first_unstored(inputs, targets, competitors, recall, solver) -> tuple[int | None, str, int]:
-    """The first number of associations not stored with top-``recall`` recall, its outcome and the programs solved."""
+#: :func:`storing_memory`'s verdicts as the prefix search's.
+_VERDICTS = {"stored": Verdict.SEPARABLE, "not_stored": Verdict.NOT_SEPARABLE, "doubtful": Verdict.DOUBTFUL}
+
+
+def _first_unstored(inputs, targets, competitors, recall, guess, solver) -> tuple[int | None, str, int]:
+    """The first number of associations not stored with top-``recall`` recall (searched from ``guess``), its
+    outcome and the programs solved."""
     programs = 0
-    for p in range(2, inputs.shape[0] + 1):
+
+    def answer(p):
+        nonlocal programs
         result = storing_memory(inputs[:p], association_gaps(targets[:p], competitors), recall, solver=solver)
         programs += result["programs"]
-        if result["verdict"] == "doubtful":
-            return None, "doubtful", programs
-        if result["verdict"] == "not_stored":
-            return p, "certified", programs
-    return None, "above_search_range", programs
+        return _VERDICTS[result["verdict"]]
+
+    p_star, outcome, _ = first_unseparable_prefix(answer, inputs.shape[0], guess)
+    return p_star, outcome, programs
 
 
 def recall_threshold(seed: int, trial: int, recall: int, decoupled: bool, max_associations: int, guess: int,
-                     solver=None) -> dict:
+                     guess_top1: int, solver=None) -> dict:
     r"""One instance at :math:`d = 2` (:func:`capacity.checks.lam.draw_memory_instance`): the first unstorable
     number of associations with top-:math:`k` recall, the same with top-1 recall by the same search, and the
-    certified LP threshold of top-1 recall on all rows (``p_star_top1_lp``), which the search must reproduce."""
+    certified LP threshold of top-1 recall on all rows (``p_star_top1_lp``), which the search must reproduce. The
+    searches start from ``guess`` (top-:math:`k`) and ``guess_top1``."""
     start = time.perf_counter()
     d = RECALL_DIMENSION
     inputs, targets, competitors = draw_memory_instance(d, max_associations, seed, trial, decoupled)
-    p_star, outcome, programs = _first_unstored(inputs, targets, competitors, recall, solver)
-    p_star_top1, outcome_top1, _ = _first_unstored(inputs, targets, competitors, 1, solver)
-    linear = instance_threshold(d, seed, trial, 0.0, decoupled, max_associations, guess, solver, implicit_rows=False)
+    p_star, outcome, programs = _first_unstored(inputs, targets, competitors, recall, guess, solver)
+    p_star_top1, outcome_top1, _ = _first_unstored(inputs, targets, competitors, 1, guess_top1, solver)
+    linear = instance_threshold(d, seed, trial, 0.0, decoupled, max_associations, guess_top1, solver,
+                                implicit_rows=False)
     return {"d": d, "trial": trial, "seed": seed, "recall": recall, "decoupled": decoupled, "p_star": p_star,
             "outcome": outcome, "programs": programs, "p_star_top1": p_star_top1, "outcome_top1": outcome_top1,
             "p_star_top1_lp": linear.p_star, "outcome_top1_lp": linear.outcome,
@@ -241,12 +251,14 @@ def recall_thresholds(recall: int, *, trials: int = 20, decoupled: bool = False,
                       n_jobs: int = 1, progress: bool = True, store=None, scheduler: str | None = None,
                       samples: int = 20_000) -> pd.DataFrame:
     """:func:`recall_threshold` for ``trials`` instances; one row per instance. An instance holds the associations
-    of :func:`search_range_for_recall`, the top-1 LP search starts from :func:`capacity.checks.lam.search_range`."""
+    of :func:`search_range_for_recall` and its top-:math:`k` search starts from the RS estimate, the top-1 searches
+    from :func:`capacity.checks.lam.search_range`."""
     recall = RECALL.check(recall)
     trials = check_int("trials", trials, 1, 10**6)
-    _, max_associations = search_range_for_recall(recall, samples=samples, seed=seed)
-    guess, _ = search_range(RECALL_DIMENSION, 0.0, samples=samples, seed=seed)
-    tasks = [(seed, trial, recall, bool(decoupled), max_associations, guess, solver) for trial in range(trials)]
+    p_c, max_associations = search_range_for_recall(recall, samples=samples, seed=seed)
+    guess_top1, _ = search_range(RECALL_DIMENSION, 0.0, samples=samples, seed=seed)
+    tasks = [(seed, trial, recall, bool(decoupled), max_associations, round(p_c), guess_top1, solver)
+             for trial in range(trials)]
     return pd.DataFrame(run_trials(recall_threshold, tasks, n_jobs=n_jobs, progress=progress, store=store,
                                    scheduler=scheduler, description=f"top-{recall} recall instances"))
 
@@ -310,9 +322,10 @@ def verify_top_k_recall(recall: int, *, dimensions=(RECALL_DIMENSION,), trials: 
     model = "decoupled model" if decoupled else "original model (shared competitors)"
     message = (f"exact search over the union's pieces at d = 2, {model} ({int(row.certified)}/{int(row.instances)} "
                f"instances certified; top-1 search equal to the certified LP threshold and top-{recall} >= top-1 on "
-               f"{int(row.certified - row.inconsistent)}): p* - 1/2 = {row.p_star:.2f} ± {row.standard_error:.2f} against "
-               f"the RS estimate {row.rs_p_c:.2f} (reported, not tested: a union's RS value is an estimate); top-1 "
-               f"p* - 1/2 = {row.p_star_top1:.2f} ± {row.standard_error_top1:.2f} against {row.rs_p_c_top1:.2f}")
+               f"{int(row.certified - row.inconsistent)}): p* - 1/2 = {row.p_star:.2f} ± {row.standard_error:.2f} "
+               f"against the RS estimate {row.rs_p_c:.2f} (reported, not tested: a union's RS value is an "
+               f"estimate); top-1 p* - 1/2 = {row.p_star_top1:.2f} ± {row.standard_error_top1:.2f} against "
+               f"{row.rs_p_c_top1:.2f}")
     estimate = {"p_star": [float(row.p_star)], "p_star_standard_error": [float(row.standard_error)],
                 "p_star_top1": [float(row.p_star_top1)]}
     if not ok:  # the search is not trusted: its numbers stay in the tables only

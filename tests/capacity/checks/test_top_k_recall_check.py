@@ -42,11 +42,11 @@ def test_the_search_finds_what_random_memories_find_and_never_more():
     stores p - 1 when scored directly, and random memories do store top-2 beyond the top-1 threshold in most
     instances, so returning the top-1 answer for top-2 recall would be caught."""
     rng = np.random.default_rng(0)
-    _, size = search_range_for_recall(2, samples=20_000, seed=0)
+    p_c, size = search_range_for_recall(2, samples=20_000, seed=0)
     guess, _ = search_range(2, 0.0, samples=20_000, seed=0)
     beyond_top1 = 0
     for trial in range(12):
-        row = recall_threshold(0, trial, 2, True, size, guess)
+        row = recall_threshold(0, trial, 2, True, size, round(p_c), guess)
         assert row["outcome"] == "certified" and row["p_star_top1"] == row["p_star_top1_lp"]
         inputs, targets, competitors = draw_memory_instance(2, size, 0, trial, True)
         p = row["p_star"]
