@@ -17,10 +17,12 @@ Barbier 2026 check their theory the same way).
 
 Chains start from the teacher (*informed*) or from a prior draw (*uninformed*). At a first-order feature jump the
 uninformed chains can stay on the branch that has not learnt the feature (metastability, the algorithmic side of the
-jump), so the two starts are reported apart; the informed chains give the equilibrium estimate. The chains of one
-start are diagnosed on the Gibbs-error trace, the quantity estimated: split :math:`\hat R` (Gelman et al. 2013) at
-most :data:`MIXED_RHAT` and an effective sample size at least :data:`MIN_ESS`, otherwise the group is *not mixed*, and
-the check counts it as doubtful, never into its mean. The split :math:`\hat R` of the overlaps
+jump), so the two starts are reported apart; the informed chains give the equilibrium estimate: the teacher drawn
+from the prior is itself a draw from the posterior given its data (the same Nishimori symmetry), so those chains
+start in equilibrium and need not cross a barrier to reach it. The chains of one start are diagnosed on the
+Gibbs-error trace, the quantity estimated: split :math:`\hat R` (Gelman et al. 2013) at most :data:`MIXED_RHAT`
+and an effective sample size at least :data:`MIN_ESS`, otherwise the group is *not mixed*, and the check counts it
+as doubtful, never into its mean. The split :math:`\hat R` of the overlaps
 :math:`w_i\cdot w_i^*/|w_i^*|^2` of the three largest features is reported beside it (``overlap_rhat``): below a
 feature's onset its overlap diffuses slowly around zero without moving the error, so it is not part of the verdict.
 """

@@ -5,7 +5,7 @@ import warnings
 import pytest
 
 import replica
-from tests.catalogue import CATALOGUE, value_of
+from tests.catalogue import CATALOGUE, CURVES, value_of
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda entry: entry.label)
@@ -17,6 +17,27 @@ def test_published_value(entry):
     assert value_of(report.quantities, entry.quantity) == pytest.approx(entry.value, abs=entry.tolerance), entry.source
 
 
+def _curve_solver(curve, **changes):
+    family = replica.family(curve.family)
+    params = {**curve.params, **changes}
+    return lambda x: value_of(family.solve(**params, **{curve.variable: x}).quantities, curve.quantity)
+
+
+@pytest.mark.parametrize("curve", CURVES, ids=lambda curve: curve.label)
+def test_published_curve(curve):
+    assert curve.disagreements(_curve_solver(curve)) == [], curve.source
+
+
+def test_the_posterior_samples_reject_a_closure_solved_at_another_size():
+    """The authors' samples at d = 200 tell the closure at d = 200 from the same closure at d = 1000 (its readouts
+    normalised over 500 features instead of 100): 8 of the 20 budgets fall outside, before and inside the avalanche,
+    and so do a readout exponent off by 0.05 and a noise off by a quarter."""
+    curve, = (c for c in CURVES if c.family == "extensive-width")
+    assert len(curve.disagreements(_curve_solver(curve, d=1000))) >= 6
+    assert len(curve.disagreements(_curve_solver(curve, beta=0.35))) >= 6
+    assert len(curve.disagreements(_curve_solver(curve, Delta=0.05))) >= 6
+
+
 def test_every_family_with_published_values_is_registered():
     names = {family.name for family in replica.families()}
-    assert {entry.family for entry in CATALOGUE} <= names
+    assert {entry.family for entry in CATALOGUE + CURVES} <= names
