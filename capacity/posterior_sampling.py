@@ -38,7 +38,8 @@ from replica.errors import ParameterError
 from replica.extensive_width import activation_function, readouts
 from replica.validation import check_int, check_real
 
-__all__ = ["sample_posterior", "sampled_teacher", "posterior_potential", "gibbs_errors", "MIXED_RHAT", "MIN_ESS", "STARTS", "require_sampler"]
+__all__ = ["sample_posterior", "sampled_teacher", "posterior_potential", "gibbs_errors", "MIXED_RHAT", "MIN_ESS",
+           "STARTS", "require_sampler"]
 
 #: Split R-hat at or below which the chains of one start are taken as mixed (Gelman et al. 2013, "Bayesian Data
 #: Analysis", 3rd ed.; Vehtari et al. 2021 advise 1.01 for publication-grade runs, at a cost a CPU check cannot pay).

@@ -3,8 +3,9 @@
 A :class:`Published` entry names a family, the parameters it is solved at, the quantity of its report and the value
 the literature gives; the tolerance is the precision of the quoted digits (half a unit in the last one, unless the
 entry says otherwise). :data:`LAWS` holds the asymptotic constants that are approached, not reached, at finite size
-(their tests state how close they get). :data:`CURVES` holds published measurements along a family's parameter, with
-their statistical errors. ``tests/test_catalogue.py`` runs every entry.
+(their tests state how close they get). :data:`CURVES` holds published measurements along a family's parameter,
+with their statistical errors, and :data:`FEATURE_OVERLAPS` measured feature overlaps. ``tests/test_catalogue.py``
+runs every entry.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["Published", "PublishedCurve", "CATALOGUE", "CURVES", "LAWS", "value_of", "published"]
+__all__ = ["Published", "PublishedCurve", "CATALOGUE", "CURVES", "FEATURE_OVERLAPS", "FEATURE_OVERLAPS_SOURCE", "LAWS",
+           "value_of", "published"]
 
 GARDNER_1988 = "E. Gardner, J. Phys. A 21, 257 (1988), alpha_c(kappa), quoted to five decimals"
 
@@ -129,6 +131,28 @@ CURVES = (
         "HMC steps, the last 400 averaged; the chains start at the teacher's rows for the features the theory calls "
         "learnt and at a Gaussian draw for the others). 2 %: the closure's finite-d corrections (the largest "
         "measured deviation is 1.5 %, at the end of the avalanche, n/d^2 = 1.5)"),
+)
+
+#: Feature overlaps of the same posterior samples (Nguyen & Barbier 2026; the data released with the paper,
+#: github.com/Minh-Toan/scaling-laws, overlaps_data: the cosine of each hidden row of the last HMC sample with the
+#: teacher's, 16 instances, d = 200, k = 100, Delta = 0.04, sigma = tanh(2x) - mu_1 x) for six readout profiles:
+#: (profile, n/d^2, features whose mean overlap exceeds 1/2, mean overlap of those features over the instances,
+#: its standard error). The profiles are the power laws beta = 0.3, 0.4, 0.7 and three vectors, normalised to
+#: sum v_i^2 = 1: "dense" linspace(2.5, 1, k), "exp" exp(-i/20) and "exp2" exp(-i/5), i = 0..k-1.
+#: Their chains start at the teacher for the features their own solution of the closure calls learnt, so the count
+#: checks our solution of the closure against theirs, and the mean overlap checks the scalar channel m(lambda).
+FEATURE_OVERLAPS_SOURCE = ("Nguyen & Barbier (2026), feature overlaps of their HMC samples (data released with the "
+                           "paper)")
+FEATURE_OVERLAPS = (
+    ("beta=0.3", 0.5, 6, 0.8542, 0.006), ("beta=0.3", 1.0, 26, 0.8819, 0.002), ("beta=0.3", 1.5, 100, 0.8981, 0.001),
+    ("beta=0.3", 2.0, 100, 0.9493, 0.0002), ("beta=0.4", 1.0, 27, 0.8970, 0.001), ("beta=0.4", 1.5, 60, 0.8982, 0.0008),
+    ("beta=0.4", 2.0, 100, 0.9199, 0.0007), ("beta=0.4", 2.5, 100, 0.9496, 0.0003),
+    ("beta=0.7", 1.0, 19, 0.9236, 0.001), ("beta=0.7", 1.5, 27, 0.9266, 0.001), ("beta=0.7", 2.0, 34, 0.9309, 0.0007),
+    ("beta=0.7", 2.5, 42, 0.9276, 0.0007), ("dense", 1.0, 47, 0.8720, 0.002), ("dense", 1.5, 88, 0.9237, 0.0006),
+    ("dense", 2.0, 100, 0.9497, 0.0004), ("dense", 2.5, 100, 0.9664, 0.0002), ("exp", 1.0, 30, 0.9460, 0.0008),
+    ("exp", 1.5, 35, 0.9522, 0.001), ("exp", 2.0, 38, 0.9585, 0.0007), ("exp", 2.5, 40, 0.9631, 0.0006),
+    ("exp2", 0.5, 9, 0.9689, 0.0007), ("exp2", 1.0, 11, 0.9728, 0.0005), ("exp2", 2.0, 13, 0.9739, 0.0005),
+    ("exp2", 4.0, 15, 0.9756, 0.0007),
 )
 
 #: Asymptotic constants: name -> (value, tolerance of the quote, source).
