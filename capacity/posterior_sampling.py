@@ -15,16 +15,17 @@ identity :math:`\mathbb E\,\mathrm{Var}_{\rm post} f = \mathbb E\,(\langle f\ran
 error twice the Bayes-optimal error :math:`\epsilon^{BO}`, so half of it is compared with the theory (Nguyen &
 Barbier 2026 check their theory the same way).
 
-Chains start from the teacher (*informed*) or from a prior draw (*uninformed*). At a first-order feature jump the
-uninformed chains can stay on the branch that has not learnt the feature (metastability, the algorithmic side of the
-jump), so the two starts are reported apart; the informed chains give the equilibrium estimate: the teacher drawn
+Chains start from the teacher (*informed*), from a prior draw (*uninformed*), or the authors' way (*closure*: the
+teacher's rows for the features the closure calls learnt, prior draws for the others). At a first-order feature jump
+the uninformed chains can stay on the branch that has not learnt the feature (metastability, the algorithmic side of
+the jump), so the starts are reported apart; the informed chains give the equilibrium estimate: the teacher drawn
 from the prior is itself a draw from the posterior given its data (the same Nishimori symmetry), so those chains
 start in equilibrium and need not cross a barrier to reach it. The chains of one start are diagnosed on the
-Gibbs-error trace, the quantity estimated: split :math:`\hat R` (Gelman et al. 2013) at most :data:`MIXED_RHAT`
-and an effective sample size at least :data:`MIN_ESS`, otherwise the group is *not mixed*, and the check counts it
-as doubtful, never into its mean. The split :math:`\hat R` of the overlaps
-:math:`w_i\cdot w_i^*/|w_i^*|^2` of the three largest features is reported beside it (``overlap_rhat``): below a
-feature's onset its overlap diffuses slowly around zero without moving the error, so it is not part of the verdict.
+Gibbs-error trace, the quantity estimated: split :math:`\hat R` (Gelman et al. 2013) at most :data:`MIXED_RHAT` and
+an effective sample size at least :data:`MIN_ESS`, otherwise the group is *not mixed*, and the check counts it as
+doubtful, never into its mean. The split :math:`\hat R` of the overlaps :math:`w_i\cdot w_i^*/|w_i^*|^2` of the three
+largest features is reported beside it (``overlap_rhat``): below a feature's onset its overlap diffuses slowly around
+zero without moving the error, so it is not part of the verdict.
 """
 
 from __future__ import annotations
@@ -35,19 +36,22 @@ import time
 import numpy as np
 
 from replica.errors import ParameterError
-from replica.extensive_width import activation_function, readouts
+from replica.extensive_width import activation_function, readouts, solve_overlaps
 from replica.validation import check_int, check_real
 
 __all__ = ["sample_posterior", "sampled_teacher", "posterior_potential", "gibbs_errors", "MIXED_RHAT", "MIN_ESS",
-           "STARTS", "require_sampler"]
+           "STARTS", "ALL_STARTS", "initial_weights", "require_sampler"]
 
 #: Split R-hat at or below which the chains of one start are taken as mixed (Gelman et al. 2013, "Bayesian Data
 #: Analysis", 3rd ed.; Vehtari et al. 2021 advise 1.01 for publication-grade runs, at a cost a CPU check cannot pay).
 MIXED_RHAT = 1.1
 #: Smallest effective sample size of the Gibbs-error trace (all chains of one start together).
 MIN_ESS = 30
-#: Where the chains start: at the teacher's weights, or at a draw from the prior.
+#: Where the chains of a check start: at the teacher's weights, or at a draw from the prior.
 STARTS = ("informed", "uninformed")
+#: Every start :func:`initial_weights` knows: also the authors' (Nguyen & Barbier 2026), the teacher's rows for the
+#: features the closure calls learnt and prior draws for the others.
+ALL_STARTS = STARTS + ("closure",)
 
 
 def require_sampler():
@@ -86,6 +90,26 @@ def sampled_teacher(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0
     labels = sigma(inputs @ teacher.T / math.sqrt(d)) @ v + math.sqrt(Delta) * rng.standard_normal(n)
     return {"k": k, "n": n, "teacher": teacher, "readouts": v, "inputs": inputs, "labels": labels, "test": test,
             "test_output": sigma(test @ teacher.T / math.sqrt(d)) @ v, "rng": rng}
+
+
+def initial_weights(instance: dict, start: str, chains: int, Delta: float, activation: str = "tanh") -> np.ndarray:
+    """Where each of ``chains`` chains starts on :func:`sampled_teacher`'s instance, shape (chains, k, d): ``start``
+    one of :data:`ALL_STARTS`. The ``closure`` start takes the learnt count :math:`k_c` from the closure at the
+    instance's own :math:`d`, :math:`k` and :math:`n` (:func:`replica.extensive_width.solve_overlaps`); the prior
+    draws come from the instance's generator."""
+    if start not in ALL_STARTS:
+        raise ParameterError("start", f"must be one of {', '.join(ALL_STARTS)}; got {start!r}")
+    teacher, rng = instance["teacher"], instance["rng"]
+    k, d = teacher.shape
+    if start == "informed":
+        return np.broadcast_to(teacher, (chains, k, d)).copy()
+    initial = rng.standard_normal((chains, k, d))
+    if start == "closure":
+        v = instance["readouts"]
+        learnt = solve_overlaps(instance["n"] / d**2, kappa=k / d, Delta=Delta, d=d, activation=activation,
+                                readout=v).k_c
+        initial[:, :learnt] = teacher[:learnt]
+    return initial
 
 
 def posterior_potential(instance: dict, Delta: float, activation: str = "tanh"):
@@ -144,20 +168,15 @@ def sample_posterior(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.
     n_over_d2 = check_real("n_over_d2", n_over_d2, 0.0, 50.0, low_open=True)
     beta = check_real("beta", beta, 0.0, 10.0)
     Delta = check_real("Delta", Delta, 0.0, 100.0, low_open=True)  # the likelihood needs noise
-    if start not in STARTS:
-        raise ParameterError("start", f"must be one of {', '.join(STARTS)}; got {start!r}")
     chains = check_int("chains", chains, 2, 64)
     warmup, samples = check_int("warmup", warmup, 10, 10**6), check_int("samples", samples, 10, 10**6)
     instance = sampled_teacher(d, kappa, n_over_d2, beta=beta, Delta=Delta, seed=seed, trial=trial,
                                activation=activation, test_samples=test_samples)
     k, teacher, rng = instance["k"], instance["teacher"], instance["rng"]
+    initial = initial_weights(instance, start, chains, Delta, activation)
     began = time.perf_counter()
     with jax.enable_x64(True):
         potential = posterior_potential(instance, Delta, activation)
-        if start == "informed":
-            initial = np.broadcast_to(teacher, (chains, k, d)).copy()
-        else:
-            initial = rng.standard_normal((chains, k, d))
         sampler = MCMC(NUTS(potential_fn=potential, max_tree_depth=max_tree_depth), num_warmup=warmup,
                        num_samples=samples, num_chains=chains, chain_method="vectorized", progress_bar=False)
         sampler.run(jax.random.PRNGKey(np.uint32(rng.integers(2**32))), init_params=jnp.asarray(initial),

@@ -9,22 +9,26 @@ the noiseless problem is PSD matrix sensing. :func:`sdp_recovery` solves the tra
 .. math:: \min_{S \succeq 0} \mathrm{tr}\,S \quad\text{s.t.}\quad x_\mu^\top S x_\mu - \mathrm{tr}\,S = y_\mu,
           \quad \mu = 1..n,
 
-with cvxpy (an SDP, SCS at tolerance 1e-9) and calls an instance recovered when :math:`|\hat S - S^*|_F \le 10^{-3}|S^*|_F`. A solve that
-does not end ``optimal`` is counted as doubtful, never as recovered or failed. :func:`sdp_threshold` sweeps
-:math:`n/d^2` and interpolates the budget where half the instances are recovered, to set against the Bayes-optimal
-:math:`\kappa - \kappa^2/2` (Maillard et al. 2024) and the decoupled closure's :math:`\kappa`.
+with cvxpy (an SDP, SCS at tolerance 1e-9) and calls an instance recovered when
+:math:`|\hat S - S^*|_F \le 10^{-3}|S^*|_F`. A solve that does not end ``optimal`` is counted as doubtful, never as
+recovered or failed. :func:`sdp_threshold` sweeps :math:`n/d^2` and interpolates the budget where half the instances
+are recovered, to set against the Bayes-optimal :math:`\kappa - \kappa^2/2` (Maillard et al. 2024) and the decoupled
+closure's :math:`\kappa`.
 
 Posterior sampling (``method="hmc"``)
 -------------------------------------
 :func:`posterior_staircase` samples the Bayes posterior of the teacher's hidden weights with NUTS
 (:mod:`capacity.posterior_sampling`) at a size a CPU can afford (``sample_d`` :math:`\approx 20`-:math:`60`,
 :math:`k = \kappa d`, :math:`n = \alpha d^2`), from the teacher (*informed*) and from a prior draw (*uninformed*), at
-several budgets along the staircase of feature onsets, and sets half the Gibbs error (the Bayes-optimal error, by the
-Nishimori identity) next to :math:`\epsilon^{BO}` of the closure at the same :math:`d` and :math:`n`. Only instances
-whose chains mixed enter a mean; a budget with fewer than two of them is *doubtful*. The informed estimate is the
-equilibrium one and is judged, within three standard errors (between instances) plus :data:`HMC_ALLOWANCE` of the
-theory for the closure's finite-:math:`d` corrections; the uninformed estimate is reported: above the informed one
-beyond its error bars it shows the metastable branch a local sampler sees at a first-order jump.
+several budgets along the staircase of feature onsets (with ``closure_start``, also the authors' start: the teacher
+for the features the closure calls learnt, a prior draw for the others), and sets half the Gibbs error (the
+Bayes-optimal error, by the Nishimori identity) next to :math:`\epsilon^{BO}` of the closure at the same :math:`d`
+and :math:`n`. Only instances whose chains mixed enter a mean; a budget with fewer than two of them is *doubtful*.
+The informed estimate is the equilibrium one and is judged, within three standard errors (between instances) plus
+:data:`HMC_ALLOWANCE` of the theory for the closure's finite-:math:`d` corrections; the other estimates are reported:
+the uninformed one above the informed one beyond its error bars shows the metastable branch a local sampler sees at a
+first-order jump, and the closure start tells whether the chains stay on the closure's branch or leave it for the
+informed chains' value.
 
 Trained student
 ---------------
@@ -45,7 +49,7 @@ import pandas as pd
 
 from replica.extensive_width import activation_function, perfect_recovery_alpha, readouts, solve_overlaps
 from replica.models.extensive_width import BETA, DELTA
-from replica.parameters import ParameterSpec, integer, real
+from replica.parameters import ParameterSpec, flag, integer, real
 from replica.validation import check_int, check_real
 
 from ..posterior_sampling import STARTS, require_sampler, sample_posterior
@@ -162,7 +166,7 @@ def _posterior_instance(d, kappa, n_over_d2, beta, Delta, start, seed, trial, sa
 
 
 def posterior_staircase(budgets, *, d: int = 30, kappa: float = 0.5, beta: float = 1.0, Delta: float = 0.04,
-                        trials: int = 4, seed: int = 0, samples: int = 300,
+                        trials: int = 4, seed: int = 0, samples: int = 300, starts=STARTS,
                         ensemble=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     r"""Posterior sampling at each budget ``n/d^2`` and start, against :math:`\epsilon^{BO}` of the closure.
 
@@ -170,12 +174,13 @@ def posterior_staircase(budgets, *, d: int = 30, kappa: float = 0.5, beta: float
     and the table per budget and start: the theory at the same :math:`d` and :math:`n` (error and :math:`k_c`), the
     instances and how many mixed, the mean of half the Gibbs error over the mixed ones with its standard error
     between instances, ``doubtful`` (fewer than two mixed), and ``agree`` (informed start: within three standard
-    errors plus :data:`HMC_ALLOWANCE` of the theory; ``None`` when doubtful or for the uninformed start).
+    errors plus :data:`HMC_ALLOWANCE` of the theory; ``None`` when doubtful or for another start). ``starts``: a
+    subset of :data:`capacity.posterior_sampling.ALL_STARTS`.
     """
     require_sampler()
     trials = check_int("trials", trials, 1, 10**4)
     tasks = [(d, kappa, float(alpha), beta, Delta, start, seed, trial, samples) for alpha in budgets
-             for start in STARTS for trial in range(trials)]
+             for start in starts for trial in range(trials)]
     rows = (ensemble.run(_posterior_instance, tasks, "posterior samples") if ensemble is not None
             else [_posterior_instance(*task) for task in tasks])
     instances = pd.DataFrame(rows)
@@ -203,7 +208,7 @@ def _verify_posterior(params: dict, execution: Execution) -> Verification:
         instances, table = posterior_staircase(
             params["budgets"], d=params["sample_d"], kappa=params["kappa"], beta=params["beta"],
             Delta=params["Delta"], trials=params["trials"], seed=params["seed"], samples=params["samples"],
-            ensemble=ensemble)
+            starts=STARTS + (("closure",) if params.get("closure_start") else ()), ensemble=ensemble)
     informed = table[table.start == "informed"]
     decided = informed[~informed.doubtful]
     parts = []
@@ -233,7 +238,8 @@ def _verify_posterior(params: dict, execution: Execution) -> Verification:
 def verify_extensive_width(kappa: float = 0.5, *, d: int = 12, trials: int = 4, student_d: int = 60,
                            n_over_d2: float = 2.0, beta: float = 1.0, Delta: float = 0.1, seed: int = 0,
                            solver: str = "SCS", method: str = "sdp", budgets=(0.5, 1.0, 3.0), sample_d: int = 30,
-                           samples: int = 300, execution: Execution | None = None) -> Verification:
+                           samples: int = 300, closure_start: bool = False,
+                           execution: Execution | None = None) -> Verification:
     r"""The SDP sweep (quadratic activation) and one trained ``tanh`` student, with a verdict.
 
     The verdict is ``success`` when no instance is recovered below the finite-:math:`d` dimension count
@@ -242,14 +248,17 @@ def verify_extensive_width(kappa: float = 0.5, *, d: int = 12, trials: int = 4, 
     gap to :math:`\epsilon^{BO}` is reported, not judged.
 
     ``method="hmc"`` samples the posterior instead (:func:`posterior_staircase` at the ``budgets``, dimension
-    ``sample_d``, ``samples`` warm-up and kept draws per chain) and judges the informed estimates against the theory.
+    ``sample_d``, ``samples`` warm-up and kept draws per chain; ``closure_start`` adds the authors' start, reported)
+    and judges the informed estimates against the theory.
     """
     execution = execution or Execution()
     kappa = check_real("kappa", kappa, 0.0, 1.0, low_open=True)
     if method == "hmc":
-        return _verify_posterior({"kappa": kappa, "beta": beta, "Delta": Delta, "budgets": tuple(budgets),
-                                  "sample_d": sample_d, "samples": samples, "trials": trials, "seed": seed},
-                                 execution)
+        hmc = {"kappa": kappa, "beta": beta, "Delta": Delta, "budgets": tuple(budgets), "sample_d": sample_d,
+               "samples": samples, "trials": trials, "seed": seed}
+        if closure_start:  # only when asked, so that the stored runs of the two starts keep their key
+            hmc["closure_start"] = True
+        return _verify_posterior(hmc, execution)
     bounds = perfect_recovery_alpha(kappa)
     grid = np.linspace(0.6 * bounds["bayes_optimal"], 1.3 * bounds["decoupled"], 10)
     params = {"kappa": kappa, "d": d, "n_over_d2": n_over_d2, "beta": beta, "Delta": Delta, "student_d": student_d,
@@ -330,10 +339,11 @@ def trained_student(d: int, kappa: float, n_over_d2: float, *, beta: float = 1.0
 
 
 def _run(kappa=0.5, d=12, n_over_d2=2.0, beta=1.0, Delta=0.1, student_d=60, budgets=(0.5, 1.0, 3.0), sample_d=30,
-         samples=300, trials=4, seed=0, solver="SCS", method="sdp", execution=None):
+         samples=300, closure_start=False, trials=4, seed=0, solver="SCS", method="sdp", execution=None):
     return verify_extensive_width(kappa, d=d, trials=trials, student_d=student_d, n_over_d2=n_over_d2, beta=beta,
                                   Delta=Delta, seed=seed, solver=solver, method=method, budgets=budgets,
-                                  sample_d=sample_d, samples=samples, execution=execution)
+                                  sample_d=sample_d, samples=samples, closure_start=closure_start,
+                                  execution=execution)
 
 
 CHECKS = (Check(
@@ -349,7 +359,9 @@ CHECKS = (Check(
      ParameterSpec("budgets", "hmc: data budgets n/d^2 of the sampled instances", default=(0.5, 1.0, 3.0), low=0.0,
                    high=50.0, low_open=True, kind="list", item="real"),
      integer("sample_d", "hmc: dimension of the sampled instances", default=30, low=4, high=200),
-     integer("samples", "hmc: warm-up and kept draws per chain", default=300, low=10, high=10**5)),
+     integer("samples", "hmc: warm-up and kept draws per chain", default=300, low=10, high=10**5),
+     flag("closure_start", "hmc: also start the authors' way (the teacher for the features the closure calls learnt, "
+                           "a prior draw for the others); reported, not judged")),
     (trials_setting(4, low=1, high=1000), seed_setting(), solver_setting(tuple(SOLVER_OPTIONS), "SCS"),
      method_setting(("sdp", "hmc"), "sdp")),
     _run, smoke={"d": 6, "trials": 1, "student_d": 10, "n_over_d2": 1.0}),)

@@ -5,10 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from capacity.cli import main
+from capacity.checks import get_check
 from capacity.checks.extensive_width import (sampled_error_agrees, sdp_recovery, sdp_threshold,
                                              teacher_rows, trained_student)
-from capacity.posterior_sampling import sample_posterior
+from capacity.cli import main
+from capacity.posterior_sampling import initial_weights, sample_posterior, sampled_teacher
+from replica.errors import ParameterError
 from replica.extensive_width import activation_function, solve_overlaps
 from replica.quadratic_mmse import quadratic_bayes_error
 
@@ -109,12 +111,44 @@ def test_posterior_sampling_reports_unmixed_chains_and_checks_its_input():
         sample_posterior(12, 0.5, 1.0, beta=-1.0)
 
 
+def test_the_three_starts_of_the_chains():
+    """Informed: the teacher in every chain; uninformed: prior draws; closure (Nguyen & Barbier's start): the teacher's
+    rows for the k_c features the closure at the instance's own d, k and n calls learnt (3 of 10 here), prior draws
+    for the others. An unknown start is refused by name."""
+    instance = sampled_teacher(20, 0.5, 1.0, beta=1.0, Delta=0.04)
+    teacher = instance["teacher"]
+    learnt = solve_overlaps(1.0, beta=1.0, kappa=0.5, Delta=0.04, d=20).k_c
+    assert learnt == 3
+    informed = initial_weights(instance, "informed", 2, 0.04)
+    closure = initial_weights(instance, "closure", 2, 0.04)
+    uninformed = initial_weights(instance, "uninformed", 2, 0.04)
+    assert informed.shape == closure.shape == uninformed.shape == (2, 10, 20)
+    assert np.array_equal(informed[1], teacher) and np.array_equal(closure[:, :learnt], informed[:, :learnt])
+    overlaps = np.einsum("ckd,kd->ck", closure[:, learnt:], teacher[learnt:]) / 20
+    assert np.all(np.abs(overlaps) < 1) and not np.allclose(closure[0, learnt:], closure[1, learnt:])
+    assert np.all(np.abs(np.einsum("ckd,kd->ck", uninformed, teacher) / 20) < 1)
+    with pytest.raises(ParameterError, match="^start: must be one of informed, uninformed, closure"):
+        initial_weights(instance, "warm", 2, 0.04)
+
+
+def test_the_authors_start_is_reported_beside_the_judged_one(capfd):
+    """--set closure_start=true adds the closure start's rows (never judged: agree is None) and leaves the verdict to
+    the informed chains; without it the stored runs keep their key (no closure_start parameter recorded)."""
+    code = main(["verify", "extensive-width", "--method", "hmc", "--set", "sample_d=8", "--set", "budgets=1",
+                 "--set", "samples=20", "--set", "closure_start=true", "--trials", "2", "--jobs", "1", "--json"])
+    payload = json.loads(capfd.readouterr().out)
+    starts = {row["start"]: row for row in payload["tables"]["posterior"]}
+    assert set(starts) == {"informed", "uninformed", "closure"} and code in (0, 1)
+    assert starts["closure"]["agree"] is None and starts["closure"]["instances"] == 2
+    assert payload["params"]["closure_start"] is True and "closure:" in payload["message"]
+    plain = get_check("extensive-width").verify(method="hmc", sample_d=8, budgets=(1.0,), samples=10, trials=1)
+    assert "closure_start" not in plain.params and set(plain.tables["posterior"].start) == {"informed", "uninformed"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("beta, budgets", [(1.0, (0.5, 1.0, 3.0)), (0.3, (0.4, 2.0))])
 def test_posterior_staircase_at_d_30(beta, budgets):
     """The staircase at d = 30 (k = 15), Delta = 0.04, four instances per budget (several minutes)."""
-    from capacity.checks import get_check
-
     result = get_check("extensive-width").verify(method="hmc", sample_d=30, budgets=budgets, beta=beta, Delta=0.04,
                                                  trials=4, samples=300)
     posterior = result.tables["posterior"]
@@ -130,8 +164,6 @@ def test_posterior_staircase_at_d_30(beta, budgets):
 def test_posterior_sampling_at_the_larger_sizes(sample_d, budgets):
     """beta = 1, Delta = 0.04, four instances per budget at d = 40 (k = 20; about 15 min on 2 cores) and d = 60
     (k = 30; about 12 min): every informed group mixes and agrees with the closure at the same d."""
-    from capacity.checks import get_check
-
     result = get_check("extensive-width").verify(method="hmc", sample_d=sample_d, budgets=budgets, beta=1.0,
                                                  Delta=0.04, trials=4, samples=300)
     informed = result.tables["posterior"][lambda frame: frame.start == "informed"]
