@@ -124,9 +124,14 @@ def test_the_three_starts_of_the_chains():
     uninformed = initial_weights(instance, "uninformed", 2, 0.04)
     assert informed.shape == closure.shape == uninformed.shape == (2, 10, 20)
     assert np.array_equal(informed[1], teacher) and np.array_equal(closure[:, :learnt], informed[:, :learnt])
-    overlaps = np.einsum("ckd,kd->ck", closure[:, learnt:], teacher[learnt:]) / 20
-    assert np.all(np.abs(overlaps) < 1) and not np.allclose(closure[0, learnt:], closure[1, learnt:])
-    assert np.all(np.abs(np.einsum("ckd,kd->ck", uninformed, teacher) / 20) < 1)
+    def cosines(rows, reference):
+        norms = np.linalg.norm(rows, axis=-1) * np.linalg.norm(reference, axis=-1)
+        return np.einsum("ckd,kd->ck", rows, reference) / norms
+
+    # prior draws: cosines with the teacher's rows of order 1/sqrt(d) (a teacher row would give 1)
+    assert np.all(np.abs(cosines(closure[:, learnt:], teacher[learnt:])) < 0.8)
+    assert np.all(np.abs(cosines(uninformed, teacher)) < 0.8)
+    assert not np.allclose(closure[0, learnt:], closure[1, learnt:])  # each chain its own draw
     with pytest.raises(ParameterError, match="^start: must be one of informed, uninformed, closure"):
         initial_weights(instance, "warm", 2, 0.04)
 
