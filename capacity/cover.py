@@ -18,6 +18,11 @@ so :math:`C_+(N, N) = 1/2`: the finite-size threshold sits at :math:`\alpha = 1`
 capacity of the sign-constrained perceptron (Amit, Campbell & Wong 1989). :func:`cover_test` tests against it
 with ``sign_constrained=True``.
 
+Independent branches: :math:`B` perceptrons, each with its own Gaussian inputs, that must all give the same random
+labels separate them with probability :math:`C(P, N)^B` (given the labels the events are independent, and each
+has probability :math:`C(P, N)` whatever the labels); :func:`cover_test` tests against it with ``branches=B``. A
+two-branch network with the sign as activation and readout (1, 1) is such a pair.
+
 Note: for Gaussian patterns :math:`\sigma^\mu\xi^\mu` has the same law as :math:`\xi^\mu`, so a pipeline that
 drops the labels has the *same* separability law and no test can detect it. :func:`cover_test` detects what
 does change the law, e.g. an extra bias dimension (:math:`C(P, N+1)`) or a wrong constraint.
@@ -94,7 +99,7 @@ def _binomial_p_value(successes: int, trials: int, expected: float) -> float:
 
 
 def cover_test(verdicts: pd.DataFrame, n: int, *, dimension: int | None = None,
-               sign_constrained: bool = False) -> CoverTest:
+               sign_constrained: bool = False, branches: int = 1) -> CoverTest:
     """Test certified fixed-load verdicts (from :func:`capacity.experiments.separability_trials`) against Cover.
 
     Parameters
@@ -107,24 +112,30 @@ def cover_test(verdicts: pd.DataFrame, n: int, *, dimension: int | None = None,
         The dimension in Cover's formula (default ``n``); pass another value to test an alternative hypothesis.
     sign_constrained : bool
         Test against :math:`C_+(P, N)` (weights :math:`w \\ge 0`) instead of :math:`C(P, N)`.
+    branches : int
+        Test against :math:`C(P, N)^B`: :math:`B` perceptrons, each on its own independent inputs, that must all
+        separate the same labels (the events are independent given the labels, and each has probability
+        :math:`C(P, N)` whatever the labels).
     """
     dimension = n if dimension is None else dimension
     table = separable_fraction(verdicts.assign(n=n))
     probability = orthant_probability if sign_constrained else cover_probability
-    table["expected"] = [probability(p, dimension) for p in table.p]
+    table["expected"] = [probability(p, dimension) ** branches for p in table.p]
     table["p_value"] = [_binomial_p_value(k, t, e) for k, t, e in zip(table.separable, table.trials, table.expected)]
     combined = float(min(1.0, table.p_value.min() * len(table))) if len(table) else 1.0
     return CoverTest(n, table, combined)
 
 
-def prefix_cover_tests(instances: pd.DataFrame, loads, dimension: int) -> tuple[CoverTest, CoverTest]:
+def prefix_cover_tests(instances: pd.DataFrame, loads, dimension: int,
+                       branches: int = 1) -> tuple[CoverTest, CoverTest]:
     """Instances of a perceptron pipeline whose largest storable prefix ``p_star`` is known, each judged at one load
     only (instance ``trial`` at ``loads[trial % len(loads)]``: one instance's verdicts at several prefixes are not
     independent), against Cover's :math:`C(P, N)` with :math:`N` = ``dimension``, and against
-    :math:`C(P, N + 1)`, which a check with power rejects. Returns ``(cover, one_more_input)``."""
+    :math:`C(P, N + 1)`, which a check with power rejects; with ``branches`` :math:`B`, against :math:`C(P, N)^B` and
+    :math:`C(P, N + 1)^B` (:func:`cover_test`). Returns ``(cover, one_more_input)``."""
     loads = np.asarray(loads)
     verdicts = pd.DataFrame({"p": loads[instances.trial.to_numpy() % len(loads)]})
     verdicts["verdict"] = np.where(instances.p_star.to_numpy() >= verdicts.p, "separable", "not_separable")
-    return (cover_test(verdicts, dimension, dimension=dimension),
-            cover_test(verdicts, dimension, dimension=dimension + 1))
+    return (cover_test(verdicts, dimension, dimension=dimension, branches=branches),
+            cover_test(verdicts, dimension, dimension=dimension + 1, branches=branches))
 

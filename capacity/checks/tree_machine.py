@@ -1,6 +1,8 @@
 r"""The ``tree-machine`` check: a tree machine declared by any Boolean rule (exact enumeration of internal
-representations, :func:`capacity.checks.committee.verify_committee`) or by a piecewise-linear activation, or
-:math:`ah^2` (exact enumeration of activation patterns, this module; :func:`kink_slopes`).
+representations, :func:`capacity.checks.committee.verify_committee`) or by an activation, with two branches: the
+activation patterns of this module for an activation with one kink at 0, or :math:`ah^2` (:func:`kink_slopes`),
+with branch norms free; or, for any activation the RS theory covers and any output margin, the branch and bound of
+:mod:`capacity.sphere_search` on the branches' spheres, the theory's normalisation (:func:`resolve_method`).
 
 Activations
 -----------
@@ -26,8 +28,14 @@ least-distance program (:func:`replica.least_distance.least_distance`, Lawson & 
   to rounding (:math:`\le 10^{-9}\,|u|_1\max_i|A_i|`), with :math:`h^\top u = 1`;
 - otherwise *doubtful*, and the instance is not counted as either.
 
-The largest storable prefix :math:`P^*` is found by bisection. The pipeline is checked on the identity activation,
-where the network is a perceptron on :math:`2n` inputs and Cover's :math:`C(P, 2n)` is exact.
+Nothing here fixes a branch's norm: for a positively homogeneous activation a branch's norm acts as a positive
+readout weight the network learns, so this method decides a network at least as able as the one with spherical
+branches (on the same instances its :math:`P^*` is never smaller).
+
+The largest storable prefix :math:`P^*` is found by bisection (:func:`bisect_prefix`, shared by both methods). The
+pipeline is checked on a network whose storage law is exact (:data:`PIPELINES`): for the activation patterns the
+identity, a perceptron on :math:`2n` inputs (Cover's :math:`C(P, 2n)`); on the spheres the sign with readout
+(1, 1), which stores a pattern iff both branches give its label (:math:`C(P, n)^2`).
 """
 
 from __future__ import annotations
@@ -44,17 +52,19 @@ from replica.least_distance import least_distance_system, solve_least_distance_s
 from replica.models.tree_machine import TREE_MACHINE
 from replica.parameters import ParameterSpec
 from replica.tree_machine import solve_tree_machine
-from replica.validation import check_int
+from replica.validation import check_int, check_real
 
 from ..cover import prefix_cover_tests
 from ..estimates import median_interval
 from ..programs import available_solvers
+from ..sphere_search import ActivationBounds, search_spheres
 from ..verification import Verification
-from .base import Check, Execution, seed_setting, solver_setting, trials_setting
+from .base import Check, Execution, method_setting, seed_setting, solver_setting, trials_setting
 from .committee import MAX_PATTERNS, _bits, separable_labellings, verify_committee
 
-__all__ = ["kink_slopes", "storing_weights", "longest_storable_prefix", "treelike_instance", "verify_treelike",
-           "FARKAS_TOLERANCE", "OUTPUT_TOLERANCE", "CHECKS"]
+__all__ = ["kink_slopes", "storing_weights", "bisect_prefix", "longest_storable_prefix", "treelike_instance",
+           "sphere_instance", "resolve_method", "verify_treelike", "METHODS", "PIPELINES", "FARKAS_TOLERANCE",
+           "OUTPUT_TOLERANCE", "CHECKS"]
 
 #: A Farkas combination counts as exact when |A^T u| <= this * |u|_1 * (largest row norm).
 FARKAS_TOLERANCE = 1e-9
@@ -158,67 +168,150 @@ def _storable(branches, labels, lists, p, slopes, readout) -> str:
     return "doubtful" if "doubtful" in verdicts else "empty"
 
 
-def longest_storable_prefix(branches, labels, slopes, readout) -> dict:
-    """:math:`P^*` of one instance and whether every verdict on the way was certified."""
-    lists, complete = zip(*(separable_labellings(x) for x in branches))
-    low, high = 0, len(labels)
-    certain = all(complete)
-    top = _storable(branches, labels, lists, high, slopes, readout)
+def bisect_prefix(storable, patterns: int, complete: bool = True) -> dict:
+    """:math:`P^*`, the largest storable prefix, by bisection over prefixes, and whether every verdict on the way
+    was certified.
+
+    ``storable(p)`` returns ``stored``, ``empty`` (certified) or ``doubtful`` for the first ``p`` patterns;
+    ``complete`` is whether the inputs of those verdicts were themselves certified complete. The verdict is
+    ``saturated`` when every pattern is stored, ``doubtful`` (with no :math:`P^*` when a doubtful prefix stopped
+    the bisection) or ``certified``.
+    """
+    top = storable(patterns)
     if top == "stored":
-        return {"p_star": high, "complete": certain, "verdict": "saturated"}
-    certain &= top == "empty"
+        return {"p_star": patterns, "complete": complete, "verdict": "saturated"}
+    certain = complete and top == "empty"
+    low, high = 0, patterns
     while high - low > 1:
         middle = (low + high) // 2
-        verdict = _storable(branches, labels, lists, middle, slopes, readout)
+        verdict = storable(middle)
         if verdict == "doubtful":
             return {"p_star": None, "complete": certain, "verdict": "doubtful"}
         low, high = (middle, high) if verdict == "stored" else (low, middle)
     return {"p_star": low, "complete": certain, "verdict": "certified" if certain else "doubtful"}
 
 
-def treelike_instance(activation: str, readout: str, n: int, patterns: int, seed: int, trial: int) -> dict:
-    """:math:`P^*` of one instance (Gaussian inputs, random labels) drawn from ``(seed, n, trial)``."""
+def longest_storable_prefix(branches, labels, slopes, readout) -> dict:
+    """:math:`P^*` of one instance by the activation patterns (:func:`bisect_prefix`)."""
+    lists, complete = zip(*(separable_labellings(x) for x in branches))
+    return bisect_prefix(lambda p: _storable(branches, labels, lists, p, slopes, readout), len(labels),
+                         all(complete))
+
+
+def _draw(seed: int, n: int, trial: int, patterns: int):
+    """The branches' Gaussian inputs and the random labels of instance ``(seed, n, trial)``: both methods decide the
+    same instances."""
     rng = np.random.default_rng([seed, BRANCHES, n, trial, 7])
     branches = [rng.standard_normal((patterns, n)) for _ in range(BRANCHES)]
-    labels = rng.choice([-1.0, 1.0], size=patterns)
+    return branches, rng.choice([-1.0, 1.0], size=patterns)
+
+
+def treelike_instance(activation: str, readout: str, n: int, patterns: int, seed: int, trial: int) -> dict:
+    """:math:`P^*` of one instance by the activation patterns (branch norms free)."""
+    branches, labels = _draw(seed, n, trial, patterns)
     result = longest_storable_prefix(branches, labels, kink_slopes(activation), readout_vector(readout, BRANCHES))
     return {"activation": activation, "n": n, "N": BRANCHES * n, "trial": trial, **result}
 
 
-def _trials(activation, readout, n, patterns, trials, seed, ensemble):
-    tasks = [(activation, readout, n, patterns, seed, trial) for trial in range(trials)]
-    rows = (ensemble.run(treelike_instance, tasks, f"{activation}, n = {n} instances") if ensemble is not None
-            else [treelike_instance(*task) for task in tasks])
+def sphere_instance(activation: str, readout: str, kappa: float, n: int, patterns: int, seed: int,
+                    trial: int) -> dict:
+    """:math:`P^*` of one instance with spherical weights on each branch, by branch and bound
+    (:func:`capacity.sphere_search.search_spheres`), and the boxes it examined."""
+    branches, labels = _draw(seed, n, trial, patterns)
+    bounds = ActivationBounds(activation, max(float(np.linalg.norm(x, axis=1).max()) for x in branches))
+    readout = readout_vector(readout, BRANCHES)
+    boxes = []
+
+    def storable(p):
+        verdict, _, examined = search_spheres([x[:p] for x in branches], labels[:p], bounds, readout, kappa)
+        boxes.append(examined)
+        return verdict
+
+    result = bisect_prefix(storable, patterns)
+    return {"activation": activation, "n": n, "N": BRANCHES * n, "trial": trial, **result, "boxes": sum(boxes)}
+
+
+def _trials(method, activation, readout, kappa, n, patterns, trials, seed, ensemble):
+    if method == "patterns":
+        function, tasks = treelike_instance, [(activation, readout, n, patterns, seed, t) for t in range(trials)]
+    else:
+        function, tasks = sphere_instance, [(activation, readout, kappa, n, patterns, seed, t) for t in range(trials)]
+    description = f"{activation}, n = {n} instances"
+    rows = ensemble.run(function, tasks, description) if ensemble is not None else [function(*t) for t in tasks]
     return pd.DataFrame(rows)
 
 
-def verify_treelike(activation: str = "relu(h)", readout: str = "alternating", *, sizes=(2, 3), trials: int = 20,
-                    seed: int = 0, execution: Execution | None = None) -> Verification:
+#: The finite-size methods for an activation, with the name the record of a sweep keeps.
+METHODS = {"patterns": "activation patterns", "spheres": "branch and bound on the spheres"}
+#: The pipeline check of each method: (activation, readout, Cover dimension per branch size n, independent
+#: perceptrons B): the identity with free norms is one perceptron on 2n inputs, C(P, 2n); the sign on spheres is
+#: two perceptrons on n inputs that must give the same labels, C(P, n)^2.
+PIPELINES = {"patterns": ("h", "alternating", 2, 1), "spheres": ("sign(h)", "ones", 1, 2)}
+
+
+def resolve_method(activation, method: str = "auto") -> str:
+    """``patterns`` or ``spheres``: ``auto`` takes the activation patterns where they decide (one kink at 0, or
+    :math:`ah^2`), the spheres otherwise."""
+    if method not in ("auto", *METHODS):
+        raise ParameterError("method", f"must be auto, patterns or spheres; got {method!r}")
+    if method != "auto":
+        return method
+    try:
+        kink_slopes(activation)
+    except ParameterError:
+        return "spheres"
+    return "patterns"
+
+
+def verify_treelike(activation: str = "relu(h)", readout: str = "alternating", kappa: float = 0.0, *,
+                    method: str = "auto", sizes=(2, 3), trials: int = 20, seed: int = 0,
+                    execution: Execution | None = None) -> Verification:
     r"""Exact finite-N storage of a two-branch treelike network, with the pipeline checked against Cover.
+
+    Two methods decide the same instances (:func:`resolve_method`):
+
+    - ``patterns`` (this module's enumeration): weights free in norm, so for a positively homogeneous activation
+      each branch's norm acts as a positive readout weight the network learns; margin 0 only;
+    - ``spheres`` (:mod:`capacity.sphere_search`): spherical weights on each branch, the normalisation of the RS
+      theory, for any activation it covers (piecewise linear, :math:`ah^2 + b`, monotone) and any margin
+      ``kappa``.
 
     For each branch size :math:`n`: :math:`P^*` of ``trials`` instances (:math:`N = 2n`), its median with a
     confidence interval, :math:`P^*/N` next to the RS capacity of the storing set (reported, not tested: the set is
-    a union and the RS value an estimate). The identity activation with readout (1, -1), the same pipeline, is a
-    perceptron on :math:`2n` inputs: each of its instances is judged at one load against Cover's :math:`C(P, 2n)`
-    by an exact binomial test (``cover_p_value``), and against :math:`C(P, 2n + 1)`, which it should reject
-    (``cover_p_value_one_more_input``).
+    a union or not convex, and the RS value an estimate). The pipeline runs, at the smallest size, on a network
+    whose storage law is exact (:data:`PIPELINES`): for ``patterns`` the identity with readout (1, -1), a
+    perceptron on :math:`2n` inputs, against Cover's :math:`C(P, 2n)`; for ``spheres`` the sign with readout
+    (1, 1), which stores a pattern iff both branches give its label, against :math:`C(P, n)^2`. Each of its
+    instances is judged at one load by an exact binomial test (``cover_p_value``), and against the law with one
+    more input per branch, which it should reject (``cover_p_value_one_more_input``).
 
-    ``status`` is ``success`` when every verdict is certified, no instance stores all its patterns and the identity
-    pipeline is consistent with Cover; otherwise ``failure`` (with no estimate presented as agreeing).
+    ``status`` is ``success`` when every verdict is certified, no instance stores all its patterns and the pipeline
+    is consistent with its law; otherwise ``failure`` (with no estimate presented as agreeing).
     """
     execution = execution or Execution()
-    kink_slopes(activation)  # refuses an activation the enumeration cannot decide, before anything runs
+    method = resolve_method(activation, method)
+    kappa = check_real("kappa", kappa, 0.0, 10.0)
+    if method == "patterns":
+        kink_slopes(activation)  # refuses an activation the enumeration cannot decide, before anything runs
+        if kappa != 0:
+            raise ParameterError("kappa", f"the activation patterns decide margin 0 only (their cone is scale-free); "
+                                          f"got {kappa:g}: use method spheres for a margin")
+    else:
+        ActivationBounds(activation, 10.0)
     trials = check_int("trials", trials, 2, 10**5)
     sizes = [check_int("n", n, 1, 3) for n in sizes]
-    theory = solve_tree_machine(BRANCHES, activation=activation, readout=readout, samples=200_000, seed=seed)
+    theory = solve_tree_machine(BRANCHES, activation=activation, readout=readout, kappa=kappa, samples=200_000,
+                                seed=seed)
     capacity = float(theory.quantities["alpha_c"])
     params = {"K": BRANCHES, "activation": activation, "readout": readout, "n": sizes, "trials": trials,
               "seed": seed}
+    if method == "spheres":
+        params["kappa"] = kappa
     rows, instances = [], []
-    with execution.ensemble({"model": "tree-machine", "method": "activation patterns", **params}) as ensemble:
+    with execution.ensemble({"model": "tree-machine", "method": METHODS[method], **params}) as ensemble:
         for n in sizes:
             patterns = min(MAX_PATTERNS, max(8, math.ceil(4 * capacity * BRANCHES * n)))
-            run = _trials(activation, readout, n, patterns, trials, seed, ensemble)
+            run = _trials(method, activation, readout, kappa, n, patterns, trials, seed, ensemble)
             instances.append(run)
             certified = run[run.verdict == "certified"]
             median, lower, upper = median_interval(certified.p_star) if len(certified) else (math.nan,) * 3
@@ -226,50 +319,66 @@ def verify_treelike(activation: str = "relu(h)", readout: str = "alternating", *
                          "alpha_star": median / (BRANCHES * n), "alpha_c_RS": capacity,
                          "doubtful": int((run.verdict == "doubtful").sum()),
                          "saturated": int((run.verdict == "saturated").sum())})
-        n_first = min(sizes)  # the identity pipeline at the smallest size, with enough instances for power
-        loads = np.arange(1, 4 * BRANCHES * n_first + 1)
-        identity = _trials("h", "alternating", n_first, 4 * BRANCHES * n_first, len(loads) * 16, seed + 1, ensemble)
+        n_first = min(sizes)  # the pipeline at the smallest size, with enough instances for power
+        pipeline_activation, pipeline_readout, per_branch, independent = PIPELINES[method]
+        dimension = per_branch * n_first
+        loads = np.arange(1, 4 * dimension + 1)
+        pipeline = _trials(method, pipeline_activation, pipeline_readout, 0.0, n_first, 4 * dimension,
+                           len(loads) * 16, seed + 1, ensemble)
     table = pd.DataFrame(rows)
-    cover, wrong = prefix_cover_tests(identity, loads, 2 * n_first)
-    identity_ok = bool(identity.verdict.isin(["certified", "saturated"]).all())  # saturated: stores every load
-    ok = (table.doubtful.sum() == 0 and table.saturated.sum() == 0 and identity_ok and cover.consistent())
+    cover, wrong = prefix_cover_tests(pipeline, loads, dimension, independent)
+    pipeline_ok = bool(pipeline.verdict.isin(["certified", "saturated"]).all())  # saturated: stores every load
+    ok = (table.doubtful.sum() == 0 and table.saturated.sum() == 0 and pipeline_ok and cover.consistent())
+    law = f"C(P, {dimension})" + ("^2" if independent == 2 else "")
+    how = ("exact enumeration of activation patterns (witnesses verified through the network, Farkas combinations "
+           "for the rest)" if method == "patterns" else
+           "exact branch and bound over the branches' spheres (witnesses evaluated through the network, every other "
+           "box excluded by the activation's exact range)")
     return Verification(
         "tree-machine", params, {"alpha_c": capacity},
         {"median_P_star": table.median_P_star.tolist(), "cover_p_value": cover.p_value,
          "cover_p_value_one_more_input": wrong.p_value},
         {"table": table, "instances": pd.concat(instances, ignore_index=True)}, "success" if ok else "failure",
-        f"exact enumeration of activation patterns (witnesses verified through the network, Farkas combinations "
-        f"for the rest); identity activation against Cover C(P, {2 * n_first}): p = {cover.p_value:.3g}; the RS "
-        f"capacity {capacity:.4g} of the storing set (a union) is reported, not tested")
+        f"{how}; {pipeline_activation} with readout {pipeline_readout} against {law}: p = {cover.p_value:.3g}; the "
+        f"RS capacity {capacity:.4g} of the storing set is reported, not tested")
 
 
-def _run(K=2, rule=None, activation=None, readout="ones", n=(2,), trials=20, seed=0, solver="NNLS", execution=None):
+def _run(K=2, rule=None, activation=None, readout="ones", kappa=0.0, n=(2,), trials=20, seed=0, solver="NNLS",
+         method="auto", execution=None):
     if activation is None:
+        if kappa != 0 or method != "auto":
+            name = "kappa" if kappa != 0 else "method"
+            raise ParameterError(name, f"a Boolean rule is checked at margin 0 by its internal representations; got "
+                                       f"kappa={kappa:g}, method={method!r}")
         return verify_committee(K, rule or "and", sizes=n, trials=trials, seed=seed, solver=solver,
                                 execution=execution, model="tree-machine")
     if rule is not None:
         raise ParameterError("activation", f"give either a rule or an activation, not both; got rule={rule!r}, "
                                            f"activation={activation!r}")
     if K != BRANCHES:
-        raise ParameterError("K", f"the activation-pattern enumeration runs with K = {BRANCHES} branches; got {K}")
+        raise ParameterError("K", f"the finite-size check of an activation runs with K = {BRANCHES} branches; got {K}")
     if solver != "NNLS":
-        raise ParameterError("solver", f"the activation-pattern enumeration uses the least-distance program (NNLS) "
-                                       f"only; got {solver!r}")
-    return verify_treelike(activation, readout, sizes=n, trials=trials, seed=seed, execution=execution)
+        raise ParameterError("solver", f"the finite-size check of an activation uses no convex solver (least-distance "
+                                       f"programs, or branch and bound); got {solver!r}")
+    return verify_treelike(activation, readout, kappa, method=method, sizes=n, trials=trials, seed=seed,
+                           execution=execution)
 
 
 CHECKS = (Check(
     "tree-machine", "largest storable prefix P* of a tree machine with any Boolean rule (internal representations, "
-                    "against the counting bound and Cover) or a piecewise-linear or a h^2 activation (activation "
-                    "patterns, K = 2, against Cover on the identity)",
+                    "against the counting bound and Cover) or activation (K = 2: activation patterns against Cover on "
+                    "the identity, or branch and bound on the branches' spheres against Cover on the sign)",
     (replace(TREE_MACHINE.parameter("K"), default=2, high=3,
              description="hidden units (1 to 3 for a rule, 2 for an activation)"),
      replace(TREE_MACHINE.parameter("rule"), description="output rule of the hidden signs (default and): committee, "
                                                          "parity, and, or, or a truth table of 2^K digits"),
-     replace(TREE_MACHINE.parameter("activation"), description="piecewise-linear activation with one kink at 0 and "
-                                                               "g(0) = 0 (relu(h), Abs(h), Max(h, 0.1*h), h)"),
+     replace(TREE_MACHINE.parameter("activation"), description="activation g(h) in sympy: piecewise linear "
+                                                               "(relu(h), Abs(h), Max(h, 0.1*h), Min(Max(h, -1), 1)), "
+                                                               "a*h**2 + b, or monotone (erf(h), tanh(2*h))"),
      TREE_MACHINE.parameter("readout"),
+     replace(TREE_MACHINE.parameter("kappa"), description="output margin of an activation (method spheres)"),
      ParameterSpec("n", "inputs per hidden unit (at most 3 for K = 2, 2 for K = 3)", default=(2,), low=1, high=3,
                    kind="list", item="integer")),
-    (trials_setting(20, high=10**5), seed_setting(), solver_setting(available_solvers(), "NNLS")),
+    (trials_setting(20, high=10**5), seed_setting(), solver_setting(available_solvers(), "NNLS"),
+     method_setting(("auto", *METHODS), "auto")),
     _run, smoke={"K": 2, "n": (2,), "trials": 4}),)

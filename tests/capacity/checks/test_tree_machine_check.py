@@ -5,12 +5,15 @@ import itertools
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
 from capacity.checks.base import Execution
 from capacity.checks.committee import separable_labellings
-from capacity.checks.tree_machine import kink_slopes, longest_storable_prefix, storing_weights, verify_treelike
+from capacity.checks.tree_machine import (kink_slopes, longest_storable_prefix, resolve_method, sphere_instance,
+                                          storing_weights, verify_treelike)
+from capacity.cover import prefix_cover_tests
 from capacity.cli import main
 from capacity.programs import make_program
 from replica.errors import ParameterError
@@ -90,9 +93,15 @@ def test_verify_relu_network_and_its_cover_check(capfd):
                  "--trials", "6", "--json"]) == 0
     payload = json.loads(capfd.readouterr().out)
     assert payload["status"] == "success" and payload["params"]["activation"] == "Max(h, 0.2*h)"
-    for argv, error in [(["--set", "activation=sign(h)"], "activation: the finite-size check needs one kink"),
-                        (["--set", "activation=relu(h)", "--set", "K=3"], "K: the activation-pattern enumeration"),
-                        (["--set", "activation=relu(h)", "--solver", "CLARABEL"], "solver: the activation-pattern")]:
+    for argv, error in [(["--set", "activation=sign(h)", "--method", "patterns"],
+                         "activation: the finite-size check needs one kink"),
+                        (["--set", "activation=relu(h)", "--set", "K=3"], "K: the finite-size check of an activation"),
+                        (["--set", "activation=relu(h)", "--solver", "CLARABEL"], "solver: the finite-size check of"),
+                        (["--set", "activation=relu(h)", "--set", "kappa=0.5", "--method", "patterns"],
+                         "kappa: the activation patterns decide margin 0 only"),
+                        (["--set", "rule=and", "--set", "kappa=0.5"], "kappa: a Boolean rule is checked at margin 0"),
+                        (["--set", "activation=sin(3*h)", "--method", "spheres"], "activation: the search on the "),
+                        (["--set", "activation=erf(h)", "--set", "n=4"], "n: must lie in [1, 3]")]:
         assert main(["verify", "tree-machine", *argv]) == 2
         assert error in capfd.readouterr().err
     with pytest.raises(ParameterError, match="^activation: the finite-size check needs a piecewise-linear"):
@@ -128,3 +137,35 @@ def test_a_quadratic_network_is_decided_as_the_absolute_value_and_its_witnesses_
                 assert np.all(labels[:p] * a * (fields[0] ** 2 - fields[1] ** 2) > 0)
     with pytest.raises(ParameterError, match="^activation: the finite-size check needs a piecewise-linear"):
         kink_slopes("h**2 + 1")
+
+
+def test_an_activation_on_spherical_branches_from_the_cli_and_its_sign_pipeline(capfd):
+    """erf with a margin, which only the spheres decide: every verdict certified, P* in the table, and the sign
+    pipeline consistent with C(P, n)^2 while rejecting both C(P, n + 1)^2 and the single perceptron's C(P, n)."""
+    assert resolve_method("erf(h)") == "spheres" and resolve_method("relu(h)") == "patterns"
+    assert resolve_method("relu(h)", "spheres") == "spheres"
+    assert main(["verify", "tree-machine", "--set", "activation=erf(h)", "--set", "kappa=0.5", "--set", "n=2",
+                 "--set", "n=3", "--trials", "8", "--json"]) == 0
+    payload = json.loads(capfd.readouterr().out)
+    assert payload["status"] == "success" and payload["params"]["kappa"] == 0.5
+    assert "branch and bound over the branches' spheres" in payload["message"]
+    assert payload["estimate"]["cover_p_value"] > 1e-3 and payload["estimate"]["cover_p_value_one_more_input"] < 1e-3
+    assert [row["doubtful"] for row in payload["tables"]["table"]] == [0, 0]
+    stars = [row["p_star"] for row in payload["tables"]["instances"]]
+    assert all(1 <= p < 48 for p in stars)
+    frame = pd.DataFrame([sphere_instance("sign(h)", "ones", 0.0, 2, 6, 1, trial) for trial in range(256)])
+    both, _ = prefix_cover_tests(frame, np.arange(3, 7), 2, branches=2)
+    one_perceptron, _ = prefix_cover_tests(frame, np.arange(3, 7), 2, branches=1)
+    assert both.p_value > 1e-3 and one_perceptron.p_value < 1e-3
+
+
+def test_the_margin_is_an_output_margin_on_the_spheres():
+    """P* falls as kappa rises (every witness at kappa' > kappa is one at kappa), and beyond the largest output
+    sqrt(2) erf(|x|) can reach nothing is stored."""
+    previous = None
+    for kappa in (0.0, 0.3, 0.8):
+        stars = [sphere_instance("erf(h)", "ones", kappa, 2, 24, 2, trial)["p_star"] for trial in range(4)]
+        if previous is not None:
+            assert all(s <= p for s, p in zip(stars, previous))
+        previous = stars
+    assert sphere_instance("erf(h)", "ones", 1.42, 2, 8, 2, 0)["p_star"] == 0
