@@ -95,7 +95,7 @@ def test_verify_relu_network_and_its_cover_check(capfd):
     assert payload["status"] == "success" and payload["params"]["activation"] == "Max(h, 0.2*h)"
     for argv, error in [(["--set", "activation=sign(h)", "--method", "patterns"],
                          "activation: the finite-size check needs one kink"),
-                        (["--set", "activation=relu(h)", "--set", "K=3"], "K: the finite-size check of an activation"),
+                        (["--set", "activation=relu(h)", "--set", "K=3"], "K: the activation patterns run with K in [2]"),
                         (["--set", "activation=relu(h)", "--solver", "CLARABEL"], "solver: the finite-size check of"),
                         (["--set", "activation=relu(h)", "--set", "kappa=0.5", "--method", "patterns"],
                          "kappa: the activation patterns decide margin 0 only"),
@@ -169,3 +169,29 @@ def test_the_margin_is_an_output_margin_on_the_spheres():
             assert all(s <= p for s, p in zip(stars, previous))
         previous = stars
     assert sphere_instance("erf(h)", "ones", 1.42, 2, 8, 2, 0)["p_star"] == 0
+
+
+def test_three_branches_on_the_spheres_and_the_committee_pipeline(capfd):
+    """K = 3: the sign with readout (1, 1, 1) is the committee machine, so on every instance its P* on the spheres
+    equals the committee's exact enumeration, and differs from the parity machine's on some (the comparison has
+    power); a declared hard tanh runs from the CLI with that pipeline."""
+    from capacity.checks.committee import longest_storable_prefix as enumerated
+    from capacity.checks.tree_machine import _draw, committee_pipeline_instance
+
+    differs_from_parity = 0
+    for trial in range(10):
+        row = committee_pipeline_instance(2, 30, 4, trial)
+        assert row["verdict"] == "certified" and row["enumeration_certified"]
+        assert row["p_star"] == row["p_star_enumeration"]
+        branches, labels = _draw(4, 3, 2, trial, 30)
+        differs_from_parity += enumerated("parity", branches, labels)["p_star"] != row["p_star"]
+    assert differs_from_parity > 0
+    assert main(["verify", "tree-machine", "--set", "K=3", "--set", "activation=Min(Max(h, -1), 1)", "--set", "n=2",
+                 "--trials", "6", "--json"]) == 0
+    payload = json.loads(capfd.readouterr().out)
+    assert payload["status"] == "success" and payload["params"]["K"] == 3
+    assert payload["estimate"]["enumeration_mismatches"] == 0
+    assert all(row["N"] == 6 for row in payload["tables"]["instances"])
+    assert main(["verify", "tree-machine", "--set", "K=3", "--set", "activation=Min(Max(h, -1), 1)", "--set",
+                 "n=3"]) == 2
+    assert "n: must lie in [1, 2]" in capfd.readouterr().err
