@@ -1,4 +1,4 @@
-r"""Certified storage by a two-branch network whose branches keep spherical weights: branch-and-bound on the spheres.
+r"""Certified storage by a treelike network whose branches keep spherical weights: branch and bound on the spheres.
 
 A treelike network (Zavatone-Veth & Pehlevan, PRE 103, L020301 (2021)) with :math:`K` branches of :math:`n`
 inputs, weights :math:`|w_k|^2 = n` on each branch and fields :math:`h_k = w_k\cdot x_k/\sqrt n = u_k\cdot x_k`
