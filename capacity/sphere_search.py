@@ -20,7 +20,9 @@ cannot be scaled away and storage is a non-convex feasibility problem on a produ
   sum over branches of the largest :math:`y^\mu c_k g` on the branch's interval;
 - a box with :math:`U^\mu \le \kappa + \tau` for some pattern holds no storing weights and is discarded; a box whose
   centre gives :math:`\min_\mu F^\mu > \kappa + \tau` is a witness (evaluated through the network itself); every
-  other box is halved along its longest side.
+  other box is halved along the longest side of the branch whose intervals leave the outputs most open
+  (:math:`\sum_\mu |c_k|\,(\max - \min)` of :math:`g` over them), unless that branch's box has become
+  :data:`BALANCE` times narrower than another's (a discontinuous :math:`g` stays open at a jump at any size).
 
 The search decides whether the best margin :math:`\max_u\min_\mu F^\mu` exceeds :math:`\kappa + \tau`, with
 :math:`\tau` = :data:`MARGIN_RESOLUTION` times :math:`K^{-1/2}\sum_k|c_k|\sup|g|` (far above the rounding of the
@@ -47,8 +49,10 @@ __all__ = ["ActivationBounds", "sphere_charts", "search_spheres", "MARGIN_RESOLU
 MARGIN_RESOLUTION = 1e-9
 #: Boxes examined before the search gives up (verdict doubtful).
 MAX_BOXES = 4_000_000
-#: Half-diagonal below which a box is not halved again (verdict doubtful).
+#: Half-side below which no box is halved again (verdict doubtful).
 SMALLEST_BOX = 1e-9
+#: A branch is halved for leaving the outputs most open only while its box is at least 1/BALANCE of the widest.
+BALANCE = 16
 #: Boxes examined at once.
 BATCH = 200_000
 #: Width of the table on which a smooth activation's monotonicity is checked, beyond the largest field.
@@ -186,14 +190,15 @@ def search_spheres(branches, labels, activation: ActivationBounds, readout, kapp
     halves = np.ones((len(faces), k * free))
     examined = 0
     while len(faces):
-        if examined + len(faces) > max_boxes or (free and halves.max() * math.sqrt(free) < SMALLEST_BOX):
+        if examined + len(faces) > max_boxes or (free and halves.max() < SMALLEST_BOX):
             return "doubtful", None, examined
-        keep_faces, keep_centres, keep_halves = [], [], []
+        keep_faces, keep_centres, keep_halves, keep_branches = [], [], [], []
         for start in range(0, len(faces), BATCH):
             f, c, half = faces[start:start + BATCH], centres[start:start + BATCH], halves[start:start + BATCH]
             examined += len(f)
             upper = np.zeros((len(f), len(labels)))
             output = np.zeros((len(f), len(labels)))
+            spread = np.zeros((len(f), k))  # how much each branch's box leaves the output open
             units = []
             for j in range(k):
                 u = _unit_vectors(f[:, j], c[:, j * free:(j + 1) * free], charts)
@@ -205,6 +210,7 @@ def search_spheres(branches, labels, activation: ActivationBounds, readout, kapp
                 smallest, largest = activation.bounds(low, high)
                 w = weights[:, j][None, :]
                 upper += np.where(w > 0, w * largest, w * smallest)
+                spread[:, j] = np.sum(np.abs(w) * (largest - smallest), axis=1)
                 output += w * activation.values(field)
             witness = np.flatnonzero(output.min(axis=1) > kappa + tau)
             if len(witness):
@@ -213,12 +219,18 @@ def search_spheres(branches, labels, activation: ActivationBounds, readout, kapp
             keep_faces.append(f[alive])
             keep_centres.append(c[alive])
             keep_halves.append(half[alive])
-        faces, centres, halves = (np.concatenate(a) for a in (keep_faces, keep_centres, keep_halves))
+            keep_branches.append(np.argmax(spread[alive], axis=1))
+        faces, centres, halves, split = (np.concatenate(a) for a in (keep_faces, keep_centres, keep_halves,
+                                                                     keep_branches))
         if len(faces) and not free:
             return "doubtful", None, examined  # points whose bounds are their values cannot be refined
-        if len(faces):  # halve every surviving box along its longest side
-            side = np.argmax(halves, axis=1)
+        if len(faces):  # halve every surviving box: the branch leaving the output most open, its longest side
             rows = np.arange(len(faces))
+            widest = halves.reshape(len(faces), k, free).max(axis=2)  # (B, K)
+            lagging = widest[rows, split] * BALANCE < widest.max(axis=1)  # a discontinuous g stays open at any size
+            split = np.where(lagging, np.argmax(widest, axis=1), split)
+            within = halves.reshape(len(faces), k, free)[rows, split]
+            side = split * free + np.argmax(within, axis=1)
             halves[rows, side] /= 2
             shift = np.zeros_like(centres)
             shift[rows, side] = halves[rows, side]

@@ -147,14 +147,14 @@ def test_an_activation_on_spherical_branches_from_the_cli_and_its_sign_pipeline(
     assert resolve_method("erf(h)") == "spheres" and resolve_method("relu(h)") == "patterns"
     assert resolve_method("Min(Max(h, -1), 1)") == "spheres" and resolve_method("relu(h)", "spheres") == "spheres"
     assert main(["verify", "tree-machine", "--set", "activation=Min(Max(h, -1), 1)", "--set", "kappa=0.5", "--set",
-                 "n=2", "--set", "n=3", "--trials", "8", "--json"]) == 0
+                 "n=3", "--trials", "6", "--json"]) == 0
     payload = json.loads(capfd.readouterr().out)
     assert payload["status"] == "success" and payload["params"]["kappa"] == 0.5
     assert "branch and bound over the branches' spheres" in payload["message"]
     assert payload["estimate"]["cover_p_value"] > 1e-3 and payload["estimate"]["cover_p_value_one_more_input"] < 1e-3
-    assert [row["doubtful"] for row in payload["tables"]["table"]] == [0, 0]
+    assert [row["doubtful"] for row in payload["tables"]["table"]] == [0]
     stars = [row["p_star"] for row in payload["tables"]["instances"]]
-    assert all(1 <= p < 48 for p in stars)
+    assert len(stars) == 6 and all(1 <= p < 24 for p in stars)
     frame = pd.DataFrame([sphere_instance("sign(h)", "ones", 0.0, 2, 6, 1, trial) for trial in range(256)])
     both, _ = prefix_cover_tests(frame, np.arange(3, 7), 2, branches=2)
     one_perceptron, _ = prefix_cover_tests(frame, np.arange(3, 7), 2, branches=1)
@@ -181,7 +181,7 @@ def test_three_branches_on_the_spheres_and_the_committee_pipeline(capfd):
     from capacity.checks.tree_machine import _draw, committee_pipeline_instance
 
     differs_from_parity = 0
-    for trial in range(10):
+    for trial in range(6):
         row = committee_pipeline_instance(2, 30, 4, trial)
         assert row["verdict"] == "certified" and row["enumeration_certified"]
         assert row["p_star"] == row["p_star_enumeration"]
