@@ -49,7 +49,7 @@ __all__ = ["ActivationBounds", "sphere_charts", "search_spheres", "MARGIN_RESOLU
 MARGIN_RESOLUTION = 1e-9
 #: Boxes examined before the search gives up (verdict doubtful).
 MAX_BOXES = 4_000_000
-#: Half-side below which no box is halved again (verdict doubtful).
+#: A box whose widest half-side falls below this is not halved again (verdict doubtful).
 SMALLEST_BOX = 1e-9
 #: A branch is halved for leaving the outputs most open only while its box is at least 1/BALANCE of the widest.
 BALANCE = 16
@@ -117,11 +117,12 @@ class ActivationBounds:
         return np.asarray(self._g(h), dtype=float) * np.ones_like(h)
 
     def bounds(self, low, high) -> tuple[np.ndarray, np.ndarray]:
-        r"""``(min, max)`` of :math:`g` over :math:`[l, u]`, elementwise (infimum and supremum at a jump)."""
+        r"""``(min, max)`` of :math:`g` over :math:`[l, u]`, elementwise (infimum and supremum at a jump, whose
+        one-sided limits count wherever the breakpoint lies in :math:`[l, u]`, end points included)."""
         at_low, at_high = self.values(low), self.values(high)
         smallest, largest = np.minimum(at_low, at_high), np.maximum(at_low, at_high)
         for point, left, right in self.turning:
-            inside = (low < point) & (point < high)
+            inside = (low <= point) & (point <= high)  # at an end point too: g may jump there
             smallest = np.where(inside, np.minimum(smallest, min(left, right)), smallest)
             largest = np.where(inside, np.maximum(largest, max(left, right)), largest)
         return smallest, largest
@@ -190,7 +191,7 @@ def search_spheres(branches, labels, activation: ActivationBounds, readout, kapp
     halves = np.ones((len(faces), k * free))
     examined = 0
     while len(faces):
-        if examined + len(faces) > max_boxes or (free and halves.max() < SMALLEST_BOX):
+        if examined + len(faces) > max_boxes or (free and halves.max(axis=1).min() < SMALLEST_BOX):
             return "doubtful", None, examined
         keep_faces, keep_centres, keep_halves, keep_branches = [], [], [], []
         for start in range(0, len(faces), BATCH):
