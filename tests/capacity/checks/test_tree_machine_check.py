@@ -147,7 +147,7 @@ def test_an_activation_on_spherical_branches_from_the_cli_and_its_sign_pipeline(
     assert resolve_method("erf(h)") == "spheres" and resolve_method("relu(h)") == "patterns"
     assert resolve_method("Min(Max(h, -1), 1)") == "spheres" and resolve_method("relu(h)", "spheres") == "spheres"
     assert main(["verify", "tree-machine", "--set", "activation=Min(Max(h, -1), 1)", "--set", "kappa=0.5", "--set",
-                 "n=3", "--trials", "6", "--json"]) == 0
+                 "n=2", "--trials", "6", "--json"]) == 0
     payload = json.loads(capfd.readouterr().out)
     assert payload["status"] == "success" and payload["params"]["kappa"] == 0.5
     assert "branch and bound over the branches' spheres" in payload["message"]
